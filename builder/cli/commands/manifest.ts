@@ -1,0 +1,38 @@
+import { Option } from "commander";
+import { loadManifest } from "../../manifest/load.js";
+import {
+  formatTable,
+  manifestTableRows,
+  TABLE_FORMATS,
+  type TableFormat,
+} from "../../report/table.js";
+import type { RegisterCommand } from "./types.js";
+
+export const registerCheck: RegisterCommand = (program) => {
+  program
+    .command("check")
+    .description(
+      "validate a manifest (exit 0), or list every problem with its line:column (exit 2)",
+    )
+    .argument("<manifest>", "manifest file (YAML or JSON)")
+    .action(async (file: string) => {
+      const { manifest } = await loadManifest(file);
+      process.stdout.write(
+        `${file}: ok (${manifest.package.name}, ${manifest.files.length} files)\n`,
+      );
+    });
+};
+
+export const registerTable: RegisterCommand = (program) => {
+  program
+    .command("table")
+    .description("print the KB file table of a manifest")
+    .argument("<manifest>", "manifest file")
+    .addOption(
+      new Option("--format <format>", "output format").choices(TABLE_FORMATS).default("kb"),
+    )
+    .action(async (file: string, opts: { format: TableFormat }) => {
+      const { manifest } = await loadManifest(file);
+      process.stdout.write(formatTable(manifestTableRows(manifest), opts.format));
+    });
+};

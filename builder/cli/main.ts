@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+/**
+ * The cabwright command line: a thin command table over the library API.
+ * Every command lives in commands/<name>.ts and calls exported library functions;
+ * this file only parses arguments and maps errors to exit codes (see util/errors.ts).
+ */
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Command, CommanderError } from "commander";
+import { ExitCode, exitCodeOf } from "../util/errors.js";
+import { toolVersion } from "../util/version.js";
+import { commands } from "./commands/index.js";
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let exitCode: number = ExitCode.ok;
+  const program = new Command()
+    .name("cabwright")
+    .description(
+      "Build, verify and document Windows hotfix packages (manifest -> cab -> sfx -> KB)",
+    )
+    .version(toolVersion(), "-V, --version")
+    .exitOverride()
+    .configureOutput({
+      outputError: (str, write) => write(`cabwright: ${str.replace(/^error: /, "")}`),
+    })
+    .showHelpAfterError("(run with --help for usage)");
+  for (const register of commands) {
+    register(program, (code) => {
+      exitCode = Math.max(exitCode, code);
+    });
+  }
+  for (const cmd of program.commands) cmd.exitOverride();
+  try {
+    await program.parseAsync(argv as string[], { from: "user" });
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end here with code 0; usage errors were already printed.
+      return err.exitCode === 0 ? ExitCode.ok : ExitCode.badInput;
+    }
+    const code = exitCodeOf(err);
+    if (code !== undefined) {
+      const e = err as Error & { details?: readonly string[] };
+      process.stderr.write(`cabwright: ${e.message}\n`);
+      for (const d of e.details ?? []) process.stderr.write(`cabwright: ${d}\n`);
+      return code;
+    }
+    process.stderr.write(
+      `cabwright: internal error (this is a bug, please report it):\n${(err as Error)?.stack ?? String(err)}\n`,
+    );
+    return ExitCode.bug;
+  }
+}
+
+function isEntryPoint(): boolean {
+  const arg = process.argv[1];
+  if (!arg) return false;
+  try {
+    return realpathSync(arg) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      process.stderr.write(`cabwright: internal error: ${(err as Error)?.stack ?? err}\n`);
+      process.exitCode = ExitCode.bug;
+    },
+  );
+}

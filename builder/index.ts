@@ -1,0 +1,43 @@
+/**
+ * cabwright's library API: what the CLI and the tests call.
+ * An explicit export list (no `export *`), so the public surface is deliberate.
+ */
+
+export {
+  formatProblem,
+  type LoadedManifest,
+  loadManifest,
+  type Problem,
+  parseManifest,
+} from "./manifest/load.js";
+export {
+  type EntryCommand,
+  type Fix,
+  type Manifest,
+  type ManifestFile,
+  NOT_APPLICABLE,
+  type PackageInfo,
+  type PackagePlatform,
+  PLATFORMS,
+  Platform,
+  type Prerequisite,
+  Restart,
+  type TableRow,
+} from "./manifest/types.js";
+export {
+  compareVersions,
+  parseVersion,
+  satisfiesPrerequisite,
+  toSemver,
+} from "./manifest/validate-fields.js";
+export {
+  formatDateKb,
+  formatSizeKb,
+  formatTable,
+  KB_HEADINGS,
+  manifestTableRows,
+  TABLE_COLUMNS,
+  TABLE_FORMATS,
+  TableFormat,
+} from "./report/table.js";
+export { CheckFailed, ExitCode, InputError } from "./util/errors.js";

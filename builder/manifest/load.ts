@@ -1,0 +1,377 @@
+/**
+ * Load a manifest (YAML, or JSON) into the typed model, with defaults applied.
+ * Every problem found is reported, each as one line "file:line:col field: problem".
+ */
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { Ajv, type ErrorObject } from "ajv";
+import { InputError } from "../util/errors.js";
+import { bundledPath } from "../util/package-root.js";
+import { formatPath, type PathSegment, parseSource, type SourceDocument } from "./source.js";
+import type {
+  Fix,
+  Manifest,
+  ManifestFile,
+  PackageInfo,
+  PackagePlatform,
+  Platform,
+  Restart,
+} from "./types.js";
+import {
+  dateProblem,
+  packagePathProblem,
+  rangeProblem,
+  versionProblem,
+} from "./validate-fields.js";
+
+export interface LoadedManifest {
+  readonly manifest: Manifest;
+  /** The path it was read from, as given. */
+  readonly file: string;
+  /** SHA-256 of the manifest's bytes, hex. */
+  readonly digest: string;
+  /** Where a value stands in the manifest: "file:line:col". */
+  position(path: readonly PathSegment[]): string;
+}
+
+export interface Problem {
+  readonly at: string;
+  readonly field: string;
+  readonly message: string;
+}
+
+export function formatProblem(p: Problem): string {
+  return `${p.at} ${p.field}: ${p.message}`;
+}
+
+/** Read and validate a manifest file; throws InputError listing every problem. */
+export async function loadManifest(file: string): Promise<LoadedManifest> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (err) {
+    throw new InputError(
+      `${file}: cannot read the manifest (${(err as NodeJS.ErrnoException).code ?? err})`,
+    );
+  }
+  return parseManifest(file, bytes);
+}
+
+/** Validate manifest text already in memory (`file` names it in messages). */
+export function parseManifest(file: string, bytes: Uint8Array | string): LoadedManifest {
+  const text =
+    typeof bytes === "string" ? bytes : new TextDecoder("utf-8", { fatal: false }).decode(bytes);
+  const digest = createHash("sha256").update(bytes).digest("hex");
+  const { doc, problems: syntax } = parseSource(file, text);
+  if (syntax.length > 0) {
+    throw problemsError(syntax.map((s) => ({ at: s.at, field: "(document)", message: s.message })));
+  }
+  const problems = schemaProblems(doc);
+  if (problems.length > 0) throw problemsError(problems);
+  const manifest = resolve(doc, problems);
+  if (problems.length > 0) throw problemsError(problems);
+  return { manifest, file, digest, position: (path) => doc.position(path) };
+}
+
+function problemsError(problems: Problem[]): InputError {
+  const sorted = [...problems].sort((a, b) => comparePositions(a.at, b.at));
+  const lines = sorted.map(formatProblem);
+  return new InputError(lines[0]!, lines.slice(1));
+}
+
+function comparePositions(a: string, b: string): number {
+  const pa = /:(\d+):(\d+)$/.exec(a);
+  const pb = /:(\d+):(\d+)$/.exec(b);
+  if (!pa || !pb) return 0;
+  return Number(pa[1]) - Number(pb[1]) || Number(pa[2]) - Number(pb[2]);
+}
+
+// ---------------------------------------------------------------------------------------
+// Schema pass: types, required and unknown keys, formats (the JSON Schema in manifest/).
+
+type Validator = ReturnType<Ajv["compile"]>;
+let validator: Validator | undefined;
+
+function schemaValidator(): Validator {
+  if (!validator) {
+    const schema = JSON.parse(
+      readFileSync(bundledPath("manifest", "manifest.schema.json"), "utf8"),
+    );
+    const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
+    ajv.addKeyword({ keyword: "x-expected", schemaType: "string" });
+    validator = ajv.compile(schema);
+  }
+  return validator;
+}
+
+function schemaProblems(doc: SourceDocument): Problem[] {
+  const validate = schemaValidator();
+  if (validate(doc.value)) return [];
+  const seen = new Set<string>();
+  const out: Problem[] = [];
+  for (const e of validate.errors ?? []) {
+    const p = describeSchemaError(doc, e);
+    if (!p) continue;
+    const k = `${p.at}|${p.field}`;
+    if (seen.has(k)) continue; // one line per place: the first reason is the clearest
+    seen.add(k);
+    out.push(p);
+  }
+  return out;
+}
+
+function pointerToPath(pointer: string): PathSegment[] {
+  if (pointer === "") return [];
+  return pointer
+    .slice(1)
+    .split("/")
+    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+function describeSchemaError(doc: SourceDocument, e: ErrorObject): Problem | undefined {
+  const path = pointerToPath(e.instancePath);
+  const expected = (e.parentSchema as { "x-expected"?: string } | undefined)?.["x-expected"];
+  const shown = JSON.stringify(e.data);
+  switch (e.keyword) {
+    case "additionalProperties": {
+      const key = (e.params as { additionalProperty: string }).additionalProperty;
+      const allowed = Object.keys(
+        (e.parentSchema as { properties?: object }).properties ?? {},
+      ).filter((k) => k !== "$schema");
+      const hint = closest(key, allowed);
+      return {
+        at: doc.position([...path, key], true),
+        field: formatPath([...path, key]),
+        message: `unknown key "${key}"${hint ? ` (did you mean "${hint}"?)` : ""}; expected one of ${allowed.join(", ")}`,
+      };
+    }
+    case "required": {
+      const missing = (e.params as { missingProperty: string }).missingProperty;
+      return {
+        at: doc.position(path),
+        field: formatPath([...path, missing]),
+        message: `missing; it is required${path.length === 0 ? " at the top level" : ` in ${formatPath(path)}`}`,
+      };
+    }
+    case "type": {
+      const want = (e.params as { type: string | string[] }).type;
+      return {
+        at: doc.position(path),
+        field: formatPath(path),
+        message: `${shown} is ${describeType(e.data)}; expected ${expected ?? articleFor(String(want))}`,
+      };
+    }
+    case "if":
+    case "anyOf":
+    case "oneOf":
+      return undefined;
+    default:
+      return {
+        at: doc.position(path),
+        field: formatPath(path),
+        message: `${shown} is not ${expected ?? e.message ?? "valid"}`,
+      };
+  }
+}
+
+function describeType(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "a list";
+  if (typeof v === "object") return "a mapping";
+  if (typeof v === "number") return Number.isInteger(v) ? "a whole number" : "a number";
+  return `a ${typeof v}`;
+}
+
+function articleFor(type: string): string {
+  const names: Record<string, string> = {
+    string: "a string",
+    integer: "a whole number",
+    number: "a number",
+    boolean: "true or false",
+    array: "a list",
+    object: "a mapping",
+  };
+  return names[type] ?? type;
+}
+
+/** The allowed key closest to a misspelt one (edit distance at most 2). */
+function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDist = 3;
+  for (const c of candidates) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestDist) {
+      bestDist = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0]!;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j]!;
+      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = tmp;
+    }
+  }
+  return prev[b.length]!;
+}
+
+// ---------------------------------------------------------------------------------------
+// Resolve: apply defaults, then the checks a schema cannot make.
+
+interface RawFile {
+  name: string;
+  path?: string;
+  source?: string;
+  version?: string;
+  size?: number;
+  date?: string;
+  time?: string;
+  platform?: Platform;
+  stamp?: boolean;
+  description?: string;
+}
+
+interface RawManifest {
+  package: Omit<PackageInfo, "platform" | "restart" | "entry"> & {
+    platform?: PackagePlatform;
+    restart?: Restart;
+    entry?: { command: string; args?: string[] };
+  };
+  summary?: string;
+  defaults?: Partial<Pick<RawFile, "version" | "date" | "time" | "platform" | "stamp">>;
+  files: RawFile[];
+  fixes?: Fix[];
+  install?: { steps?: string[]; notes?: string[] };
+}
+
+function resolve(doc: SourceDocument, problems: Problem[]): Manifest {
+  const raw = doc.value as RawManifest;
+  const report = (path: PathSegment[], message: string) =>
+    problems.push({ at: doc.position(path), field: formatPath(path), message });
+  const check = (path: PathSegment[], value: string, problem: string | undefined) => {
+    if (problem) report(path, `${JSON.stringify(value)} ${problem}`);
+  };
+
+  const pkg = raw.package;
+  check(["package", "version"], pkg.version, versionProblem(pkg.version, false));
+  if (pkg.prerequisite) {
+    check(
+      ["package", "prerequisite", "range"],
+      pkg.prerequisite.range,
+      rangeProblem(pkg.prerequisite.range),
+    );
+  }
+  const defaults = raw.defaults ?? {};
+  for (const key of ["version", "date"] as const) {
+    const v = defaults[key];
+    if (v === undefined) continue;
+    check(["defaults", key], v, key === "version" ? versionProblem(v, true) : dateProblem(v));
+  }
+
+  const files: ManifestFile[] = [];
+  const byNamePlatform = new Map<string, number>();
+  const byPath = new Map<string, number>();
+  raw.files.forEach((f, i) => {
+    const at = (field: string): PathSegment[] => ["files", i, field];
+    const fromDefaults = <K extends "version" | "date" | "time" | "platform">(k: K) => {
+      const v = f[k] ?? defaults[k];
+      if (v === undefined)
+        report(["files", i], `files[${i}] (${f.name}) has no ${k}; set it here or in defaults`);
+      return v;
+    };
+    const version = fromDefaults("version");
+    const date = fromDefaults("date");
+    const time = fromDefaults("time");
+    const platform = fromDefaults("platform");
+    if (f.version !== undefined) check(at("version"), f.version, versionProblem(f.version, true));
+    if (f.date !== undefined) check(at("date"), f.date, dateProblem(f.date));
+    const path = f.path ?? f.name;
+    const pathProblem = packagePathProblem(path);
+    if (pathProblem) check(f.path !== undefined ? at("path") : at("name"), path, pathProblem);
+    if (f.path !== undefined && !pathProblem) {
+      const base = path.split("/").pop()!;
+      if (base.toLowerCase() !== f.name.toLowerCase()) {
+        report(at("path"), `"${path}" ends in "${base}", but the file's name is "${f.name}"`);
+      }
+    }
+    if (!version || !date || !time || !platform) return;
+
+    const npKey = `${f.name.toLowerCase()}\u0000${platform}`;
+    const firstNp = byNamePlatform.get(npKey);
+    if (firstNp !== undefined) {
+      report(
+        at("name"),
+        `"${f.name}" for ${platform} is already files[${firstNp}] (${doc.position(["files", firstNp, "name"])}); give one of them its own path or platform`,
+      );
+    } else byNamePlatform.set(npKey, i);
+    const pathKey = path.toLowerCase();
+    const firstPath = byPath.get(pathKey);
+    if (firstPath !== undefined && firstNp === undefined) {
+      report(
+        f.path !== undefined ? at("path") : at("name"),
+        `package path "${path}" is already used by files[${firstPath}] (${doc.position(["files", firstPath])}); paths are compared without case, as Windows does`,
+      );
+    } else if (firstPath === undefined) byPath.set(pathKey, i);
+
+    const stamp = f.stamp ?? defaults.stamp ?? version !== "Not Applicable";
+    if (stamp && version === "Not Applicable") {
+      report(
+        at("stamp"),
+        `files[${i}] (${f.name}) is marked stamp: true but has no version to stamp`,
+      );
+    }
+    files.push({
+      name: f.name,
+      path,
+      source: f.source ?? path,
+      version,
+      ...(f.size !== undefined ? { size: f.size } : {}),
+      date,
+      time,
+      platform,
+      stamp,
+      ...(f.description !== undefined ? { description: f.description } : {}),
+    });
+  });
+
+  let entry: PackageInfo["entry"];
+  if (pkg.entry) {
+    entry = { command: pkg.entry.command, args: pkg.entry.args ?? [] };
+    const cmd = pkg.entry.command.replace(/\\/g, "/").toLowerCase();
+    if (!files.some((f) => f.path.toLowerCase() === cmd)) {
+      report(
+        ["package", "entry", "command"],
+        `"${pkg.entry.command}" is not a file of the package; expected the path of one of files[]`,
+      );
+    }
+  }
+
+  return {
+    package: {
+      name: pkg.name,
+      title: pkg.title,
+      product: pkg.product,
+      version: pkg.version,
+      company: pkg.company,
+      copyright: pkg.copyright,
+      ...(pkg.kb !== undefined ? { kb: pkg.kb } : {}),
+      platform: pkg.platform ?? "x86",
+      restart: pkg.restart ?? "not-required",
+      ...(pkg.prerequisite ? { prerequisite: pkg.prerequisite } : {}),
+      ...(entry ? { entry } : {}),
+    },
+    ...(raw.summary !== undefined ? { summary: raw.summary } : {}),
+    files,
+    fixes: raw.fixes ?? [],
+    install: { steps: raw.install?.steps ?? [], notes: raw.install?.notes ?? [] },
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * The two kinds of failure a user can cause, kept apart from bugs.
+ * One place (cli/main.ts) maps them to exit codes:
+ *   InputError  -> 2  bad input or usage (a file, a manifest, a flag)
+ *   CheckFailed -> 1  a verification or diff rule failed
+ *   anything else -> 3, "this is a bug", with the stack
+ */
+
+export const ExitCode = {
+  ok: 0,
+  checkFailed: 1,
+  badInput: 2,
+  bug: 3,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** Bad input or usage: the message says which file, where, and what was expected. */
+export class InputError extends Error {
+  readonly exitCode = ExitCode.badInput;
+  /** Further one-line problems found along with the first (all reported). */
+  readonly details: readonly string[];
+  constructor(message: string, details: readonly string[] = []) {
+    super(message);
+    this.name = "InputError";
+    this.details = details;
+  }
+}
+
+/** A check that ran to completion and found the subject wanting (verify, diff --fail-on). */
+export class CheckFailed extends Error {
+  readonly exitCode = ExitCode.checkFailed;
+  constructor(message: string) {
+    super(message);
+    this.name = "CheckFailed";
+  }
+}
+
+/** Errors that carry their own exit code (ours, or the cab library's by duck typing). */
+export function exitCodeOf(err: unknown): ExitCode | undefined {
+  if (err instanceof InputError || err instanceof CheckFailed) return err.exitCode;
+  if (typeof err === "object" && err !== null && "name" in err && err.name === "CabError") {
+    return ExitCode.badInput;
+  }
+  return undefined;
+}

@@ -1,0 +1,58 @@
+import { randomBytes } from "node:crypto";
+import { createWriteStream, type WriteStream } from "node:fs";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+
+/** A temporary name in the same folder as `target`, so the final rename is atomic. */
+export function tempPathFor(target: string): string {
+  return join(
+    dirname(target),
+    `.${basename(target)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`,
+  );
+}
+
+/** Write a whole file so that readers see either the old file or the complete new one. */
+export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
+  await mkdir(dirname(target), { recursive: true });
+  const tmp = tempPathFor(target);
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, target);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** A stream to a temporary file; `commit()` renames it into place, `abort()` removes it. */
+export interface AtomicWriteStream {
+  readonly stream: WriteStream;
+  readonly tempPath: string;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+export async function createAtomicWriteStream(target: string): Promise<AtomicWriteStream> {
+  await mkdir(dirname(target), { recursive: true });
+  const tempPath = tempPathFor(target);
+  const stream = createWriteStream(tempPath);
+  const closed = () =>
+    new Promise<void>((resolve, reject) => {
+      if (stream.closed) return resolve();
+      stream.once("close", resolve);
+      stream.once("error", reject);
+      stream.end();
+    });
+  return {
+    stream,
+    tempPath,
+    async commit() {
+      await closed();
+      await rename(tempPath, target);
+    },
+    async abort() {
+      stream.destroy();
+      await rm(tempPath, { force: true });
+    },
+  };
+}
