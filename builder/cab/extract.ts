@@ -35,6 +35,8 @@ export interface ExtractedFile {
 export interface ExtractReport {
   readonly destDir: string;
   readonly files: readonly ExtractedFile[];
+  /** Files that could not be created (a name clash with a folder, permissions): skipped. */
+  readonly failed: readonly { readonly name: string; readonly error: string }[];
   readonly bytes: number;
   readonly warnings: readonly string[];
 }
@@ -82,6 +84,7 @@ export async function extractOpened(
   await mkdir(root, { recursive: true });
   const chosen = opts.filter ? cab.files.filter(opts.filter) : cab.files;
   const done: ExtractedFile[] = [];
+  const failed: { name: string; error: string }[] = [];
   const open_: Output[] = [];
   let bytes = 0;
   const finish = async (o: Output) => {
@@ -89,22 +92,39 @@ export async function extractOpened(
     await rename(o.temp, o.target).catch((err) => fsError(o.target, err));
     done.push({ name: o.entry.name, path: o.target, size: o.entry.size });
   };
-  const start = async (entry: CabFileEntry): Promise<Output> => {
+  const start = async (entry: CabFileEntry): Promise<Output | undefined> => {
     const target = targetPath(root, entry);
-    await mkdir(dirname(target), { recursive: true }).catch((err) => fsError(dirname(target), err));
     const temp = join(
       dirname(target),
       `.cabwright-${process.pid}-${randomBytes(4).toString("hex")}.tmp`,
     );
-    const fh = await open(temp, "wx").catch((err) => fsError(temp, err));
+    let fh: FileHandle;
+    try {
+      await mkdir(dirname(target), { recursive: true });
+      fh = await open(temp, "wx");
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      failed.push({ name: entry.name, error: `cannot create ${target} (${e.code ?? e.message})` });
+      return undefined;
+    }
     if (opts.setTimes !== false) await setTime(fh, entry);
     return { entry, target, temp, fh, written: 0 };
+  };
+  const finishOrSkip = async (o: Output | undefined) => {
+    if (!o) return;
+    try {
+      await finish(o);
+    } catch (err) {
+      await rm(o.temp, { force: true });
+      if (!(err instanceof CabError)) throw err;
+      failed.push({ name: o.entry.name, error: err.message });
+    }
   };
   try {
     const byFolder = new Map<number, CabFileEntry[]>();
     for (const f of chosen) {
       if (f.size === 0) {
-        await finish(await start(f));
+        await finishOrSkip(await start(f));
         continue;
       }
       const list = byFolder.get(f.folderIndex) ?? [];
@@ -128,7 +148,8 @@ export async function extractOpened(
               `${cab.path}: more than ${MAX_OPEN_OUTPUTS} files overlap in folder ${plan.index}`,
             );
           }
-          open_.push(await start(files[next++]!));
+          const o = await start(files[next++]!);
+          if (o) open_.push(o);
         }
         for (let i = 0; i < open_.length; ) {
           const o = open_[i]!;
@@ -143,7 +164,7 @@ export async function extractOpened(
           }
           if (o.written === o.entry.size) {
             open_.splice(i, 1);
-            await finish(o);
+            await finishOrSkip(o);
           } else i++;
         }
         pos = bEnd;
@@ -166,7 +187,7 @@ export async function extractOpened(
     );
     throw err;
   }
-  return { destDir: root, files: done, bytes, warnings: cab.warnings };
+  return { destDir: root, files: done, failed, bytes, warnings: cab.warnings };
 }
 
 async function setTime(fh: FileHandle, entry: CabFileEntry): Promise<void> {
