@@ -194,6 +194,7 @@ function assemble(
   const files: CabFileEntry[] = [];
   structures.forEach((cab, k) => {
     const { header } = cab;
+    warnings.push(...cab.warnings);
     const continued = cab.files.some(
       (f) =>
         f.folderIndex === FolderIndex.continuedFromPrev ||

@@ -25,6 +25,8 @@ export interface CabinetStructure {
   readonly header: CabHeader;
   readonly folders: readonly CabFolderRecord[];
   readonly files: readonly CabFileRecord[];
+  /** Oddities that did not stop reading. */
+  readonly warnings: readonly string[];
 }
 
 export async function readStructure(source: CabSource, offset: number): Promise<CabinetStructure> {
@@ -53,21 +55,29 @@ export async function readStructure(source: CabSource, offset: number): Promise<
     atEof: folderBuf.length < folderBytes,
   });
 
-  if (header.filesOffset >= remaining) {
-    throw new CabError(
-      "invalid-data",
-      `${file}: CFHEADER at offset ${hex(offset)} puts the CFFILE table at ${hex(offset + header.filesOffset)}, past the end of the file (${source.size} bytes)`,
-      { file, offset: offset + 16 },
+  // The CFFILE table is read right after the folders, as libmspack (and so cabextract)
+  // does, whatever coffFiles says; coffFiles is the fallback when that does not parse.
+  const warnings: string[] = [];
+  const afterFolders = header.foldersOffset + folderBytes;
+  let files: CabFileRecord[];
+  try {
+    files = await readFiles(source, offset, afterFolders, header);
+  } catch (err) {
+    if (!(err instanceof CabError) || header.filesOffset === afterFolders) throw err;
+    if (header.filesOffset >= remaining) {
+      throw new CabError(
+        "invalid-data",
+        `${file}: CFHEADER at offset ${hex(offset)} puts the CFFILE table at ${hex(offset + header.filesOffset)}, past the end of the file (${source.size} bytes)`,
+        { file, offset: offset + 16 },
+      );
+    }
+    files = await readFiles(source, offset, header.filesOffset, header);
+  }
+  if (header.filesOffset !== afterFolders) {
+    warnings.push(
+      `${file}: coffFiles says the CFFILE table is at ${hex(offset + header.filesOffset)}, but it follows the folders at ${hex(offset + afterFolders)}; read from there, as libmspack does`,
     );
   }
-  const filesAt = offset + header.filesOffset;
-  const maxFiles = maxFileTableSize(header);
-  const filesBuf = await source.readCopy(filesAt, maxFiles);
-  const files = parseFiles(filesBuf, header, {
-    file,
-    base: filesAt,
-    atEof: filesBuf.length < maxFiles,
-  });
 
   folders.forEach((f, i) => {
     if (f.blockCount > 0 && f.dataOffset >= remaining) {
@@ -78,5 +88,21 @@ export async function readStructure(source: CabSource, offset: number): Promise<
       );
     }
   });
-  return { source, offset, header, folders, files };
+  return { source, offset, header, folders, files, warnings };
+}
+
+async function readFiles(
+  source: CabSource,
+  offset: number,
+  at: number,
+  header: CabHeader,
+): Promise<CabFileRecord[]> {
+  const filesAt = offset + at;
+  const maxFiles = maxFileTableSize(header);
+  const filesBuf = await source.readCopy(filesAt, maxFiles);
+  return parseFiles(filesBuf, header, {
+    file: source.label,
+    base: filesAt,
+    atEof: filesBuf.length < maxFiles,
+  });
 }
