@@ -75,19 +75,42 @@ class NoneDecoder implements BlockDecoder {
 type DecoderModule = Record<string, unknown>;
 const modules = new Map<string, Promise<DecoderModule | undefined>>();
 
+/** Module names the codec may live under (the first that exists wins). */
+const CODEC_MODULES = {
+  lzx: ["lzx", "lzx-decoder", "lzx-decode", "lzxd"],
+  quantum: ["quantum", "quantum-decoder", "quantum-decode", "qtmd"],
+} as const;
+
 /** Import an optional codec module once; undefined when this build does not have it. */
 function loadOptional(name: string): Promise<DecoderModule | undefined> {
   let p = modules.get(name);
   if (!p) {
     // A variable specifier keeps tsc from requiring the module at compile time.
     const specifier = `./${name}.js`;
-    p = (import(specifier) as Promise<DecoderModule>).catch((err: { code?: string }) => {
-      if (err?.code === "ERR_MODULE_NOT_FOUND") return undefined;
-      throw err;
-    });
+    p = (import(specifier) as Promise<DecoderModule>).catch(
+      (err: { code?: string; message?: string }) => {
+        // Only the module itself missing means "not in this build"; anything else is a bug.
+        if (err?.code === "ERR_MODULE_NOT_FOUND" && String(err.message).includes(`/${name}.js`)) {
+          return undefined;
+        }
+        throw err;
+      },
+    );
     modules.set(name, p);
   }
   return p;
+}
+
+/** The codec's factory function from the first of its candidate modules that has it. */
+async function findFactory(
+  candidates: readonly string[],
+  factory: string,
+): Promise<((windowBits: number) => BlockDecoder) | undefined> {
+  for (const name of candidates) {
+    const create = (await loadOptional(name))?.[factory];
+    if (typeof create === "function") return create as (windowBits: number) => BlockDecoder;
+  }
+  return undefined;
 }
 
 /** True when this build can decode the folder's compression type. */
@@ -108,14 +131,13 @@ export async function createDecoder(typeCompress: number): Promise<BlockDecoder>
   const windowBits = (typeCompress >>> COMPRESSION_WINDOW_SHIFT) & COMPRESSION_WINDOW_MASK;
   if (type === CompressionType.none) return new NoneDecoder();
   if (type === CompressionType.mszip) return new MszipDecoder();
-  const [module, factory, label] =
+  const [candidates, factory, label] =
     type === CompressionType.lzx
-      ? ["lzx", "createLzxDecoder", "LZX"]
-      : ["quantum", "createQuantumDecoder", "Quantum"];
-  const mod = await loadOptional(module);
-  const create = mod?.[factory];
-  if (typeof create !== "function") {
+      ? [CODEC_MODULES.lzx, "createLzxDecoder", "LZX"]
+      : [CODEC_MODULES.quantum, "createQuantumDecoder", "Quantum"];
+  const create = await findFactory(candidates, factory);
+  if (!create) {
     throw new CabError("invalid-input", `${label} decoding is not available in this build`);
   }
-  return create(windowBits) as BlockDecoder;
+  return create(windowBits);
 }
