@@ -263,6 +263,7 @@ function assemble(
   });
   const first = structures[0]!;
   const folderPlans: FolderPlan[] = plans;
+  const cursors = new Map<number, FolderCursor>();
   const cabinet: Cabinet & CabinetInternals = {
     path,
     offset: first.offset,
@@ -279,7 +280,7 @@ function assemble(
     warnings,
     folderPlans,
     openFile(entry) {
-      return Readable.from(fileBytes(folderPlans, entry));
+      return Readable.from(fileBytes(folderPlans, cursors, entry));
     },
     test() {
       return testCabinet(cabinet);
@@ -291,33 +292,75 @@ function assemble(
   return cabinet;
 }
 
+/**
+ * A folder's decoder left where the last file ended, so that reading a folder's files in
+ * order decodes it once (not once per file). The block the cursor stands in is kept: the
+ * next file often starts inside it.
+ */
+interface FolderCursor {
+  readonly blocks: AsyncGenerator<Uint8Array>;
+  /** The current block and where it starts in the folder's stream. */
+  block: Uint8Array;
+  blockStart: number;
+  busy: boolean;
+  done: boolean;
+}
+
 /** One file's bytes out of its folder's stream (copies: consumers may buffer them). */
 async function* fileBytes(
   plans: readonly FolderPlan[],
+  cursors: Map<number, FolderCursor>,
   entry: CabFileEntry,
 ): AsyncGenerator<Buffer> {
   if (entry.size === 0) return;
   const plan = plans[entry.folderIndex];
-  if (!plan)
+  if (!plan) {
     throw new CabError(
       "invalid-input",
       `"${entry.name}" names folder ${entry.folderIndex}, which this cabinet does not have`,
     );
+  }
   const start = entry.offsetInFolder;
   const end = start + entry.size;
-  let pos = 0;
-  for await (const block of folderBlocks(plan)) {
-    const bEnd = pos + block.length;
-    if (bEnd > start) {
-      const from = Math.max(start, pos) - pos;
-      const to = Math.min(end, bEnd) - pos;
-      yield Buffer.from(block.subarray(from, to));
-    }
-    pos = bEnd;
-    if (pos >= end) return;
+  let cursor = cursors.get(plan.index);
+  if (!cursor || cursor.busy || cursor.done || start < cursor.blockStart) {
+    cursor = {
+      blocks: folderBlocks(plan),
+      block: new Uint8Array(0),
+      blockStart: 0,
+      busy: false,
+      done: false,
+    };
+    if (!cursors.get(plan.index)?.busy) cursors.set(plan.index, cursor);
   }
-  throw new CabError(
-    "invalid-data",
-    `"${entry.name}" needs bytes ${start}..${end} of folder ${entry.folderIndex}, which holds only ${pos}`,
-  );
+  cursor.busy = true;
+  try {
+    for (;;) {
+      const bEnd = cursor.blockStart + cursor.block.length;
+      if (bEnd > start && cursor.block.length > 0) {
+        const from = Math.max(start, cursor.blockStart) - cursor.blockStart;
+        const to = Math.min(end, bEnd) - cursor.blockStart;
+        yield Buffer.from(cursor.block.subarray(from, to));
+      }
+      if (bEnd >= end) return;
+      let next: IteratorResult<Uint8Array>;
+      try {
+        next = await cursor.blocks.next();
+      } catch (err) {
+        cursor.done = true;
+        throw err;
+      }
+      if (next.done) {
+        cursor.done = true;
+        throw new CabError(
+          "invalid-data",
+          `"${entry.name}" needs bytes ${start}..${end} of folder ${entry.folderIndex}, which holds only ${bEnd}`,
+        );
+      }
+      cursor.blockStart = bEnd;
+      cursor.block = next.value;
+    }
+  } finally {
+    cursor.busy = false;
+  }
 }
