@@ -273,3 +273,23 @@ test("a missing next cabinet is a warning, and its continued file fails the test
   t.true(report.files.some((f) => f.ok));
   await cab.close();
 });
+
+test("a set opened in the middle reads whole, backwards and forwards, as cabextract does", async (t) => {
+  const first = await openCabinet(join(corpus, "split-1.cab"));
+  const middle = await openCabinet(join(corpus, "split-3.cab"));
+  try {
+    t.is(middle.cabinets.length, 5);
+    t.is(middle.header.cabinetIndex, 2);
+    t.deepEqual(
+      middle.files.map((f) => f.name),
+      first.files.map((f) => f.name),
+    );
+    for (const [i, e] of middle.files.entries()) {
+      t.is(await md5Of(middle, e), await md5Of(first, first.files[i]!), e.name);
+    }
+    t.true((await middle.test()).ok);
+  } finally {
+    await first.close();
+    await middle.close();
+  }
+});

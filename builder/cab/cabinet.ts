@@ -69,7 +69,7 @@ export interface Cabinet {
   /** Where the cabinet starts in its file. */
   readonly offset: number;
   readonly header: CabHeader;
-  /** Every cabinet of the set that was opened, this one first. */
+  /** Every cabinet of the set that was found, in set order (previous ones too). */
   readonly cabinets: readonly CabinetInfo[];
   readonly folders: readonly CabFolderInfo[];
   readonly files: readonly CabFileEntry[];
@@ -131,38 +131,46 @@ async function followSet(
   warnings: string[],
 ): Promise<void> {
   const seen = new Set<string>([await realpath(path)]);
-  for (;;) {
-    const last = structures[structures.length - 1]!;
-    const next = last.header.nextCabinet;
-    if (next === undefined) return;
-    const nextPath = await findSibling(last.source.path, next);
-    if (!nextPath) {
-      warnings.push(
-        `${last.source.label}: next cabinet "${next}" not found; files continued into it are incomplete`,
-      );
-      return;
+  // Backwards first (as cabextract does: a set opened in the middle reads whole), then on.
+  for (const backwards of [true, false]) {
+    for (;;) {
+      const edge = backwards ? structures[0]! : structures[structures.length - 1]!;
+      const name = backwards ? edge.header.prevCabinet : edge.header.nextCabinet;
+      if (name === undefined) break;
+      const which = backwards ? "previous" : "next";
+      const found = await findSibling(edge.source.path, name);
+      if (!found) {
+        warnings.push(
+          `${edge.source.label}: ${which} cabinet "${name}" not found; files continued ${backwards ? "from" : "into"} it are incomplete`,
+        );
+        break;
+      }
+      const real = await realpath(found);
+      if (seen.has(real)) {
+        throw new CabError(
+          "invalid-data",
+          `${edge.source.label}: the cabinet set loops back to "${name}"`,
+          {
+            file: edge.source.path,
+          },
+        );
+      }
+      if (structures.length >= MAX_SET_LENGTH) {
+        throw new CabError(
+          "invalid-data",
+          `${path}: cabinet set longer than ${MAX_SET_LENGTH} cabinets`,
+          {
+            file: path,
+          },
+        );
+      }
+      seen.add(real);
+      const src = await CabSource.open(found);
+      sources.push(src);
+      const structure = await readStructure(src, 0);
+      if (backwards) structures.unshift(structure);
+      else structures.push(structure);
     }
-    const real = await realpath(nextPath);
-    if (seen.has(real)) {
-      throw new CabError(
-        "invalid-data",
-        `${last.source.label}: the cabinet set loops back to "${next}"`,
-        {
-          file: last.source.path,
-        },
-      );
-    }
-    if (structures.length >= MAX_SET_LENGTH) {
-      throw new CabError(
-        "invalid-data",
-        `${path}: cabinet set longer than ${MAX_SET_LENGTH} cabinets`,
-        { file: path },
-      );
-    }
-    seen.add(real);
-    const src = await CabSource.open(nextPath);
-    sources.push(src);
-    structures.push(await readStructure(src, 0));
   }
 }
 
@@ -261,7 +269,7 @@ function assemble(
       });
     }
   });
-  const first = structures[0]!;
+  const first = structures.find((s) => s.source.path === path) ?? structures[0]!;
   const folderPlans: FolderPlan[] = plans;
   const cursors = new Map<number, FolderCursor>();
   const cabinet: Cabinet & CabinetInternals = {
