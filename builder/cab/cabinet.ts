@@ -288,7 +288,7 @@ function assemble(
     warnings,
     folderPlans,
     openFile(entry) {
-      return Readable.from(fileBytes(folderPlans, cursors, entry));
+      return Readable.from(fileBytes(folderPlans, cursors, entry), { objectMode: false });
     },
     test() {
       return testCabinet(cabinet);

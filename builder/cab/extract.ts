@@ -81,7 +81,7 @@ export async function extractOpened(
   opts: ExtractOptions = {},
 ): Promise<ExtractReport> {
   const root = resolve(destDir);
-  await mkdir(root, { recursive: true });
+  await mkdir(root, { recursive: true }).catch((err) => fsError(root, err));
   const chosen = opts.filter ? cab.files.filter(opts.filter) : cab.files;
   const done: ExtractedFile[] = [];
   const failed: { name: string; error: string }[] = [];
