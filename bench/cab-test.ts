@@ -17,17 +17,34 @@ const cli = fileURLToPath(new URL("../builder/cli/main.js", import.meta.url));
 
 interface Measured {
   readonly seconds: number;
+  /** User + system CPU seconds: steadier than wall time on a shared machine. */
+  readonly cpuSeconds: number;
   readonly maxRssMb: number;
+}
+
+const ROUNDS = 3;
+
+/** The best of several runs: least wall time, least CPU, most memory seen. */
+function best(runs: readonly Measured[]): Measured {
+  return {
+    seconds: Math.min(...runs.map((r) => r.seconds)),
+    cpuSeconds: Math.min(...runs.map((r) => r.cpuSeconds)),
+    maxRssMb: Math.max(...runs.map((r) => r.maxRssMb)),
+  };
 }
 
 /** Wall time and peak RSS of a command, via GNU time. */
 async function measure(cmd: string, args: string[]): Promise<Measured> {
-  const { stderr } = await execFileP("/usr/bin/time", ["-f", "BENCH %e %M", cmd, ...args], {
+  const { stderr } = await execFileP("/usr/bin/time", ["-f", "BENCH %e %U %S %M", cmd, ...args], {
     maxBuffer: 256 << 20,
   });
-  const m = /BENCH ([\d.]+) (\d+)/.exec(stderr);
+  const m = /BENCH ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(stderr);
   if (!m) throw new Error(`no timing from /usr/bin/time: ${stderr.slice(-500)}`);
-  return { seconds: Number(m[1]), maxRssMb: Number(m[2]) / 1024 };
+  return {
+    seconds: Number(m[1]),
+    cpuSeconds: Number(m[2]) + Number(m[3]),
+    maxRssMb: Number(m[4]) / 1024,
+  };
 }
 
 export async function benchCabTest(): Promise<void> {
@@ -50,16 +67,21 @@ export async function benchCabTest(): Promise<void> {
     );
     // Warm the page cache so both readers see the same conditions.
     await execFileP("cat", [cab], { maxBuffer: 1 << 30 }).catch(() => undefined);
-    const theirs = await measure("cabextract", ["-q", "-t", cab]);
-    const ours = await measure(process.execPath, [cli, "cab", "test", cab]);
+    // Alternate the two, three rounds, and keep each one's best: the machine is shared.
+    const theirRuns: Measured[] = [];
+    const ourRuns: Measured[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      theirRuns.push(await measure("cabextract", ["-q", "-t", cab]));
+      ourRuns.push(await measure(process.execPath, [cli, "cab", "test", cab]));
+    }
+    const theirs = best(theirRuns);
+    const ours = best(ourRuns);
+    const row = (label: string, m: Measured) =>
+      `  ${label.padEnd(16)} ${m.seconds.toFixed(2)} s wall  ${m.cpuSeconds.toFixed(2)} s CPU  peak ${m.maxRssMb.toFixed(0)} MB`;
+    console.log(row("cabextract -t", theirs));
+    console.log(row("cabwright test", ours));
     console.log(
-      `  cabextract -t   ${theirs.seconds.toFixed(2)} s   peak ${theirs.maxRssMb.toFixed(0)} MB`,
-    );
-    console.log(
-      `  cabwright test  ${ours.seconds.toFixed(2)} s   peak ${ours.maxRssMb.toFixed(0)} MB`,
-    );
-    console.log(
-      `  test time ratio ${(ours.seconds / theirs.seconds).toFixed(2)}x cabextract (target <= 1.2x); peak memory ${ours.maxRssMb.toFixed(0)} MB (target < 200 MB)`,
+      `  test time ${(ours.seconds / theirs.seconds).toFixed(2)}x cabextract wall, ${(ours.cpuSeconds / theirs.cpuSeconds).toFixed(2)}x CPU (target <= 1.2x); peak memory ${ours.maxRssMb.toFixed(0)} MB (target < 200 MB)`,
     );
   } finally {
     await rm(dir, { recursive: true, force: true });
