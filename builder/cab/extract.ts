@@ -136,7 +136,7 @@ export async function extractOpened(
         (a, b) => a.offsetInFolder - b.offsetInFolder,
       );
       if (files.length === 0) continue;
-      const lastEnd = Math.max(...files.map((f) => f.offsetInFolder + f.size));
+      const lastEnd = files.reduce((m, f) => Math.max(m, f.offsetInFolder + f.size), 0);
       let next = 0;
       let pos = 0;
       for await (const block of folderBlocks(plan, newBlockStats())) {
