@@ -124,54 +124,94 @@ export async function openCabinet(
   }
 }
 
+/**
+ * Complete the set around the opened cabinet: follow the previous-cabinet names to the
+ * set's first cabinet, then walk forward through the next-cabinet names. The walk forward
+ * is what orders the set: FCI writers (Wine's cabarc, makecab) may name as "previous" the
+ * cabinet where a spanning folder began rather than the one just before. A set opened in
+ * the middle thus reads whole, as cabextract does.
+ */
 async function followSet(
   path: string,
   structures: CabinetStructure[],
   sources: CabSource[],
   warnings: string[],
 ): Promise<void> {
-  const seen = new Set<string>([await realpath(path)]);
-  // Backwards first (as cabextract does: a set opened in the middle reads whole), then on.
-  for (const backwards of [true, false]) {
-    for (;;) {
-      const edge = backwards ? structures[0]! : structures[structures.length - 1]!;
-      const name = backwards ? edge.header.prevCabinet : edge.header.nextCabinet;
-      if (name === undefined) break;
-      const which = backwards ? "previous" : "next";
-      const found = await findSibling(edge.source.path, name);
-      if (!found) {
-        warnings.push(
-          `${edge.source.label}: ${which} cabinet "${name}" not found; files continued ${backwards ? "from" : "into"} it are incomplete`,
-        );
-        break;
-      }
-      const real = await realpath(found);
-      if (seen.has(real)) {
-        throw new CabError(
-          "invalid-data",
-          `${edge.source.label}: the cabinet set loops back to "${name}"`,
-          {
-            file: edge.source.path,
-          },
-        );
-      }
-      if (structures.length >= MAX_SET_LENGTH) {
-        throw new CabError(
-          "invalid-data",
-          `${path}: cabinet set longer than ${MAX_SET_LENGTH} cabinets`,
-          {
-            file: path,
-          },
-        );
-      }
-      seen.add(real);
-      const src = await CabSource.open(found);
-      sources.push(src);
-      const structure = await readStructure(src, 0);
-      if (backwards) structures.unshift(structure);
-      else structures.push(structure);
+  const opened = structures[0]!;
+  const byPath = new Map<string, CabinetStructure>([[await realpath(path), opened]]);
+  const read = async (found: string): Promise<CabinetStructure> => {
+    const real = await realpath(found);
+    const known = byPath.get(real);
+    if (known) return known;
+    if (byPath.size >= MAX_SET_LENGTH) {
+      throw new CabError(
+        "invalid-data",
+        `${path}: cabinet set longer than ${MAX_SET_LENGTH} cabinets`,
+        {
+          file: path,
+        },
+      );
+    }
+    const src = await CabSource.open(found);
+    sources.push(src);
+    const structure = await readStructure(src, 0);
+    byPath.set(real, structure);
+    return structure;
+  };
+  const step = async (from: CabinetStructure, which: "previous" | "next") => {
+    const name = which === "previous" ? from.header.prevCabinet : from.header.nextCabinet;
+    if (name === undefined) return undefined;
+    const found = await findSibling(from.source.path, name);
+    if (!found) {
+      warnings.push(
+        `${from.source.label}: ${which} cabinet "${name}" not found; files continued ${which === "previous" ? "from" : "into"} it are incomplete`,
+      );
+      return undefined;
+    }
+    return read(found);
+  };
+  const loop = (from: CabinetStructure, name: string | undefined) =>
+    new CabError("invalid-data", `${from.source.label}: the cabinet set loops back to "${name}"`, {
+      file: from.source.path,
+    });
+
+  // Backwards to the first cabinet.
+  let head = opened;
+  const back = new Set<CabinetStructure>([opened]);
+  for (let prev = await step(head, "previous"); prev; prev = await step(head, "previous")) {
+    if (back.has(prev)) throw loop(head, head.header.prevCabinet);
+    back.add(prev);
+    head = prev;
+  }
+  // Forward from there.
+  const chain = [head];
+  for (
+    let next = await step(head, "next");
+    next;
+    next = await step(chain[chain.length - 1]!, "next")
+  ) {
+    if (chain.includes(next))
+      throw loop(chain[chain.length - 1]!, chain[chain.length - 1]!.header.nextCabinet);
+    chain.push(next);
+  }
+  if (!chain.includes(opened)) {
+    warnings.push(
+      `${opened.source.label}: not reached from the set's first cabinet "${head.source.label}"; read from here on`,
+    );
+    chain.length = 0;
+    chain.push(opened);
+    for (
+      let next = await step(opened, "next");
+      next;
+      next = await step(chain[chain.length - 1]!, "next")
+    ) {
+      if (chain.includes(next))
+        throw loop(chain[chain.length - 1]!, chain[chain.length - 1]!.header.nextCabinet);
+      chain.push(next);
     }
   }
+  structures.length = 0;
+  structures.push(...chain);
 }
 
 /** A cabinet named by a CFHEADER, in the same folder; exact name first, then any case. */
