@@ -3,7 +3,7 @@
  * and extract to the same bytes: none and MSZIP, the block-size edges, an empty file,
  * a UTF-8 name, many small files, several folders.
  */
-import { mkdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import test from "ava";
 import { type CabCompression, writeCabinet } from "../builder/cab/index.js";
@@ -12,6 +12,7 @@ import {
   expectedDigests,
   type FixtureFile,
   materialize,
+  memoryInputs,
   prng,
   standardFixture,
 } from "./helpers/cab-fixtures.js";
@@ -55,21 +56,19 @@ test("reserve areas in header, folders and data blocks pass every reader", async
   await checkWithPeers(t, cab, expectedDigests(fixture), dir);
 });
 
-test("many small files (3000) pass cabextract, 7zz and gcab", async (t) => {
+test("many small files (1200) pass cabextract, 7zz and gcab", async (t) => {
   const dir = await tempDir(t);
   const rnd = prng(42);
   const fixture: FixtureFile[] = [];
-  for (let i = 0; i < 3000; i++) {
+  for (let i = 0; i < 1200; i++) {
     const size = (rnd() * 600) | 0;
     fixture.push({
       name: `d${i % 17}/f${String(i).padStart(4, "0")}.txt`,
       data: content(size, i % 3 === 0 ? "random" : "text", i),
     });
   }
-  await mkdir(join(dir, "in"));
-  const inputs = await materialize(join(dir, "in"), fixture);
   const cab = join(dir, "many.cab");
-  const result = await writeCabinet(cab, inputs);
-  t.is(result.fileCount, 3000);
+  const result = await writeCabinet(cab, memoryInputs(fixture));
+  t.is(result.fileCount, 1200);
   await checkWithPeers(t, cab, expectedDigests(fixture), dir, ["cabextract", "7zz", "gcab"]);
 });
