@@ -4,6 +4,17 @@
  */
 
 export {
+  CabError,
+  type CabFileEntry,
+  type CabFolderInfo,
+  type Cabinet,
+  type CabTestReport,
+  type ExtractReport,
+  extractCabinet,
+  findCabinets,
+  openCabinet,
+} from "./cab/index.js";
+export {
   formatProblem,
   type LoadedManifest,
   loadManifest,

@@ -1,6 +1,13 @@
-import { registerCab } from "./cab.js";
+import { registerCabCreate, registerCabExtract, registerCabList, registerCabTest } from "./cab.js";
 import { registerCheck, registerTable } from "./manifest.js";
 import type { RegisterCommand } from "./types.js";
 
 /** The command table, in the order `--help` lists them. */
-export const commands: readonly RegisterCommand[] = [registerCheck, registerTable, registerCab];
+export const commands: readonly RegisterCommand[] = [
+  registerCheck,
+  registerTable,
+  registerCabCreate,
+  registerCabList,
+  registerCabTest,
+  registerCabExtract,
+];
