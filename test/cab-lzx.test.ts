@@ -19,6 +19,7 @@ import {
   type TestCabFolder,
   walkCab,
 } from "./helpers/cab-blocks.js";
+import { type LzxTestBlockType, type LzxTestStream, lzxTestEncode } from "./helpers/lzx-writer.js";
 import { requirePeer, tempDir } from "./helpers/peers.js";
 
 const corpus = fileURLToPath(new URL("../../../shared/corpus/libmspack/", import.meta.url));
@@ -183,4 +184,139 @@ test("hostile: a block that claims more than 32768 bytes is refused", (t) => {
     instanceOf: CabError,
   });
   t.is(err?.kind, "invalid-data");
+});
+
+// ---- Streams written by the test-only encoder (test/helpers/lzx-writer.ts) ----
+
+/** Deterministic pseudo-random bytes (xorshift32). */
+function noise(length: number, seed: number, alphabet = 256): Uint8Array {
+  const out = new Uint8Array(length);
+  let x = seed | 1;
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = (x >>> 0) % alphabet;
+  }
+  return out;
+}
+
+function decodeStream(windowBits: number, stream: LzxTestStream): Uint8Array {
+  const decoder = createLzxDecoder(windowBits);
+  const out = new Uint8Array(stream.sizes.reduce((a, b) => a + b, 0));
+  let at = 0;
+  stream.frames.forEach((frame, i) => {
+    out.set(decoder.decompress(frame, stream.sizes[i]!), at);
+    at += stream.sizes[i]!;
+  });
+  return out;
+}
+
+/** Data whose start comes back `distance` bytes later: a match in the window's top slot. */
+function farRepeat(distance: number, seed: number): Uint8Array {
+  const head = noise(3000, seed);
+  const data = new Uint8Array(distance + head.length);
+  data.set(head, 0);
+  data.set(noise(distance - head.length, seed + 1), head.length);
+  data.set(head, distance);
+  return data;
+}
+
+for (const windowBits of [15, 16, 17, 18, 19, 20, 21]) {
+  for (const type of ["verbatim", "aligned"] as const) {
+    test(`window 2^${windowBits}: a ${type} block with a match ${2 ** windowBits - 3} bytes back`, (t) => {
+      const data = farRepeat(2 ** windowBits - 3, windowBits);
+      const stream = lzxTestEncode(data, {
+        windowBits,
+        blocks: [{ type, size: data.length }],
+        probe: 2 ** windowBits - 3,
+      });
+      const out = decodeStream(windowBits, stream);
+      t.is(md5(out), md5(data));
+      t.is(stream.farthest, 2 ** windowBits - 3, "the match in the top position slot was used");
+      // The main tree's size depends on the window: a decoder for another window misreads it.
+      if (windowBits < 21) {
+        const other = windowBits + 1;
+        const r = decodeHostile(
+          other,
+          stream.frames.map((f, i): [Uint8Array, number] => [f, stream.sizes[i]!]),
+        );
+        t.not(r, "ok", "a decoder for 2^" + other + " rejects a 2^" + windowBits + " stream");
+      }
+    });
+  }
+}
+
+test("uncompressed blocks: odd lengths, padding bytes, frame-spanning, R0-R2 from the header", (t) => {
+  for (const windowBits of [15, 16, 17, 18, 19, 20, 21]) {
+    const data = noise(110_001, windowBits, 7);
+    const plan = [
+      { type: "uncompressed", size: 1 },
+      { type: "verbatim", size: 999 },
+      { type: "uncompressed", size: 40_001 }, // spans a frame end
+      { type: "uncompressed", size: 25_535 }, // ends exactly at a frame end, odd length
+      { type: "aligned", size: 10_000 },
+      { type: "uncompressed", size: 32_767 },
+      { type: "verbatim", size: 698 },
+    ] as const;
+    const stream = lzxTestEncode(data, { windowBits, blocks: plan });
+    t.is(stream.frames.length, 4);
+    t.is(md5(decodeStream(windowBits, stream)), md5(data), `window 2^${windowBits}`);
+  }
+});
+
+test("E8 translation: CALL operands come back relative, in every block kind", (t) => {
+  // Code-like data: many E8 bytes followed by small displacements, some out of range.
+  const data = noise(100_000, 99, 40);
+  for (let i = 0; i + 5 < data.length; i += 13) {
+    data[i] = 0xe8;
+    const rel = ((i * 7919) % 60_000) - 30_000;
+    new DataView(data.buffer).setInt32(i + 1, i % 3 === 0 ? rel * 1000 : rel, true);
+  }
+  for (const type of ["verbatim", "aligned", "uncompressed"] as const) {
+    const stream = lzxTestEncode(data, {
+      windowBits: 16,
+      e8FileSize: 12_000_000,
+      blocks: [{ type, size: data.length }],
+    });
+    t.is(md5(decodeStream(16, stream)), md5(data), type);
+  }
+  // Without translation in the header, the same bytes come out untranslated.
+  const plain = lzxTestEncode(data, {
+    windowBits: 16,
+    blocks: [{ type: "verbatim", size: data.length }],
+  });
+  t.is(md5(decodeStream(16, plain)), md5(data));
+});
+
+test("property: any data, block plan and window round-trips through the test encoder", (t) => {
+  const blockType = fc.constantFrom("verbatim", "aligned", "uncompressed" as const);
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 15, max: 17 }),
+      fc.array(fc.tuple(blockType, fc.integer({ min: 1, max: 40_000 })), {
+        minLength: 1,
+        maxLength: 5,
+      }),
+      fc.integer({ min: 2, max: 256 }),
+      fc.boolean(),
+      fc.integer(),
+      (windowBits, plan, alphabet, e8, seed) => {
+        const blocks = plan.map(([type, size]) => ({ type: type as LzxTestBlockType, size }));
+        const data = noise(
+          blocks.reduce((n, b) => n + b.size, 0),
+          seed,
+          alphabet,
+        );
+        const stream = lzxTestEncode(data, {
+          windowBits,
+          blocks,
+          ...(e8 ? { e8FileSize: 12_000_000 } : {}),
+        });
+        return md5(decodeStream(windowBits, stream)) === md5(data);
+      },
+    ),
+    { seed: 0x12ab, numRuns: 40 },
+  );
+  t.pass();
 });
