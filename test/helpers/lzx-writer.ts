@@ -211,7 +211,7 @@ export function lzxTestEncode(data: Uint8Array, opts: LzxTestOptions): LzxTestSt
         r[i] = pos === 0 ? 1 : 1 + ((pos * (i + 3) + i) % Math.min(pos, maxDistance));
       const head = new Uint8Array(12);
       const view = new DataView(head.buffer);
-      r.forEach((v, i) => view.setUint32(i * 4, v, true));
+      for (let i = 0; i < 3; i++) view.setUint32(i * 4, r[i]!, true);
       w.raw(head);
     } else {
       if (block.type === "aligned") {
