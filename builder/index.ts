@@ -30,6 +30,10 @@ export {
   satisfiesPrerequisite,
   toSemver,
 } from "./manifest/validate-fields.js";
+export { peChecksum } from "./pe/checksum.js";
+export { inspectFile, inspectPe } from "./pe/inspect.js";
+export { platformOfMachine } from "./pe/platform.js";
+export type { PeInfo } from "./pe/types.js";
 export {
   formatDateKb,
   formatSizeKb,

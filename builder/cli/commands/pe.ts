@@ -1,0 +1,75 @@
+import type { Command } from "commander";
+import { inspectFile } from "../../pe/inspect.js";
+import type { PeInfo } from "../../pe/types.js";
+import { exitCodeOf } from "../../util/errors.js";
+import type { RegisterCommand, SetExitCode } from "./types.js";
+
+const hex = (n: number) => `0x${n.toString(16).padStart(8, "0")}`;
+
+/** The human-readable block `inspect` prints for one file. */
+export function formatPeInfo(info: PeInfo): string {
+  const lines = [`${info.path ?? "input"}`];
+  lines.push(`  size:            ${info.size}`);
+  if (!info.isPe) {
+    lines.push("  platform:        Not Applicable (not a PE file)");
+    return `${lines.join("\n")}\n`;
+  }
+  lines.push(
+    `  platform:        ${info.platform} (machine 0x${(info.machine ?? 0).toString(16)})`,
+    `  file version:    ${info.fileVersion}`,
+  );
+  if (info.productVersion) lines.push(`  product version: ${info.productVersion}`);
+  lines.push(`  signed:          ${info.signed ? "yes" : "no"}`);
+  if (info.checksum) {
+    const { stored, computed } = info.checksum;
+    lines.push(
+      `  checksum:        ${hex(stored)} ${stored === computed ? "(valid)" : `(should be ${hex(computed)})`}`,
+    );
+  }
+  if (info.timeDateStamp !== undefined) {
+    lines.push(
+      `  timestamp:       ${new Date(info.timeDateStamp * 1000).toISOString()} (${info.timeDateStamp})`,
+    );
+  }
+  for (const table of info.stringTables ?? []) {
+    const id = ((table.lang << 16) | table.codepage) >>> 0;
+    lines.push(`  strings ${id.toString(16).padStart(8, "0").toUpperCase()}:`);
+    for (const [k, v] of Object.entries(table.strings)) lines.push(`    ${k}: ${v}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** Run `fn` for every file; a user error is reported and the next file still runs. */
+async function eachFile(
+  files: readonly string[],
+  setExitCode: SetExitCode,
+  fn: (file: string) => Promise<void>,
+): Promise<void> {
+  for (const file of files) {
+    try {
+      await fn(file);
+    } catch (err) {
+      const code = exitCodeOf(err);
+      if (code === undefined) throw err;
+      process.stderr.write(`cabwright: ${(err as Error).message}\n`);
+      setExitCode(code);
+    }
+  }
+}
+
+export const registerInspect: RegisterCommand = (program: Command, setExitCode) => {
+  program
+    .command("inspect")
+    .description("print a file's platform, version, strings, signature and checksum")
+    .argument("<file...>", "files to read (PE or not)")
+    .option("--json", "print a JSON array, one object per file")
+    .action(async (files: string[], opts: { json?: boolean }) => {
+      const infos: PeInfo[] = [];
+      await eachFile(files, setExitCode, async (file) => {
+        const info = await inspectFile(file);
+        if (opts.json) infos.push(info);
+        else process.stdout.write(formatPeInfo(info));
+      });
+      if (opts.json) process.stdout.write(`${JSON.stringify(infos, null, 2)}\n`);
+    });
+};
