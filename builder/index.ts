@@ -44,4 +44,7 @@ export {
   TABLE_FORMATS,
   TableFormat,
 } from "./report/table.js";
+export { stampFile } from "./stamp/file.js";
+export { stampPe } from "./stamp/stamp.js";
+export { OverlayMode, type StampOptions } from "./stamp/types.js";
 export { CheckFailed, ExitCode, InputError } from "./util/errors.js";

@@ -1,6 +1,11 @@
 import { registerCheck, registerTable } from "./manifest.js";
-import { registerInspect } from "./pe.js";
+import { registerInspect, registerStamp } from "./pe.js";
 import type { RegisterCommand } from "./types.js";
 
 /** The command table, in the order `--help` lists them. */
-export const commands: readonly RegisterCommand[] = [registerCheck, registerTable, registerInspect];
+export const commands: readonly RegisterCommand[] = [
+  registerCheck,
+  registerTable,
+  registerStamp,
+  registerInspect,
+];

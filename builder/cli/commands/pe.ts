@@ -1,7 +1,9 @@
 import type { Command } from "commander";
 import { inspectFile } from "../../pe/inspect.js";
 import type { PeInfo } from "../../pe/types.js";
-import { exitCodeOf } from "../../util/errors.js";
+import { stampFile } from "../../stamp/file.js";
+import type { StampOptions } from "../../stamp/types.js";
+import { exitCodeOf, InputError } from "../../util/errors.js";
 import type { RegisterCommand, SetExitCode } from "./types.js";
 
 const hex = (n: number) => `0x${n.toString(16).padStart(8, "0")}`;
@@ -72,4 +74,58 @@ export const registerInspect: RegisterCommand = (program: Command, setExitCode) 
       });
       if (opts.json) process.stdout.write(`${JSON.stringify(infos, null, 2)}\n`);
     });
+};
+/** Parse one --string KEY=VALUE. */
+function parseStringOption(value: string, previous: Record<string, string> = {}) {
+  const eq = value.indexOf("=");
+  if (eq <= 0) {
+    throw new InputError(`--string ${value}: expected KEY=VALUE (e.g. CompanyName=Contoso)`);
+  }
+  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
+}
+
+export const registerStamp: RegisterCommand = (program: Command, setExitCode) => {
+  program
+    .command("stamp")
+    .description("write a version resource into PE files, in place (atomically)")
+    .argument("<file...>", "PE files (EXE or DLL, x86 or x64)")
+    .requiredOption("--version <version>", "file version, 4 parts (e.g. 10.2.952.0)")
+    .option("--product-version <version>", "product version (default: the file version)")
+    .option("--string <key=value>", "a version string; repeatable", parseStringOption)
+    .option("--strip-signature", "drop an Authenticode signature instead of refusing the file")
+    .option(
+      "--overlay <mode>",
+      "data after the image: keep-offset (default) keeps it at its file offset; move lets it follow the image",
+    )
+    .action(
+      async (
+        files: string[],
+        opts: {
+          version: string;
+          productVersion?: string;
+          string?: Record<string, string>;
+          stripSignature?: boolean;
+          overlay?: string;
+        },
+      ) => {
+        if (
+          opts.overlay !== undefined &&
+          opts.overlay !== "keep-offset" &&
+          opts.overlay !== "move"
+        ) {
+          throw new InputError(`--overlay ${opts.overlay}: expected keep-offset or move`);
+        }
+        const stampOpts: StampOptions = {
+          fileVersion: opts.version,
+          ...(opts.productVersion ? { productVersion: opts.productVersion } : {}),
+          ...(opts.string ? { strings: opts.string } : {}),
+          ...(opts.stripSignature ? { stripSignature: true } : {}),
+          ...(opts.overlay ? { overlay: opts.overlay as "keep-offset" | "move" } : {}),
+        };
+        await eachFile(files, setExitCode, async (file) => {
+          await stampFile(file, stampOpts);
+          process.stdout.write(`${file}: stamped ${opts.version}\n`);
+        });
+      },
+    );
 };
