@@ -23,7 +23,7 @@ export interface PefileRecord {
   readonly warnings: string[];
 }
 
-const SCRIPT = String.raw`
+const SCRIPT = `
 import json, sys, pefile
 out = []
 for path in sys.argv[1:]:
