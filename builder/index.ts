@@ -45,6 +45,7 @@ export {
   TableFormat,
 } from "./report/table.js";
 export { stampFile } from "./stamp/file.js";
+export { type SigningConfig, signFile } from "./stamp/sign.js";
 export { stampPe } from "./stamp/stamp.js";
 export { OverlayMode, type StampOptions } from "./stamp/types.js";
 export { CheckFailed, ExitCode, InputError } from "./util/errors.js";

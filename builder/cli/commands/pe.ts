@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { inspectFile } from "../../pe/inspect.js";
 import type { PeInfo } from "../../pe/types.js";
 import { stampFile } from "../../stamp/file.js";
+import { signFile } from "../../stamp/sign.js";
 import type { StampOptions } from "../../stamp/types.js";
 import { exitCodeOf, InputError } from "../../util/errors.js";
 import type { RegisterCommand, SetExitCode } from "./types.js";
@@ -93,6 +94,9 @@ export const registerStamp: RegisterCommand = (program: Command, setExitCode) =>
     .option("--product-version <version>", "product version (default: the file version)")
     .option("--string <key=value>", "a version string; repeatable", parseStringOption)
     .option("--strip-signature", "drop an Authenticode signature instead of refusing the file")
+    .option("--sign-cert <file>", "re-sign each stamped file with this certificate (osslsigncode)")
+    .option("--sign-key <file>", "private key of --sign-cert")
+    .option("--sign-pass <password>", "password of --sign-key")
     .option(
       "--overlay <mode>",
       "data after the image: keep-offset (default) keeps it at its file offset; move lets it follow the image",
@@ -106,8 +110,14 @@ export const registerStamp: RegisterCommand = (program: Command, setExitCode) =>
           string?: Record<string, string>;
           stripSignature?: boolean;
           overlay?: string;
+          signCert?: string;
+          signKey?: string;
+          signPass?: string;
         },
       ) => {
+        if ((opts.signCert === undefined) !== (opts.signKey === undefined)) {
+          throw new InputError("--sign-cert and --sign-key go together: give both or neither");
+        }
         if (
           opts.overlay !== undefined &&
           opts.overlay !== "keep-offset" &&
@@ -124,7 +134,16 @@ export const registerStamp: RegisterCommand = (program: Command, setExitCode) =>
         };
         await eachFile(files, setExitCode, async (file) => {
           await stampFile(file, stampOpts);
-          process.stdout.write(`${file}: stamped ${opts.version}\n`);
+          if (opts.signCert && opts.signKey) {
+            await signFile(file, {
+              cert: opts.signCert,
+              key: opts.signKey,
+              ...(opts.signPass !== undefined ? { password: opts.signPass } : {}),
+            });
+          }
+          process.stdout.write(
+            `${file}: stamped ${stampOpts.fileVersion}${opts.signCert ? " and signed" : ""}\n`,
+          );
         });
       },
     );
