@@ -1,5 +1,6 @@
 import { registerCabCreate, registerCabExtract, registerCabList, registerCabTest } from "./cab.js";
 import { registerCheck, registerTable } from "./manifest.js";
+import { registerInspect, registerStamp } from "./pe.js";
 import type { RegisterCommand } from "./types.js";
 
 /** The command table, in the order `--help` lists them. */
@@ -10,4 +11,6 @@ export const commands: readonly RegisterCommand[] = [
   registerCabList,
   registerCabTest,
   registerCabExtract,
+  registerStamp,
+  registerInspect,
 ];
