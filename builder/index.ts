@@ -40,4 +40,18 @@ export {
   TABLE_FORMATS,
   TableFormat,
 } from "./report/table.js";
+export {
+  type AssembledSfx,
+  type AssembleSfxOptions,
+  assembleSfx,
+  CabinetFoundBy,
+  checkSfxChecksum,
+  type LocatedCabinet,
+  locateCabinet,
+  type SfxChecksum,
+  type SfxEntry,
+  SfxExitCode,
+  SfxPlatform,
+  stubPath,
+} from "./sfx/index.js";
 export { CheckFailed, ExitCode, InputError } from "./util/errors.js";
