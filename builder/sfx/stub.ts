@@ -29,8 +29,9 @@ export const STUB_TOOLCHAIN: Readonly<Record<SfxPlatform, { gcc: string; windres
 
 /**
  * Compiler and linker flags, in a fixed order. No C runtime (-nostdlib, own entry point):
- * only kernel32, user32, shell32 and cabinet are imported, and libgcc for helpers the
- * compiler may call (64-bit division on x86). Reproducible: no timestamp, no build id,
+ * only kernel32, user32 and shell32 are imported (cabinet.dll is loaded at run time by its
+ * full System32 path, against DLL planting), and libgcc for helpers the compiler may call
+ * (64-bit division on x86). Reproducible: no timestamp, no build id,
  * no compiler ident string, stripped.
  */
 export const STUB_CFLAGS: readonly string[] = [
@@ -52,13 +53,7 @@ export const STUB_CFLAGS: readonly string[] = [
   "-Wl,--dynamicbase",
   "-Wl,--nxcompat",
 ];
-export const STUB_LIBS: readonly string[] = [
-  "-lcabinet",
-  "-lshell32",
-  "-luser32",
-  "-lkernel32",
-  "-lgcc",
-];
+export const STUB_LIBS: readonly string[] = ["-lshell32", "-luser32", "-lkernel32", "-lgcc"];
 
 /** The shipped stub for a platform (or use an already stamped copy: see assembleSfx). */
 export function stubPath(platform: SfxPlatform): string {

@@ -783,6 +783,32 @@ static FNFDINOTIFY(fdi_notify) {
   }
 }
 
+/* cabinet.dll is not a KnownDLL: imported normally, the loader would take a cabinet.dll
+ * planted next to the package (in Downloads, say). Load it by its full system path. */
+typedef HFDI(DIAMONDAPI *FdiCreateFn)(PFNALLOC, PFNFREE, PFNOPEN, PFNREAD, PFNWRITE, PFNCLOSE,
+                                      PFNSEEK, int, PERF);
+typedef BOOL(DIAMONDAPI *FdiCopyFn)(HFDI, char *, char *, int, PFNFDINOTIFY, PFNFDIDECRYPT,
+                                    void *);
+typedef BOOL(DIAMONDAPI *FdiDestroyFn)(HFDI);
+typedef struct {
+  FdiCreateFn create;
+  FdiCopyFn copy;
+  FdiDestroyFn destroy;
+} Fdi;
+
+static int load_fdi(Fdi *api) {
+  WCHAR path[MAX_PATH + 20];
+  UINT n = GetSystemDirectoryW(path, MAX_PATH);
+  if (!n || n >= MAX_PATH) return 0;
+  memcpy(path + n, L"\\cabinet.dll", 13 * sizeof(WCHAR));
+  HMODULE m = LoadLibraryW(path);
+  if (!m) return 0;
+  api->create = (FdiCreateFn)(void (*)(void))GetProcAddress(m, "FDICreate");
+  api->copy = (FdiCopyFn)(void (*)(void))GetProcAddress(m, "FDICopy");
+  api->destroy = (FdiDestroyFn)(void (*)(void))GetProcAddress(m, "FDIDestroy");
+  return api->create && api->copy && api->destroy;
+}
+
 static int extract(Package *pkg, WCHAR *rootLong, const WCHAR *rootPlain) {
   ERF erf = {0};
   DWORD e = make_dirs(rootLong);
@@ -798,14 +824,19 @@ static int extract(Package *pkg, WCHAR *rootLong, const WCHAR *rootPlain) {
   g_pkg = pkg;
   g_root = rootLong;
   g_extracted = 0;
-  HFDI fdi = FDICreate(fdi_alloc, fdi_free, fdi_open, fdi_read, fdi_write, fdi_close, fdi_seek,
-                       cpuUNKNOWN, &erf);
+  Fdi api;
+  if (!load_fdi(&api)) {
+    say(1, L"Cannot load cabinet.dll from the system folder to extract the package.");
+    return EXIT_FAILED;
+  }
+  HFDI fdi = api.create(fdi_alloc, fdi_free, fdi_open, fdi_read, fdi_write, fdi_close, fdi_seek,
+                        cpuUNKNOWN, &erf);
   if (!fdi) {
     say(1, L"Cannot start cabinet extraction (cabinet.dll: FDICreate failed).");
     return EXIT_FAILED;
   }
-  BOOL ok = FDICopy(fdi, (char *)CAB_TOKEN, "", 0, fdi_notify, NULL, NULL);
-  FDIDestroy(fdi);
+  BOOL ok = api.copy(fdi, (char *)CAB_TOKEN, "", 0, fdi_notify, NULL, NULL);
+  api.destroy(fdi);
   if (ok && g_extracted == pkg->cabFiles) {
     set_progress(NULL, g_extracted, pkg->cabFiles);
     return EXIT_OK;
@@ -1011,6 +1042,8 @@ static WCHAR *make_temp_dir(void) {
 /* ---- main ----------------------------------------------------------------------------- */
 static int sfx_main(void) {
   g_heap = GetProcessHeap();
+  /* Later loads (the shell's, for ShellExecuteEx) skip the current folder. */
+  SetDllDirectoryW(L"");
   crc_init();
   {
     DWORD cap = 32768;
