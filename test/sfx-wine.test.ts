@@ -298,3 +298,25 @@ test("a package signed after assembly (osslsigncode) keeps its cabinet and extra
   t.is(r.code, 0, r.stderr);
   await assertExtracted(t, out);
 });
+
+test("no entry command and no /x: extracts beside the package, into a folder named after it", async (t) => {
+  const dir = join(t.context.dir, "default-place");
+  await mkdir(dir);
+  const exe = join(dir, "hotfix.exe");
+  await assembleSfx({ platform: "x64", cabinetPath: t.context.cab, outPath: exe });
+  const r = await wine(t, [exe, "/quiet"]);
+  t.is(r.code, 0, r.stderr);
+  await assertExtracted(t, join(dir, "hotfix"));
+});
+
+test("an entry command missing from the package fails with 1603 and the folder is removed", async (t) => {
+  const log = join(t.context.dir, "missing-entry.log");
+  const exe = await pkg(t, "missing-entry.exe", { command: "bin/absent.exe", args: [] });
+  const r = await wineRunner(t, [exe, "/quiet", `/log:${winPath(log)}`]);
+  t.is(r.exit, SfxExitCode.failed, r.stdout + r.stderr);
+  const text = await readFile(log, "utf8");
+  t.regex(text, /error: Cannot start the setup command bin\\absent\.exe \(error 2/);
+  const folder = /folder (.*cwsfx-[0-9a-f]{8})/.exec(text)?.[1];
+  t.truthy(folder, text);
+  t.false(existsSync(unixPath(folder!, t.context.env.WINEPREFIX!)), "temporary folder removed");
+});

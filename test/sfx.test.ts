@@ -242,3 +242,13 @@ test("locateCabinet: a bare cabinet, a search fallback, and clear errors", async
     message: /package header at byte \d+: the package header's CRC-32 does not match/,
   });
 });
+
+test("cabwright sfx and locate: the stage from the command line; a bad cabinet exits 2", async (t) => {
+  const { main } = await import("../builder/cli/main.js");
+  const { dir, cab } = await fixture(t);
+  const out = join(dir, "cli.exe");
+  t.is(await main(["sfx", cab, "-o", out, "--platform", "x64", "--entry", "a.txt"]), 0);
+  t.like(locateCabinet(out), { foundBy: "header", header: { entry: { command: "a.txt" } } });
+  t.is(await main(["locate", out]), 0);
+  t.is(await main(["sfx", out, "-o", join(dir, "again.exe")]), 2, "a package is not a cabinet");
+});
