@@ -1,6 +1,7 @@
 import { registerCabCreate, registerCabExtract, registerCabList, registerCabTest } from "./cab.js";
 import { registerCheck, registerTable } from "./manifest.js";
 import { registerInspect, registerStamp } from "./pe.js";
+import { registerSfx } from "./sfx.js";
 import type { RegisterCommand } from "./types.js";
 
 /** The command table, in the order `--help` lists them. */
@@ -13,4 +14,5 @@ export const commands: readonly RegisterCommand[] = [
   registerCabExtract,
   registerStamp,
   registerInspect,
+  registerSfx,
 ];
