@@ -3,6 +3,20 @@
  * An explicit export list (no `export *`), so the public surface is deliberate.
  */
 
+export { importKbFile, importKbTable } from "./kb-import/index.js";
+export { type ManifestDraftOptions, manifestFromImport } from "./kb-import/to-manifest.js";
+export { importedRowsTsv } from "./kb-import/tsv.js";
+export {
+  type Column,
+  ColumnKind,
+  type ImportedRow,
+  type ImportedTable,
+  type ImportOptions,
+  type ImportWarning,
+  type KbImport,
+  SourceFormat,
+  WarningKind,
+} from "./kb-import/types.js";
 export {
   formatProblem,
   type LoadedManifest,
