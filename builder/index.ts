@@ -45,6 +45,19 @@ export {
   toSemver,
 } from "./manifest/validate-fields.js";
 export {
+  REPORT_FORMATS,
+  type RenderOptions,
+  ReportFormat,
+  renderReport,
+} from "./report/article.js";
+export {
+  type ArticleFile,
+  type ArticleModel,
+  articleModel,
+  isBuildRecord,
+  PACKAGE_SWITCHES,
+} from "./report/article-model.js";
+export {
   formatDateKb,
   formatSizeKb,
   formatTable,

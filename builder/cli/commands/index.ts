@@ -1,5 +1,12 @@
+import { registerInit } from "./init.js";
 import { registerCheck, registerTable } from "./manifest.js";
+import { registerReport } from "./report.js";
 import type { RegisterCommand } from "./types.js";
 
 /** The command table, in the order `--help` lists them. */
-export const commands: readonly RegisterCommand[] = [registerCheck, registerTable];
+export const commands: readonly RegisterCommand[] = [
+  registerCheck,
+  registerTable,
+  registerInit,
+  registerReport,
+];
