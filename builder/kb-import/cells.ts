@@ -159,7 +159,6 @@ const PLATFORM_LABELS: ReadonlyMap<string, [Platform, boolean]> = new Map([
   ["i386", [Platform.x86, true]],
   ["amd64", [Platform.x64, true]],
   ["itanium", [Platform.ia64, true]],
-  ["arm", [Platform.arm64, true]],
 ]);
 
 /** The labels, longest first, for readers that must find where a label ends. */

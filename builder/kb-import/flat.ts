@@ -87,9 +87,8 @@ function settleEnds(
     while (p < text.length && /\s/.test(text[p]!)) p++;
     return matchRow(text, p, kinds, "flat").readings.length > 0;
   });
-  const keep = continues.length > 0 ? continues : ends;
-  // Prefer the earliest end that lets the table go on: a later end would swallow the
-  // next row's first cell.
-  const end = Math.min(...keep);
+  // Prefer the earliest end that lets the table go on (a later end would swallow the
+  // next row's first cell); after the last row, the longest reading of the last cell.
+  const end = continues.length > 0 ? Math.min(...continues) : Math.max(...ends);
   return readings.filter((r) => r.end === end);
 }
