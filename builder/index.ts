@@ -18,6 +18,17 @@ export {
   WarningKind,
 } from "./kb-import/types.js";
 export {
+  CabError,
+  type CabFileEntry,
+  type CabFolderInfo,
+  type Cabinet,
+  type CabTestReport,
+  type ExtractReport,
+  extractCabinet,
+  findCabinets,
+  openCabinet,
+} from "./cab/index.js";
+export {
   formatProblem,
   type LoadedManifest,
   loadManifest,

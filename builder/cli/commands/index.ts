@@ -1,3 +1,4 @@
+import { registerCabCreate, registerCabExtract, registerCabList, registerCabTest } from "./cab.js";
 import { registerInit } from "./init.js";
 import { registerCheck, registerTable } from "./manifest.js";
 import { registerReport } from "./report.js";
@@ -7,6 +8,10 @@ import type { RegisterCommand } from "./types.js";
 export const commands: readonly RegisterCommand[] = [
   registerCheck,
   registerTable,
+  registerCabCreate,
+  registerCabList,
+  registerCabTest,
+  registerCabExtract,
   registerInit,
   registerReport,
 ];

@@ -1,0 +1,7 @@
+/**
+ * `npm run bench`: every bench module in turn. Each prints its figures against peers
+ * measured in the same run. Add a line per bench module.
+ */
+import { benchCabTest } from "./cab-test.js";
+
+await benchCabTest();
