@@ -3,6 +3,17 @@
  * An explicit export list (no `export *`), so the public surface is deliberate.
  */
 
+export {
+  CabError,
+  type CabFileEntry,
+  type CabFolderInfo,
+  type Cabinet,
+  type CabTestReport,
+  type ExtractReport,
+  extractCabinet,
+  findCabinets,
+  openCabinet,
+} from "./cab/index.js";
 export { importKbFile, importKbTable } from "./kb-import/index.js";
 export { type ManifestDraftOptions, manifestFromImport } from "./kb-import/to-manifest.js";
 export { importedRowsTsv } from "./kb-import/tsv.js";
@@ -17,17 +28,6 @@ export {
   SourceFormat,
   WarningKind,
 } from "./kb-import/types.js";
-export {
-  CabError,
-  type CabFileEntry,
-  type CabFolderInfo,
-  type Cabinet,
-  type CabTestReport,
-  type ExtractReport,
-  extractCabinet,
-  findCabinets,
-  openCabinet,
-} from "./cab/index.js";
 export {
   formatProblem,
   type LoadedManifest,

@@ -216,7 +216,10 @@ export function readCell(kind: ColumnKind, text: string, flat: boolean): CellVal
     }
     case ColumnKind.date: {
       const cell = readDate(text);
-      return cell && { kind, cell, penalty: 0 };
+      // Flat tables print two-digit days and months (29-Jun-2010, 06/29/2010): a shorter
+      // one is more likely the size's last digit running into the date.
+      const short = flat && /^\d(?!\d)|\/\d\//.test(text);
+      return cell && { kind, cell, penalty: short ? 1 : 0 };
     }
     case ColumnKind.time: {
       const v = readTime(text);
