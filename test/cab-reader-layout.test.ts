@@ -16,7 +16,7 @@ import {
   parseFolders,
   parseHeader,
   readCString,
-} from "../builder/cab/layout.js";
+} from "../builder/cab/layout-parse.js";
 import { MszipDecoder } from "../builder/cab/mszip.js";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));

@@ -12,7 +12,7 @@ import { compressionName } from "./decoder.js";
 import { type CalendarTime, fromDosDateTime } from "./dostime.js";
 import { CabError } from "./errors.js";
 import { type FolderPlan, type FolderSegment, folderBlocks } from "./folder-stream.js";
-import { type CabHeader, hex } from "./layout.js";
+import { type CabHeader, hex } from "./layout-parse.js";
 import { checkEncoding, DEFAULT_NAME_ENCODING, decodeName, displayName } from "./names.js";
 import { findCabinets } from "./search.js";
 import { CabSource } from "./source.js";

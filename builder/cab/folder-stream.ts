@@ -7,7 +7,7 @@ import { cabChecksum } from "./checksum.js";
 import { CFDATA_SIZE } from "./constants.js";
 import { type BlockDecoder, createDecoder } from "./decoder.js";
 import { CabError } from "./errors.js";
-import { hex, parseDataHeader } from "./layout.js";
+import { hex, parseDataHeader } from "./layout-parse.js";
 import type { CabSource } from "./source.js";
 
 /** A run of CFDATA blocks in one cabinet file. */

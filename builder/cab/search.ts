@@ -4,7 +4,7 @@
  * whose folder and file tables parse, and skip past each cabinet found, as libmspack does.
  */
 import { CabError } from "./errors.js";
-import { plausibleHeader } from "./layout.js";
+import { plausibleHeader } from "./layout-parse.js";
 import { CabSource } from "./source.js";
 import { readStructure } from "./structure.js";
 

@@ -15,7 +15,7 @@ import {
   parseFiles,
   parseFolders,
   parseHeader,
-} from "./layout.js";
+} from "./layout-parse.js";
 import type { CabSource } from "./source.js";
 
 export interface CabinetStructure {

@@ -2,14 +2,16 @@
  * `cabwright cab ...`: the cabinet library's commands. Each subcommand registers itself on
  * the shared `cab` group (created by whichever registers first).
  */
-import type { Command } from "commander";
+import { type Command, InvalidArgumentError, Option } from "commander";
 import {
   CabError,
   type CabFileEntry,
   type Cabinet,
+  cabInputsFromPaths,
   extractCabinet,
   type OpenOptions,
   openCabinet,
+  writeCabinet,
 } from "../../cab/index.js";
 import type { RegisterCommand } from "./types.js";
 
@@ -185,3 +187,52 @@ export const registerCabExtract: RegisterCommand = (program) => {
     }
   });
 };
+
+interface CreateOptions {
+  directory: string;
+  compression: "none" | "mszip";
+  maxSize?: number;
+}
+
+export const registerCabCreate: RegisterCommand = (program) => {
+  cabGroup(program)
+    .command("create")
+    .description("write PATHs (files, or folders added recursively in sorted order) into a cabinet")
+    .argument("<out>", "cabinet to write (a set is OUT.cab, OUT2.cab, OUT3.cab...)")
+    .argument("<paths...>", "files or folders, stored relative to -C DIR in the order given")
+    .option("-C, --directory <dir>", "folder the PATHs are relative to", ".")
+    .addOption(
+      new Option("--compression <type>", "compression of the data")
+        .choices(["none", "mszip"])
+        .default("mszip"),
+    )
+    .option(
+      "--max-size <bytes>",
+      "split into a cabinet set when a cabinet would exceed BYTES (suffix K, M or G: KiB, MiB, GiB)",
+      parseBytes,
+    )
+    .action(async (out: string, paths: string[], opts: CreateOptions) => {
+      const files = await cabInputsFromPaths(opts.directory, paths);
+      const result = await writeCabinet(out, files, {
+        compression: opts.compression,
+        ...(opts.maxSize !== undefined ? { maxCabinetSize: opts.maxSize } : {}),
+      });
+      for (const c of result.cabinets) process.stdout.write(`${c.path}: ${c.size} bytes\n`);
+      process.stdout.write(
+        `${result.fileCount} files, ${result.folderCount} folders, ${result.uncompressedBytes} bytes in, ${result.cabinets.length} cabinet(s)\n`,
+      );
+    });
+};
+
+const UNITS: Record<string, number> = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
+
+export function parseBytes(value: string): number {
+  const m = /^(\d+)([KMG]?)(i?B)?$/i.exec(value.trim());
+  const n = m ? Number(m[1]) * UNITS[m[2]!.toUpperCase()]! : Number.NaN;
+  if (!Number.isSafeInteger(n) || n <= 0) {
+    throw new InvalidArgumentError(
+      `expected a positive byte count like 1048576 or 100M, got "${value}"`,
+    );
+  }
+  return n;
+}
