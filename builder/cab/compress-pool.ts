@@ -48,7 +48,7 @@ class WorkerPool implements Compressor {
         if (!p) return;
         this.pending.delete(reply.id);
         if ("error" in reply) p.reject(new Error(`compression worker failed: ${reply.error}`));
-        else p.resolve({ bytes: reply.bytes, recordSizes: reply.recordSizes, data: reply.data });
+        else p.resolve({ bytes: reply.bytes, recordSizes: reply.recordSizes });
       });
       worker.on("error", (err) => this.fail(err));
       worker.on("exit", (code) => {

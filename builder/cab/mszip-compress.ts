@@ -33,8 +33,6 @@ export interface CompressedRecords {
   readonly bytes: Uint8Array;
   /** Byte length of each record in `bytes`. */
   readonly recordSizes: readonly number[];
-  /** The job's uncompressed data, handed back (a set may need a block recompressed). */
-  readonly data: Uint8Array;
 }
 
 export function compressRecords(job: CompressJob): CompressedRecords {
@@ -66,7 +64,7 @@ export function compressRecords(job: CompressJob): CompressedRecords {
     bytes.set(p, pos);
     pos += p.length;
   }
-  return { bytes, recordSizes, data };
+  return { bytes, recordSizes };
 }
 
 /** One MSZIP block: "CK" + a final deflate block (compressed, or stored if smaller). */

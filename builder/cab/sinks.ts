@@ -7,8 +7,9 @@
  *     part's data is spooled to a temporary file, then copied after its tables.
  */
 import { randomBytes } from "node:crypto";
-import { type FileHandle, open, rename, rm } from "node:fs/promises";
+import { type FileHandle, mkdir, open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { invalidInput } from "./errors.js";
 
 export interface CabinetSink {
   /** Append CFDATA records to the current cabinet. */
@@ -26,6 +27,17 @@ function tempPathFor(target: string, tag: string): string {
     dirname(target),
     `.${basename(target)}.${tag}-${process.pid}-${randomBytes(4).toString("hex")}`,
   );
+}
+
+/** Create a temporary file next to `target` (its folder is created if missing). */
+async function openTemp(target: string, tag: string, flags: string): Promise<[FileHandle, string]> {
+  const temp = tempPathFor(target, tag);
+  try {
+    await mkdir(dirname(target), { recursive: true });
+    return [await open(temp, flags), temp];
+  } catch (err) {
+    throw invalidInput(`cannot write "${target}": ${(err as Error).message}`, { file: target });
+  }
 }
 
 async function writeAll(fh: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
@@ -54,8 +66,7 @@ export class DirectSink implements CabinetSink {
   }
 
   static async open(target: string, tablesSize: number): Promise<DirectSink> {
-    const temp = tempPathFor(target, "tmp");
-    const fh = await open(temp, "wx");
+    const [fh, temp] = await openTemp(target, "tmp", "wx");
     return new DirectSink(target, tablesSize, fh, temp);
   }
 
@@ -100,8 +111,8 @@ export class SpoolSink implements CabinetSink {
   }
 
   static async open(firstTarget: string): Promise<SpoolSink> {
-    const spoolPath = tempPathFor(firstTarget, "spool");
-    return new SpoolSink(spoolPath, await open(spoolPath, "wx+"));
+    const [spool, spoolPath] = await openTemp(firstTarget, "spool", "wx+");
+    return new SpoolSink(spoolPath, spool);
   }
 
   async writeData(bytes: Uint8Array): Promise<void> {
@@ -110,9 +121,8 @@ export class SpoolSink implements CabinetSink {
   }
 
   async finishCabinet(path: string, tables: Uint8Array): Promise<number> {
-    const temp = tempPathFor(path, "tmp");
+    const [out, temp] = await openTemp(path, "tmp", "wx");
     this.done.push({ temp, target: path });
-    const out = await open(temp, "wx");
     try {
       await writeAll(out, tables, 0);
       const buf = new Uint8Array(Math.min(COPY_CHUNK, Math.max(1, this.spoolSize)));
