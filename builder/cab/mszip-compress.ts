@@ -33,6 +33,8 @@ export interface CompressedRecords {
   readonly bytes: Uint8Array;
   /** Byte length of each record in `bytes`. */
   readonly recordSizes: readonly number[];
+  /** The job's `data`, handed back for reuse. */
+  readonly input?: Uint8Array;
 }
 
 export function compressRecords(job: CompressJob): CompressedRecords {
@@ -64,7 +66,7 @@ export function compressRecords(job: CompressJob): CompressedRecords {
     bytes.set(p, pos);
     pos += p.length;
   }
-  return { bytes, recordSizes };
+  return { bytes, recordSizes, input: data };
 }
 
 /** One MSZIP block: "CK" + a final deflate block (compressed, or stored if smaller). */
