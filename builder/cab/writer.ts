@@ -68,7 +68,7 @@ export async function writeCabinet(
       : await SpoolSink.open(outPath);
   const compressor = createCompressor(plan.compression === "mszip" ? threads : 1);
   const assembler = new CabinetAssembler(plan, sink, (i) => cabinetSetPath(outPath, i));
-  const maxInFlight = compressor.threads * 2;
+  const maxInFlight = compressor.threads * 4;
   const inFlight: { folder: PlannedFolder; uStart: number; result: Promise<CompressedRecords> }[] =
     [];
   // Chunk buffers come back from the compressor and are used again: no garbage per chunk.
