@@ -197,7 +197,19 @@ test("set part names: OUT.cab, OUT2.cab, OUT3.cab", (t) => {
 
 const one = (name: string): CabInputFile[] => memoryInputs([{ name, data: new Uint8Array(1) }]);
 
-for (const name of ["../evil", "/abs", "a//b", "C:\\x", "a/./b", "", "nul\u0000x"]) {
+for (const name of [
+  "../evil",
+  "/abs",
+  "a//b",
+  "C:\\x",
+  "a/./b",
+  "",
+  "nul\u0000x",
+  "a?b",
+  "dir./x",
+  "x/CON.txt",
+  "end ",
+]) {
   test(`refuses the name ${JSON.stringify(name)}`, (t) => {
     const err = t.throws(() => planCabinet(one(name)), { name: "CabError" }) as unknown as {
       kind: string;

@@ -151,7 +151,8 @@ export function planCabinet(
 
 /**
  * "a/b\\c" -> "a\\b\\c". Refused: empty names or parts, ".", "..", a leading separator or
- * a drive letter (readers would write outside their target folder), NUL and control bytes.
+ * a drive letter (readers would write outside their target folder), control characters,
+ * and what Windows cannot create (< > : " | ? *, a trailing "." or " ", device names).
  */
 function normalizeName(raw: string, i: number): string {
   const where = { file: raw };
@@ -171,6 +172,23 @@ function normalizeName(raw: string, i: number): string {
         `file ${i} "${raw}": name has an empty, "." or ".." part (expected a relative path)`,
         where,
       );
+    }
+    // What Windows cannot create: these characters, a part ending in "." or " " (it
+    // drops them), device names.
+    if (/[<>:"|?*]/.test(p)) {
+      throw invalidInput(
+        `file ${i} "${raw}": name has one of < > : " | ? * (Windows refuses them)`,
+        where,
+      );
+    }
+    if (/[. ]$/.test(p)) {
+      throw invalidInput(
+        `file ${i} "${raw}": a name part ends with "." or " " (Windows drops it)`,
+        where,
+      );
+    }
+    if (/^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\.|$)/i.test(p)) {
+      throw invalidInput(`file ${i} "${raw}": "${p}" is a Windows device name`, where);
     }
   }
   if (/\p{Cs}/u.test(raw)) {
