@@ -58,8 +58,6 @@ function fragment(payload: Uint8Array, uncompressedSize: number, reserve: number
 /** A folder's piece in one cabinet. */
 interface PartFolder {
   readonly folder: PlannedFolder;
-  /** Subtracted from the plan's file offsets: non-zero when a set restarts a folder. */
-  readonly base: number;
   /** Offset of its first CFDATA record in the cabinet's data area. */
   readonly dataStart: number;
   /** Folder-uncompressed range [uStart, uEnd) held by this cabinet's blocks. */
@@ -231,7 +229,6 @@ export class CabinetAssembler {
     if (!target) {
       target = {
         folder,
-        base: u0,
         dataStart: part.dataBytes,
         uStart: u0,
         uEnd: u0,
@@ -287,10 +284,9 @@ export class CabinetAssembler {
     const crossing = this.crossingFile(folder, u0);
     this.part = this.newPart(prev.index + 1, crossing ? prev.endFile - 1 : prev.endFile);
     if (crossing) {
-      // The same folder continues: its piece here keeps the folder's offsets.
+      // The same folder continues; file offsets stay relative to the folder's start.
       const piece: PartFolder = {
         folder,
-        base: this.current!.base,
         dataStart: 0,
         uStart: u0,
         uEnd: u0,
@@ -369,7 +365,7 @@ export class CabinetAssembler {
               : local;
       files.push({
         size: f.size,
-        offset: f.offset - pf.base,
+        offset: f.offset,
         folder: iFolder,
         dosDate: f.dosDate,
         dosTime: f.dosTime,

@@ -48,6 +48,46 @@ async function writeAll(fh: FileHandle, bytes: Uint8Array, position: number): Pr
   }
 }
 
+/** Writes at most this many buffers at once; the caller goes on reading meanwhile. */
+const MAX_PENDING_WRITES = 8;
+
+/**
+ * Positional writes that the caller does not wait for, up to MAX_PENDING_WRITES at once
+ * (each at its own offset, so their order does not matter). The buffers must not change
+ * until `flush()`; the first failure is thrown by the next call.
+ */
+class WriteQueue {
+  private readonly pending = new Set<Promise<void>>();
+  private failure: unknown;
+
+  constructor(private readonly fh: FileHandle) {}
+
+  async write(bytes: Uint8Array, position: number): Promise<void> {
+    this.check();
+    while (this.pending.size >= MAX_PENDING_WRITES) await Promise.race(this.pending);
+    this.check();
+    const p: Promise<void> = writeAll(this.fh, bytes, position).then(
+      () => {
+        this.pending.delete(p);
+      },
+      (err) => {
+        this.pending.delete(p);
+        this.failure ??= err;
+      },
+    );
+    this.pending.add(p);
+  }
+
+  async flush(): Promise<void> {
+    await Promise.all(this.pending);
+    this.check();
+  }
+
+  private check(): void {
+    if (this.failure !== undefined) throw this.failure;
+  }
+}
+
 export class DirectSink implements CabinetSink {
   private fh: FileHandle | undefined;
   private readonly temp: string;
@@ -63,7 +103,9 @@ export class DirectSink implements CabinetSink {
     this.fh = fh;
     this.temp = temp;
     this.pos = tablesSize;
+    this.queue = new WriteQueue(fh);
   }
+  private readonly queue: WriteQueue;
 
   static async open(target: string, tablesSize: number): Promise<DirectSink> {
     const [fh, temp] = await openTemp(target, "tmp", "wx");
@@ -71,7 +113,7 @@ export class DirectSink implements CabinetSink {
   }
 
   async writeData(bytes: Uint8Array): Promise<void> {
-    await writeAll(this.fh!, bytes, this.pos);
+    await this.queue.write(bytes, this.pos);
     this.pos += bytes.length;
   }
 
@@ -79,7 +121,8 @@ export class DirectSink implements CabinetSink {
     if (tables.length !== this.tablesSize || path !== this.target || this.finished) {
       throw new Error("cab writer: tables differ from the planned size");
     }
-    await writeAll(this.fh!, tables, 0);
+    await this.queue.write(tables, 0);
+    await this.queue.flush();
     this.finished = true;
     return this.pos;
   }
@@ -91,6 +134,7 @@ export class DirectSink implements CabinetSink {
   }
 
   async abort(): Promise<void> {
+    await this.queue.flush().catch(() => {});
     await this.fh?.close().catch(() => {});
     this.fh = undefined;
     await rm(this.temp, { force: true });
@@ -105,9 +149,12 @@ export class SpoolSink implements CabinetSink {
   private readonly spoolPath: string;
   private readonly done: { temp: string; target: string }[] = [];
 
+  private readonly queue: WriteQueue;
+
   private constructor(spoolPath: string, spool: FileHandle) {
     this.spoolPath = spoolPath;
     this.spool = spool;
+    this.queue = new WriteQueue(spool);
   }
 
   static async open(firstTarget: string): Promise<SpoolSink> {
@@ -116,11 +163,12 @@ export class SpoolSink implements CabinetSink {
   }
 
   async writeData(bytes: Uint8Array): Promise<void> {
-    await writeAll(this.spool!, bytes, this.spoolSize);
+    await this.queue.write(bytes, this.spoolSize);
     this.spoolSize += bytes.length;
   }
 
   async finishCabinet(path: string, tables: Uint8Array): Promise<number> {
+    await this.queue.flush();
     const [out, temp] = await openTemp(path, "tmp", "wx");
     this.done.push({ temp, target: path });
     try {
@@ -153,6 +201,7 @@ export class SpoolSink implements CabinetSink {
   }
 
   private async closeSpool(): Promise<void> {
+    await this.queue.flush().catch(() => {});
     await this.spool?.close().catch(() => {});
     this.spool = undefined;
     await rm(this.spoolPath, { force: true });

@@ -26,6 +26,8 @@ import type {
 /** Blocks per compression job: large enough to amortize messaging, small for memory. */
 const BLOCKS_PER_CHUNK = 8;
 const CHUNK_BYTES = BLOCKS_PER_CHUNK * MAX_BLOCK_UNCOMPRESSED;
+/** Default threads: the available cores, at most 8 (each worker costs 10-25 MB). */
+const MAX_DEFAULT_THREADS = 8;
 
 /**
  * The path of cabinet `index` (0-based) of a set written to `outPath`: OUT.cab, OUT2.cab,
@@ -58,7 +60,7 @@ export async function writeCabinet(
       file: outPath,
     });
   }
-  const threads = options.threads ?? availableParallelism();
+  const threads = options.threads ?? Math.min(availableParallelism(), MAX_DEFAULT_THREADS);
   if (!Number.isSafeInteger(threads) || threads < 1) {
     throw invalidInput(`threads must be a positive integer, got ${threads}`);
   }
