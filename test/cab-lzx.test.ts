@@ -19,6 +19,7 @@ import {
   type TestCabFolder,
   walkCab,
 } from "./helpers/cab-blocks.js";
+import { buildTestCab } from "./helpers/cab-build.js";
 import { type LzxTestBlockType, type LzxTestStream, lzxTestEncode } from "./helpers/lzx-writer.js";
 import { requirePeer, tempDir } from "./helpers/peers.js";
 
@@ -319,4 +320,48 @@ test("property: any data, block plan and window round-trips through the test enc
     { seed: 0x12ab, numRuns: 40 },
   );
   t.pass();
+});
+
+test("cabextract (libmspack) decodes the test encoder's streams to the same bytes", async (t) => {
+  const cabextract = requirePeer("cabextract");
+  const dir = await tempDir(t);
+  const cases: { label: string; windowBits: number; data: Uint8Array; stream: LzxTestStream }[] =
+    [];
+  for (const windowBits of [15, 16, 17, 18, 19, 20, 21]) {
+    const data = farRepeat(2 ** windowBits - 3, windowBits);
+    const type = windowBits % 2 === 0 ? "aligned" : "verbatim";
+    const blocks = [{ type, size: data.length }] as const;
+    const probe = 2 ** windowBits - 3;
+    const stream = lzxTestEncode(data, { windowBits, blocks, probe, e8FileSize: 12_000_000 });
+    cases.push({ label: `far match, ${type}, 2^${windowBits}`, windowBits, data, stream });
+  }
+  const mixed = noise(110_001, 5, 7);
+  for (let i = 0; i + 5 < mixed.length; i += 29) mixed[i] = 0xe8;
+  const plan = [
+    { type: "uncompressed", size: 1 },
+    { type: "verbatim", size: 999 },
+    { type: "uncompressed", size: 40_001 },
+    { type: "uncompressed", size: 25_535 },
+    { type: "aligned", size: 10_000 },
+    { type: "uncompressed", size: 32_767 },
+    { type: "verbatim", size: 698 },
+  ] as const;
+  for (const e8 of [false, true]) {
+    const stream = lzxTestEncode(mixed, {
+      windowBits: 17,
+      blocks: plan,
+      ...(e8 ? { e8FileSize: 12_000_000 } : {}),
+    });
+    cases.push({ label: `block mix, E8 ${e8}`, windowBits: 17, data: mixed, stream });
+  }
+  for (const [i, c] of cases.entries()) {
+    const cabPath = join(dir, `case${i}.cab`);
+    await writeFile(
+      cabPath,
+      buildTestCab(LZX | (c.windowBits << 8), c.stream.frames, c.stream.sizes, "data.bin"),
+    );
+    const theirs = execFileSync(cabextract, ["-q", "-p", cabPath], { maxBuffer: 8 << 20 });
+    t.is(md5(theirs), md5(c.data), c.label);
+    t.is(md5(decodeStream(c.windowBits, c.stream)), md5(c.data), c.label);
+  }
 });

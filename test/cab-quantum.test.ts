@@ -3,7 +3,9 @@
  * test-only Quantum encoder (every window size, model rescales and re-sorts, window wraps),
  * and hostile input: a CabError or output, quickly, never another exception.
  */
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import test from "ava";
@@ -17,6 +19,8 @@ import {
   type TestCabFolder,
   walkCab,
 } from "./helpers/cab-blocks.js";
+import { buildTestCab } from "./helpers/cab-build.js";
+import { requirePeer, tempDir } from "./helpers/peers.js";
 import { type QuantumTestStream, quantumTestEncode } from "./helpers/quantum-writer.js";
 
 const corpus = fileURLToPath(new URL("../../../shared/corpus/libmspack/", import.meta.url));
@@ -200,4 +204,18 @@ test("property: random data and windows round-trip through the test encoder", (t
     { seed: 0x7a11, numRuns: 30 },
   );
   t.pass();
+});
+
+test("cabextract (libmspack) decodes the test encoder's streams to the same bytes", async (t) => {
+  const cabextract = requirePeer("cabextract");
+  const dir = await tempDir(t);
+  for (const windowBits of [10, 12, 14, 15, 16, 18, 20, 21]) {
+    const data = textLike(120_000, windowBits + 100, 90);
+    const stream = quantumTestEncode(data, { windowBits });
+    const cabPath = join(dir, `q${windowBits}.cab`);
+    const typeCompress = QUANTUM | (4 << 4) | (windowBits << 8);
+    await writeFile(cabPath, buildTestCab(typeCompress, stream.frames, stream.sizes, "data.bin"));
+    const theirs = execFileSync(cabextract, ["-q", "-p", cabPath], { maxBuffer: 8 << 20 });
+    t.is(md5(theirs), md5(data), `window 2^${windowBits}`);
+  }
 });
