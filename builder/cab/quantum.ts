@@ -56,6 +56,22 @@ class MsbBitReader {
     this.bits = 0;
   }
 
+  /** Read one bit (the arithmetic coder's renormalisation: the hot path). */
+  bit(): number {
+    if (this.bits === 0) {
+      const p = this.pos++;
+      if (p < this.input.length) this.buf = this.input[p]!;
+      else if (p >= this.input.length + MAX_OVERREAD)
+        fail("data ends before its frame is complete");
+      else this.buf = 0;
+      this.bits = 8;
+    }
+    this.bits--;
+    const v = (this.buf >>> this.bits) & 1;
+    this.buf &= (1 << this.bits) - 1;
+    return v;
+  }
+
   /** Read `n` bits (0..24). */
   read(n: number): number {
     if (n === 0) return 0;
@@ -245,7 +261,7 @@ class QuantumDecoder implements BlockDecoder {
       }
       low = (low << 1) & 0xffff;
       high = ((high << 1) | 1) & 0xffff;
-      code = ((code << 1) | br.read(1)) & 0xffff;
+      code = ((code << 1) | br.bit()) & 0xffff;
     }
     this.low = low;
     this.high = high;
