@@ -20,7 +20,12 @@ import {
   walkCab,
 } from "./helpers/cab-blocks.js";
 import { buildTestCab } from "./helpers/cab-build.js";
-import { type LzxTestBlockType, type LzxTestStream, lzxTestEncode } from "./helpers/lzx-writer.js";
+import {
+  LzxBitWriter,
+  type LzxTestBlockType,
+  type LzxTestStream,
+  lzxTestEncode,
+} from "./helpers/lzx-writer.js";
 import { requirePeer, tempDir } from "./helpers/peers.js";
 
 const corpus = fileURLToPath(new URL("../../../shared/corpus/libmspack/", import.meta.url));
@@ -363,5 +368,61 @@ test("cabextract (libmspack) decodes the test encoder's streams to the same byte
     const theirs = execFileSync(cabextract, ["-q", "-p", cabPath], { maxBuffer: 8 << 20 });
     t.is(md5(theirs), md5(c.data), c.label);
     t.is(md5(decodeStream(c.windowBits, c.stream)), md5(c.data), c.label);
+  }
+});
+
+test("after a failed block the decoder refuses more until reset(), then decodes afresh", (t) => {
+  const { window, blocks } = realBlocks;
+  const decoder = createLzxDecoder(window);
+  const first = blocks[0]!;
+  t.throws(() => decoder.decompress(first.data.subarray(0, 9), first.uncompressedSize), {
+    instanceOf: CabError,
+  });
+  const err = t.throws(() => decoder.decompress(first.data, first.uncompressedSize), {
+    instanceOf: CabError,
+  });
+  t.regex(err?.message ?? "", /earlier block/);
+  decoder.reset();
+  const again = decoder.decompress(first.data, first.uncompressedSize);
+  t.is(md5(again), md5(createLzxDecoder(window).decompress(first.data, first.uncompressedSize)));
+});
+
+test("hostile: endless empty blocks, bad block types, an uncompressed block past its data", (t) => {
+  const cases: [string, (w: LzxBitWriter) => void][] = [
+    // Verbatim blocks of length 0 carry no output: the reader runs out of input, boundedly.
+    [
+      "zero-length blocks",
+      (w) => {
+        w.bits(0, 1);
+        for (let i = 0; i < 200; i++) {
+          w.bits(3, 3);
+          w.bits(0, 24);
+          w.alignForUncompressed();
+          w.raw(new Uint8Array([1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0]));
+        }
+      },
+    ],
+    ["block type 0", (w) => w.bits(0b0000, 4)],
+    ["block type 7", (w) => w.bits(0b0111, 4)],
+    [
+      "an uncompressed block that claims more bytes than the input holds",
+      (w) => {
+        w.bits(0, 1);
+        w.bits(3, 3);
+        w.bits(0, 16);
+        w.bits(4, 8);
+        w.alignForUncompressed();
+        w.raw(new Uint8Array([1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 65, 66, 67, 68]));
+        w.bits(3, 3);
+        w.bits(0, 16);
+        w.bits(200, 8);
+      },
+    ],
+  ];
+  for (const [label, write] of cases) {
+    const w = new LzxBitWriter();
+    write(w);
+    const r = decodeHostile(15, [[w.finish(), 32768]]);
+    t.is(r, "cab-error", label);
   }
 });

@@ -103,6 +103,8 @@ class LzxDecoder implements BlockDecoder {
   private r2 = 1;
   /** Where the next frame starts in the window. */
   private windowPos = 0;
+  /** Set when a block failed: the folder cannot go on. */
+  private failed = false;
   /** Bytes decoded so far in this folder. */
   private offset = 0;
   private frames = 0;
@@ -114,6 +116,7 @@ class LzxDecoder implements BlockDecoder {
   }
 
   reset(): void {
+    this.failed = false;
     this.headerRead = false;
     this.e8FileSize = 0;
     this.e8Started = false;
@@ -131,6 +134,17 @@ class LzxDecoder implements BlockDecoder {
   }
 
   decompress(input: Uint8Array, outputSize: number): Uint8Array {
+    // After a failed block the state is unknown: refuse until reset() rather than guess.
+    if (this.failed) fail("an earlier block of this folder failed to decode");
+    try {
+      return this.decodeBlock(input, outputSize);
+    } catch (err) {
+      this.failed = true;
+      throw err;
+    }
+  }
+
+  private decodeBlock(input: Uint8Array, outputSize: number): Uint8Array {
     if (!Number.isInteger(outputSize) || outputSize < 0 || outputSize > LZX_FRAME_SIZE) {
       fail(`a block expands to ${outputSize} bytes (at most ${LZX_FRAME_SIZE})`);
     }

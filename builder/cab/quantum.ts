@@ -139,6 +139,8 @@ class QuantumDecoder implements BlockDecoder {
   private readonly lengths: QuantumModel;
   private readonly selector: QuantumModel;
   private windowPos = 0;
+  /** Set when a block failed: the folder cannot go on. */
+  private failed = false;
   /** Bytes decoded so far in this folder. */
   private offset = 0;
   // Arithmetic coder: low, high and code value, 16 bits each.
@@ -161,6 +163,7 @@ class QuantumDecoder implements BlockDecoder {
   }
 
   reset(): void {
+    this.failed = false;
     for (const m of this.literals) m.reset();
     this.match3.reset();
     this.match4.reset();
@@ -172,6 +175,17 @@ class QuantumDecoder implements BlockDecoder {
   }
 
   decompress(input: Uint8Array, outputSize: number): Uint8Array {
+    // After a failed block the state is unknown: refuse until reset() rather than guess.
+    if (this.failed) fail("an earlier block of this folder failed to decode");
+    try {
+      return this.decodeBlock(input, outputSize);
+    } catch (err) {
+      this.failed = true;
+      throw err;
+    }
+  }
+
+  private decodeBlock(input: Uint8Array, outputSize: number): Uint8Array {
     if (!Number.isInteger(outputSize) || outputSize < 0 || outputSize > QTM_FRAME_SIZE) {
       fail(`a block expands to ${outputSize} bytes (at most ${QTM_FRAME_SIZE})`);
     }
