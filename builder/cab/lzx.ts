@@ -448,14 +448,9 @@ class LzxDecoder implements BlockDecoder {
  */
 function undoE8(data: Uint8Array, curpos: number, fileSize: number): void {
   const limit = data.length - LZX_E8_MIN_FRAME;
-  let i = 0;
-  let cur = curpos;
-  while (i < limit) {
-    if (data[i] !== LZX_E8_BYTE) {
-      i++;
-      cur++;
-      continue;
-    }
+  // indexOf is a native scan: E8 bytes are sparse, even in x86 code.
+  for (let i = data.indexOf(LZX_E8_BYTE); i >= 0 && i < limit; i = data.indexOf(LZX_E8_BYTE, i)) {
+    const cur = curpos + i;
     const abs = data[i + 1]! | (data[i + 2]! << 8) | (data[i + 3]! << 16) | (data[i + 4]! << 24);
     if (abs >= -cur && abs < fileSize) {
       const rel = abs >= 0 ? abs - cur : abs + fileSize;
@@ -465,6 +460,5 @@ function undoE8(data: Uint8Array, curpos: number, fileSize: number): void {
       data[i + 4] = (rel >>> 24) & 0xff;
     }
     i += 5;
-    cur += 5;
   }
 }
