@@ -4,10 +4,12 @@
  * area adds one import and one line.
  */
 import { benchCabTest } from "./cab-test.js";
+import { benchLzx } from "./lzx.js";
 import { benchStamp, formatStampBench } from "./stamp.js";
 
 const benches: ReadonlyArray<readonly [string, () => Promise<void>]> = [
   ["cab-test", benchCabTest],
+  ["lzx", benchLzx],
   ["stamp", async () => void process.stdout.write(formatStampBench(await benchStamp()))],
 ];
 
