@@ -266,15 +266,20 @@ class QuantumDecoder implements BlockDecoder {
     model.bump(i - 1);
     const br = this.br;
     for (;;) {
-      if ((low & 0x8000) !== (high & 0x8000)) {
-        // Underflow: low is 01..., high is 10...; drop the second bit.
-        if ((low & 0x4000) === 0 || (high & 0x4000) !== 0) break;
-        code ^= 0x4000;
-        low &= 0x3fff;
-        high |= 0x4000;
+      const same = Math.clz32((low ^ high) << 16); // leading bits low and high share (32 if all)
+      if (same > 0) {
+        // Settled leading bits shift out together: n shifts, n new code bits.
+        const n = same > 16 ? 16 : same;
+        low = (low << n) & 0xffff;
+        high = ((high << n) | ((1 << n) - 1)) & 0xffff;
+        code = ((code << n) | br.read(n)) & 0xffff;
+        continue;
       }
-      low = (low << 1) & 0xffff;
-      high = ((high << 1) | 1) & 0xffff;
+      // Top bits differ. Underflow (low 01..., high 10...): drop the second bit and shift.
+      if ((low & 0x4000) === 0 || (high & 0x4000) !== 0) break;
+      code ^= 0x4000;
+      low = (low & 0x3fff) << 1;
+      high = (((high | 0x4000) << 1) | 1) & 0xffff;
       code = ((code << 1) | br.bit()) & 0xffff;
     }
     this.low = low;
