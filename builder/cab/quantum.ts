@@ -269,7 +269,7 @@ class QuantumDecoder implements BlockDecoder {
       const same = Math.clz32((low ^ high) << 16); // leading bits low and high share (32 if all)
       if (same > 0) {
         // Settled leading bits shift out together: n shifts, n new code bits.
-        const n = same > 16 ? 16 : same;
+        const n = Math.min(same, 16);
         low = (low << n) & 0xffff;
         high = ((high << n) | ((1 << n) - 1)) & 0xffff;
         code = ((code << n) | br.read(n)) & 0xffff;
