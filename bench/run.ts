@@ -6,6 +6,7 @@
 const benches: ReadonlyArray<readonly [string, () => Promise<void>]> = [
   ["cab-write", async () => (await import("./cab-write.js")).run()],
   ["cab-test", async () => (await import("./cab-test.js")).benchCabTest()],
+  ["lzx", async () => (await import("./lzx.js")).benchLzx()],
   [
     "stamp",
     async () => {
