@@ -42,6 +42,38 @@ const DIRECTORY_NAMES = [
   "reserved",
 ];
 
+/**
+ * Sections must be in ascending address order without overlap, and their raw data too, as
+ * the PE format requires; pe-library would silently reorder them otherwise.
+ */
+export function checkSectionTable(h: PeHeaders, label: string): void {
+  const alignUp = (n: number) => Math.ceil(n / h.sectionAlignment) * h.sectionAlignment;
+  if (h.sectionAlignment === 0 || (h.sectionAlignment & (h.sectionAlignment - 1)) !== 0) {
+    throw new InputError(
+      `${label}: damaged PE file at offset ${hex(h.optionalOffset + 32)}: SectionAlignment ${h.sectionAlignment} is not a power of two`,
+    );
+  }
+  let vaEnd = 0;
+  let rawEnd = 0;
+  for (const s of h.sections) {
+    const at = h.sectionTableOffset + s.index * SECTION_HEADER_SIZE;
+    if (s.virtualAddress < vaEnd || s.virtualAddress % h.sectionAlignment !== 0) {
+      throw new InputError(
+        `${label}: damaged PE file at offset ${hex(at + 12)}: section ${s.name} at RVA ${hex(s.virtualAddress)} is out of order, overlaps the previous one or is not aligned to ${hex(h.sectionAlignment)}`,
+      );
+    }
+    vaEnd = s.virtualAddress + alignUp(Math.max(s.virtualSize, 1));
+    if (s.sizeOfRawData > 0 && s.pointerToRawData > 0) {
+      if (s.pointerToRawData < rawEnd) {
+        throw new InputError(
+          `${label}: damaged PE file at offset ${hex(at + 20)}: section ${s.name} raw data at ${hex(s.pointerToRawData)} overlaps the previous section's (ending at ${hex(rawEnd)})`,
+        );
+      }
+      rawEnd = s.pointerToRawData + s.sizeOfRawData;
+    }
+  }
+}
+
 /** The section that holds the resources, or undefined when the file has none. */
 export function resourceSection(h: PeHeaders, label: string): SectionHeader | undefined {
   const dir = directory(h, DirectoryEntry.resource);

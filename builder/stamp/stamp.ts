@@ -12,8 +12,16 @@ import { writeChecksum } from "../pe/checksum.js";
 import { COFF, OPT, SECTION, SECTION_HEADER_SIZE } from "../pe/constants.js";
 import { type PeHeaders, parsePeHeaders, viewOf } from "../pe/headers.js";
 import { inspectPe } from "../pe/inspect.js";
+import { checkResourceTree, findVersionResources } from "../pe/resources.js";
+import { parseVersionInfo } from "../pe/version-info.js";
 import { InputError } from "../util/errors.js";
-import { checkRoomForSection, checkSound, fixMovedSections, resourceSection } from "./layout.js";
+import {
+  checkRoomForSection,
+  checkSectionTable,
+  checkSound,
+  fixMovedSections,
+  resourceSection,
+} from "./layout.js";
 import { type Detached, splitPe } from "./split.js";
 import { OverlayMode, type StampOptions } from "./types.js";
 import { parseVersionParts } from "./version.js";
@@ -49,14 +57,19 @@ function rebuildImage(
   } catch (err) {
     throw new InputError(`${label}: cannot read the PE resources: ${(err as Error).message}`);
   }
-  editVersionResources(res, {
-    file,
-    product,
-    strings: { FileVersion: file.text, ProductVersion: product.text, ...(opts.strings ?? {}) },
-    isDll: h.isDll,
-  });
-  res.outputResource(exe);
-  const out = new Uint8Array(exe.generate());
+  let out: Uint8Array;
+  try {
+    editVersionResources(res, {
+      file,
+      product,
+      strings: { FileVersion: file.text, ProductVersion: product.text, ...(opts.strings ?? {}) },
+      isDll: h.isDll,
+    });
+    res.outputResource(exe);
+    out = new Uint8Array(exe.generate());
+  } catch (err) {
+    throw new InputError(`${label}: cannot rewrite the PE resources: ${(err as Error).message}`);
+  }
   const after = parsePeHeaders(out, label);
   if (!after) throw new Error(`${label}: rebuilt image lost its PE signature: this is a bug`);
   // pe-library rounds the file up to FileAlignment; the image ends where the sections do.
@@ -122,7 +135,13 @@ export function stampPe(bytes: Uint8Array, opts: StampOptions, label = "input"):
   // Validate versions before any work so the message is about the option, not the file.
   parseVersionParts(opts.fileVersion, "file version");
   if (opts.productVersion !== undefined) parseVersionParts(opts.productVersion, "product version");
+  checkSectionTable(h, label);
   const rsrc = resourceSection(h, label);
+  checkResourceTree(bytes, h, label);
+  // resedit loops forever on a zero-length block: every version resource must parse first.
+  for (const r of findVersionResources(bytes, h, label)) {
+    parseVersionInfo(bytes, r.offset, r.size, label);
+  }
   if (!rsrc) checkRoomForSection(bytes, h, label);
   const split = splitPe(bytes, h, rsrc, label, opts.stripSignature === true);
 
@@ -141,6 +160,11 @@ export function stampPe(bytes: Uint8Array, opts: StampOptions, label = "input"):
   out.set(image);
   out.set(split.tail, tailAt);
 
+  // Section names as they were, byte for byte (pe-library re-encodes them as text).
+  for (const s of h.sections) {
+    const at = h.sectionTableOffset + s.index * SECTION_HEADER_SIZE;
+    out.set(bytes.subarray(at, at + 8), at);
+  }
   const after = parsePeHeaders(out, label);
   if (!after) throw new Error(`${label}: stamped file lost its PE signature: this is a bug`);
   fixMovedSections(
