@@ -226,3 +226,25 @@ test("seeded corruption of headers and resources: only InputErrors or sound stam
   );
   t.true(outcomes.stamped > 0 && outcomes.refused > 0, JSON.stringify(outcomes));
 });
+
+test("an unaligned last section: the appended .rsrc still starts on FileAlignment", async (t) => {
+  const dir = await tempDir(t);
+  const b = new Uint8Array(
+    await readFile(await buildPe(dir, { name: "u.exe", arch: "x64", source: HELLO_C })),
+  );
+  const table = sectionTable(b);
+  const last = table.at(-1)!;
+  const v = new DataView(b.buffer);
+  const size = v.getUint32(last.at + 16, true);
+  const cut = b.slice(0, last.ptr + size - 0x20);
+  new DataView(cut.buffer).setUint32(last.at + 16, size - 0x20, true);
+  const out = stampPe(cut, { fileVersion: "1.2.3.4" }, "u.exe");
+  const rsrc = sectionTable(out).find((s) => s.name === ".rsrc")!;
+  t.is(rsrc.ptr % 0x200, 0);
+  const path = join(dir, "u-stamped.exe");
+  await writeFile(path, out);
+  const [r] = await pefileRead([path]);
+  t.true(r!.checksumValid);
+  t.is(r!.fileVersion, "1.2.3.4");
+  t.deepEqual(r!.warnings, []);
+});

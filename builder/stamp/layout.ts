@@ -189,7 +189,7 @@ export function fixMovedSections(
 }
 
 /** The final file must be a sound PE: sections in order, aligned, inside the file. */
-export function checkSound(h: PeHeaders, label: string): void {
+export function checkSound(h: PeHeaders, before: PeHeaders, label: string): void {
   let prevEnd = 0;
   const align = (n: number) => Math.ceil(n / h.sectionAlignment) * h.sectionAlignment;
   for (const s of h.sections) {
@@ -197,5 +197,40 @@ export function checkSound(h: PeHeaders, label: string): void {
       throw new Error(`${label}: stamped image has overlapping section ${s.name}: this is a bug`);
     }
     prevEnd = s.virtualAddress + align(Math.max(s.virtualSize, 1));
+    const old = before.sections[s.index];
+    const placedByUs = !old || old.pointerToRawData !== s.pointerToRawData;
+    const wasAligned = !old || old.pointerToRawData % h.fileAlignment === 0;
+    if (
+      placedByUs &&
+      wasAligned &&
+      s.sizeOfRawData > 0 &&
+      s.pointerToRawData % h.fileAlignment !== 0
+    ) {
+      throw new Error(
+        `${label}: stamped section ${s.name} starts at unaligned offset ${hex(s.pointerToRawData)}: this is a bug`,
+      );
+    }
   }
+}
+
+/**
+ * Before a .rsrc section is appended: pe-library places it right where the last section's
+ * raw data ends, so that end must be FileAlignment-aligned. Round the last section's
+ * SizeOfRawData up (zero bytes, which the loader would map as zeros anyway).
+ */
+export function alignLastSection(image: Uint8Array, h: PeHeaders): Uint8Array {
+  const withData = h.sections.filter((s) => s.sizeOfRawData > 0 && s.pointerToRawData > 0);
+  const last = withData.reduce<SectionHeader | undefined>(
+    (a, s) => (!a || s.pointerToRawData > a.pointerToRawData ? s : a),
+    undefined,
+  );
+  if (!last) return image;
+  const end = last.pointerToRawData + last.sizeOfRawData;
+  const aligned = Math.ceil(end / h.fileAlignment) * h.fileAlignment;
+  if (aligned === end) return image;
+  const out = new Uint8Array(Math.max(image.length, aligned));
+  out.set(image);
+  const at = h.sectionTableOffset + last.index * SECTION_HEADER_SIZE + 16;
+  viewOf(out).setUint32(at, aligned - last.pointerToRawData, true);
+  return out;
 }

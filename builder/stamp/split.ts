@@ -167,6 +167,8 @@ export function splitPe(
   }
   imageView.setUint32(h.coffOffset + COFF.pointerToSymbolTable, 0, true);
   imageView.setUint32(h.coffOffset + COFF.numberOfSymbols, 0, true);
+  // A zero CheckSum stops pe-library computing its own (wrong for odd lengths); ours follows.
+  imageView.setUint32(h.checksumOffset, 0, true);
   const certField = h.dataDirectoryOffset + DirectoryEntry.security * 8;
   if (h.dataDirectories.length > DirectoryEntry.security) {
     imageView.setUint32(certField, 0, true);

@@ -11,11 +11,12 @@ import { NtExecutable, NtExecutableResource } from "resedit";
 import { writeChecksum } from "../pe/checksum.js";
 import { COFF, OPT, SECTION, SECTION_HEADER_SIZE } from "../pe/constants.js";
 import { type PeHeaders, parsePeHeaders, viewOf } from "../pe/headers.js";
-import { inspectPe } from "../pe/inspect.js";
+import { readPeInfo } from "../pe/inspect.js";
 import { checkResourceTree, findVersionResources } from "../pe/resources.js";
 import { parseVersionInfo } from "../pe/version-info.js";
 import { InputError } from "../util/errors.js";
 import {
+  alignLastSection,
   checkRoomForSection,
   checkSectionTable,
   checkSound,
@@ -145,7 +146,8 @@ export function stampPe(bytes: Uint8Array, opts: StampOptions, label = "input"):
   if (!rsrc) checkRoomForSection(bytes, h, label);
   const split = splitPe(bytes, h, rsrc, label, opts.stripSignature === true);
 
-  const image = reattach(rebuildImage(split.image, h, opts, label), split.detached, label);
+  const toRebuild = rsrc ? split.image : alignLastSection(split.image, h);
+  const image = reattach(rebuildImage(toRebuild, h, opts, label), split.detached, label);
   const mode = opts.overlay ?? OverlayMode.keepOffset;
   let tailAt = image.length;
   if (split.hasOverlay && mode === OverlayMode.keepOffset) {
@@ -187,7 +189,7 @@ export function stampPe(bytes: Uint8Array, opts: StampOptions, label = "input"):
   if (opts.timeDateStamp !== undefined) {
     view.setUint32(after.coffOffset + COFF.timeDateStamp, opts.timeDateStamp >>> 0, true);
   }
-  checkSound(after, label);
+  checkSound(after, h, label);
   writeChecksum(out, after.checksumOffset);
   readBack(out, opts, label);
   return out;
@@ -195,9 +197,9 @@ export function stampPe(bytes: Uint8Array, opts: StampOptions, label = "input"):
 
 /** Our own reader must find what was written, or the stamp did not happen. */
 function readBack(out: Uint8Array, opts: StampOptions, label: string): void {
-  let info: ReturnType<typeof inspectPe>;
+  let info: ReturnType<typeof readPeInfo>;
   try {
-    info = inspectPe(out, label);
+    info = readPeInfo(out, label, false);
   } catch (err) {
     if (err instanceof InputError) throw new Error(`stamped ${err.message}: this is a bug`);
     throw err;
