@@ -9,7 +9,7 @@
  */
 import { NtExecutable, NtExecutableResource } from "resedit";
 import { writeChecksum } from "../pe/checksum.js";
-import { COFF, OPT, SECTION, SECTION_HEADER_SIZE } from "../pe/constants.js";
+import { COFF, DirectoryEntry, OPT, SECTION, SECTION_HEADER_SIZE } from "../pe/constants.js";
 import { type PeHeaders, parsePeHeaders, viewOf } from "../pe/headers.js";
 import { readPeInfo } from "../pe/inspect.js";
 import { checkResourceTree, findVersionResources } from "../pe/resources.js";
@@ -137,6 +137,12 @@ export function stampPe(bytes: Uint8Array, opts: StampOptions, label = "input"):
   parseVersionParts(opts.fileVersion, "file version");
   if (opts.productVersion !== undefined) parseVersionParts(opts.productVersion, "product version");
   checkSectionTable(h, label);
+  if (h.dataDirectories.length <= DirectoryEntry.security) {
+    // pe-library writes the resource and certificate entries whatever the count says.
+    throw new InputError(
+      `${label}: the optional header has ${h.dataDirectories.length} data directories (NumberOfRvaAndSizes), fewer than the 5 the resource and certificate entries need; cannot stamp it`,
+    );
+  }
   const rsrc = resourceSection(h, label);
   checkResourceTree(bytes, h, label);
   // resedit loops forever on a zero-length block: every version resource must parse first.

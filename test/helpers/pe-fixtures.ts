@@ -101,7 +101,10 @@ export async function buildPeWithRc(
 }
 
 /** A throwaway self-signed code-signing certificate and key (PEM), made with openssl. */
-export async function makeTestCertificate(dir: string): Promise<{ cert: string; key: string }> {
+export async function makeTestCertificate(
+  dir: string,
+  password?: string,
+): Promise<{ cert: string; key: string }> {
   const openssl = which("openssl");
   if (!openssl) throw new Error("test needs `openssl`: install the Debian package openssl");
   const cert = join(dir, "test-cert.pem");
@@ -111,7 +114,7 @@ export async function makeTestCertificate(dir: string): Promise<{ cert: string; 
     "-x509",
     "-newkey",
     "rsa:2048",
-    "-nodes",
+    ...(password === undefined ? ["-nodes"] : ["-passout", `pass:${password}`]),
     "-days",
     "2",
     "-subj",
