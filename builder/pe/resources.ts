@@ -3,6 +3,7 @@
  * version resources: RT_VERSION, every name, every language.
  */
 import {
+  DATA_DIRECTORY_SIZE,
   DirectoryEntry,
   LANG_EN_US,
   RESOURCE_DIRECTORY_SIZE,
@@ -38,7 +39,7 @@ export function findVersionResources(
   if (base === undefined) {
     throw damaged(
       label,
-      h.dataDirectoryOffset + DirectoryEntry.resource * 8,
+      h.dataDirectoryOffset + DirectoryEntry.resource * DATA_DIRECTORY_SIZE,
       `resource directory RVA 0x${dir.rva.toString(16)} is in no section's data`,
     );
   }

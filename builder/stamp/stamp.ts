@@ -1,8 +1,11 @@
 /**
  * stampPe: write a version resource into a PE image, pure bytes in, bytes out.
  *
- *   split      headers + sections | tail (COFF symbols, overlay) | certificate (refused/stripped)
+ *   check      section table, resource tree and version resources sound before any library
+ *   split      headers + sections up to .rsrc/.reloc | detached sections after them (debug)
+ *              | tail (COFF symbols, overlay) | certificate (refused or stripped)
  *   rebuild    pe-library + resedit rewrite .rsrc (or add it) in the image only
+ *   reattach   detached sections after the rebuilt ones, moved as one block
  *   fix up     directories and debug entries of moved sections; tail placed back; symbol
  *              pointer, TimeDateStamp, CheckSum (always recomputed, valid for any length)
  *   read back  our own reader must see the new versions, or nothing is returned
@@ -76,7 +79,7 @@ function rebuildImage(
   // pe-library rounds the file up to FileAlignment; the image ends where the sections do.
   return out.subarray(
     0,
-    Math.max(rawEnd(after), after.sectionTableOffset + after.sections.length * 40),
+    Math.max(rawEnd(after), after.sectionTableOffset + after.sections.length * SECTION_HEADER_SIZE),
   );
 }
 
