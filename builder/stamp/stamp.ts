@@ -76,6 +76,16 @@ function rebuildImage(
   }
   const after = parsePeHeaders(out, label);
   if (!after) throw new Error(`${label}: rebuilt image lost its PE signature: this is a bug`);
+  // pe-library pads .rsrc with "PADDINGX"; zeros, as linkers write, compress better in a cab.
+  const rsrcDir = after.dataDirectories[DirectoryEntry.resource];
+  const rsrc = after.sections.find((s) => s.virtualAddress === rsrcDir?.rva);
+  if (rsrc && rsrc.virtualSize < rsrc.sizeOfRawData) {
+    out.fill(
+      0,
+      rsrc.pointerToRawData + rsrc.virtualSize,
+      rsrc.pointerToRawData + rsrc.sizeOfRawData,
+    );
+  }
   // pe-library rounds the file up to FileAlignment; the image ends where the sections do.
   return out.subarray(
     0,
