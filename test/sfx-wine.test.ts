@@ -320,3 +320,22 @@ test("an entry command missing from the package fails with 1603 and the folder i
   t.truthy(folder, text);
   t.false(existsSync(unixPath(folder!, t.context.env.WINEPREFIX!)), "temporary folder removed");
 });
+
+test("a .cmd entry command runs through cmd.exe and its exit code comes back", async (t) => {
+  const dir = join(t.context.dir, "batch");
+  const cab = join(dir, "batch.cab");
+  const marker = join(dir, "batch-marker.txt");
+  await gcabFrom(join(dir, "in"), cab, [
+    ["setup files/run me.cmd", "@echo off\r\necho ran %1 %2 > %3\r\nexit /b 3010\r\n"],
+  ]);
+  const exe = join(dir, "batch.exe");
+  await assembleSfx({
+    platform: "x64",
+    cabinetPath: cab,
+    outPath: exe,
+    entry: { command: "setup files/run me.cmd", args: ["first", "second"] },
+  });
+  const r = await wineRunner(t, [exe, "--", winPath(marker)]); // (/quiet would come before it)
+  t.is(r.exit, SfxExitCode.restartRequired, r.stdout + r.stderr);
+  t.is((await readFile(marker, "utf8")).trim(), "ran first second");
+});

@@ -20,6 +20,7 @@ import {
   sealSfxPrefix,
 } from "./header.js";
 import { readPeImage } from "./pe.js";
+import { PeChecksum } from "./pe-checksum.js";
 import { stubPath as shippedStubPath } from "./stub.js";
 
 export interface AssembleSfxOptions {
@@ -57,7 +58,7 @@ export async function assembleSfx(opts: AssembleSfxOptions): Promise<AssembledSf
     if (problem) throw new InputError(`package entry: ${problem}`);
   }
   const stubFile = opts.stubPath ?? shippedStubPath(opts.platform);
-  const stub = await readStub(stubFile, opts.platform);
+  const { bytes: stub, checksumOffset } = await readStub(stubFile, opts.platform);
   const cabinetSize = await checkCabinet(opts.cabinetPath);
   const prefix = planSfxPrefix(cabinetSize, opts.entry);
   const headerOffset = stub.length;
@@ -68,13 +69,18 @@ export async function assembleSfx(opts: AssembleSfxOptions): Promise<AssembledSf
   const tmp = tempPathFor(opts.outPath);
   const out = await open(tmp, "wx");
   let payloadCrc = prefixPayloadCrc(prefix);
+  // The stub's CheckSum covered the stub alone: recompute it over the whole package.
+  const checksum = new PeChecksum();
+  const stubNoSum = stub.slice();
+  stubNoSum.fill(0, checksumOffset, checksumOffset + 4);
+  checksum.add(stubNoSum, 0);
   try {
-    await out.write(stub, 0, stub.length, 0);
     await out.write(prefix.bytes, 0, prefix.bytes.length, headerOffset);
     let at = cabinetOffset;
     for await (const chunk of createReadStream(opts.cabinetPath)) {
       const buf = chunk as Buffer;
       payloadCrc = crc32(buf, payloadCrc);
+      checksum.add(buf, at);
       await out.write(buf, 0, buf.length, at);
       at += buf.length;
     }
@@ -85,6 +91,9 @@ export async function assembleSfx(opts: AssembleSfxOptions): Promise<AssembledSf
     }
     await out.write(padding, 0, padding.length, end);
     const sealed = sealSfxPrefix(prefix, payloadCrc);
+    checksum.add(sealed, headerOffset).add(padding, end);
+    new DataView(stubNoSum.buffer).setUint32(checksumOffset, checksum.value(), true);
+    await out.write(stubNoSum, 0, stub.length, 0);
     await out.write(sealed, 0, sealed.length, headerOffset);
     await out.close();
     await rename(tmp, opts.outPath);
@@ -104,7 +113,10 @@ export async function assembleSfx(opts: AssembleSfxOptions): Promise<AssembledSf
 }
 
 /** The stub's bytes, checked: a PE for `platform`, unsigned, nothing after its image. */
-async function readStub(path: string, platform: SfxPlatform): Promise<Uint8Array> {
+async function readStub(
+  path: string,
+  platform: SfxPlatform,
+): Promise<{ bytes: Uint8Array; checksumOffset: number }> {
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(await readFile(path));
@@ -127,7 +139,7 @@ async function readStub(path: string, platform: SfxPlatform): Promise<Uint8Array
       `${path}: ${bytes.length - pe.imageEnd} bytes follow the image at byte ${pe.imageEnd}; a stub must end with its image (is it already a package?)`,
     );
   }
-  return bytes;
+  return { bytes, checksumOffset: pe.checksumOffset };
 }
 
 /** The cabinet's size, after checking its CFHEADER agrees with the file. */

@@ -796,12 +796,19 @@ typedef struct {
   FdiDestroyFn destroy;
 } Fdi;
 
-static int load_fdi(Fdi *api) {
-  WCHAR path[MAX_PATH + 20];
+/* A DLL from the system folder by its full path (never from beside the package). */
+static HMODULE load_system_dll(const WCHAR *name) {
+  WCHAR path[MAX_PATH + 32];
   UINT n = GetSystemDirectoryW(path, MAX_PATH);
-  if (!n || n >= MAX_PATH) return 0;
-  memcpy(path + n, L"\\cabinet.dll", 13 * sizeof(WCHAR));
-  HMODULE m = LoadLibraryW(path);
+  DWORD len = wlen(name);
+  if (!n || n >= MAX_PATH || len > 30) return NULL;
+  path[n] = '\\';
+  memcpy(path + n + 1, name, (len + 1) * sizeof(WCHAR));
+  return LoadLibraryW(path);
+}
+
+static int load_fdi(Fdi *api) {
+  HMODULE m = load_system_dll(L"cabinet.dll");
   if (!m) return 0;
   api->create = (FdiCreateFn)(void (*)(void))GetProcAddress(m, "FDICreate");
   api->copy = (FdiCopyFn)(void (*)(void))GetProcAddress(m, "FDICopy");
@@ -989,6 +996,12 @@ static int run_entry(Package *pkg, const WCHAR *root, DWORD *exitCode) {
   }
   /* Not a program (an .msi, say), or one that asks for elevation: let the shell start it. */
   if (!proc && (!direct || err == ERROR_ELEVATION_REQUIRED)) {
+    /* The shell may hand the file to a COM handler: initialise COM (ole32 by full path). */
+    typedef HRESULT(WINAPI * CoInitializeExFn)(void *, DWORD);
+    HMODULE ole = load_system_dll(L"ole32.dll");
+    CoInitializeExFn coInit =
+        ole ? (CoInitializeExFn)(void (*)(void))GetProcAddress(ole, "CoInitializeEx") : NULL;
+    if (coInit) coInit(NULL, 0x2 | 0x4); /* COINIT_APARTMENTTHREADED | COINIT_DISABLE_OLE1DDE */
     SHELLEXECUTEINFOW se = {0};
     se.cbSize = sizeof se;
     se.fMask = SEE_MASK_NOCLOSEPROCESS | SEE_MASK_NOASYNC | SEE_MASK_FLAG_NO_UI;
