@@ -9,10 +9,12 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { crc32 } from "node:zlib";
 import anyTest, { type TestFn } from "ava";
 import * as PE from "pe-library";
 import * as ResEdit from "resedit";
-import { assembleSfx, locateCabinet, SfxExitCode } from "../builder/index.js";
+import { assembleSfx, locateCabinet, SfxExitCode, stubPath } from "../builder/index.js";
+import { planSfxPrefix, prefixPayloadCrc, sealSfxPrefix } from "../builder/sfx/header.js";
 import { checkSfxChecksum } from "../builder/sfx/index.js";
 import { requirePeer, run, wineEnv } from "./helpers/peers.js";
 import {
@@ -243,7 +245,6 @@ function stampVersion(bytes: Uint8Array): Uint8Array {
 }
 
 test("a stub stamped before assembly, and a package stamped after, both still extract", async (t) => {
-  const { stubPath } = await import("../builder/index.js");
   const stamped = join(t.context.dir, "stamped-stub.exe");
   await writeFile(stamped, stampVersion(new Uint8Array(await readFile(stubPath("x64")))));
   const before = join(t.context.dir, "stamped-before.exe");
@@ -338,4 +339,17 @@ test("a .cmd entry command runs through cmd.exe and its exit code comes back", a
   const r = await wineRunner(t, [exe, "--", winPath(marker)]); // (/quiet would come before it)
   t.is(r.exit, SfxExitCode.restartRequired, r.stdout + r.stderr);
   t.is((await readFile(marker, "utf8")).trim(), "ran first second");
+});
+
+test("a package header naming an entry command outside the package is refused (13)", async (t) => {
+  // assembleSfx refuses such an entry; forge the package by hand, CRCs and all.
+  const cab = new Uint8Array(await readFile(t.context.cab));
+  const prefix = planSfxPrefix(cab.length, { command: "..\\entry.exe", args: ["x", "0"] });
+  const sealed = sealSfxPrefix(prefix, crc32(cab, prefixPayloadCrc(prefix)));
+  const stub = new Uint8Array(await readFile(stubPath("x64")));
+  const exe = join(t.context.dir, "forged.exe");
+  await writeFile(exe, Buffer.concat([stub, sealed, cab]));
+  const r = await wine(t, [exe]);
+  t.is(r.code, SfxExitCode.damaged);
+  t.regex(r.stderr, /damaged: its entry command is not a path inside the package/);
 });

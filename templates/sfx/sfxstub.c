@@ -8,8 +8,9 @@
  * cabinet.dll's FDI into a fresh temporary folder, runs the package's entry command there,
  * removes the folder and returns the entry command's exit code.
  *
- * Built without the C runtime (no startup files, no msvcrt): only kernel32, user32,
- * shell32 and cabinet are imported. Wide-character Win32 API throughout.
+ * Built without the C runtime (no startup files, no msvcrt): kernel32, user32 and shell32
+ * are imported; cabinet.dll (and ole32, only for ShellExecuteEx) are loaded at run time by
+ * their full System32 path. Wide-character Win32 API throughout.
  */
 #define WIN32_LEAN_AND_MEAN
 #define UNICODE
@@ -409,6 +410,8 @@ static WCHAR *read_utf16(HANDLE h, ULONGLONG off, DWORD bytes) {
   return s;
 }
 
+static int safe_name(WCHAR *n);
+
 static int damaged(const WCHAR *what) {
   say2(1, L"This package is damaged: ", what);
   return EXIT_DAMAGED;
@@ -508,6 +511,8 @@ static int load_package(Package *pkg) {
     pkg->command = read_utf16(h, end + SFX_HEADER_SIZE, cmdBytes);
     pkg->args = read_utf16(h, end + SFX_HEADER_SIZE + cmdBytes, argBytes);
     if (!pkg->command || !pkg->args) rc = damaged(L"its entry command could not be read.");
+    else if (!safe_name(pkg->command))
+      rc = damaged(L"its entry command is not a path inside the package.");
   }
 done:
   CloseHandle(h);
