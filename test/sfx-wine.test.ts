@@ -13,7 +13,13 @@ import { crc32 } from "node:zlib";
 import anyTest, { type TestFn } from "ava";
 import * as PE from "pe-library";
 import * as ResEdit from "resedit";
-import { assembleSfx, locateCabinet, SfxExitCode, stubPath } from "../builder/index.js";
+import {
+  assembleSfx,
+  locateCabinet,
+  type SfxEntry,
+  SfxExitCode,
+  stubPath,
+} from "../builder/index.js";
 import { planSfxPrefix, prefixPayloadCrc, sealSfxPrefix } from "../builder/sfx/header.js";
 import { checkSfxChecksum } from "../builder/sfx/index.js";
 import { requirePeer, run, wineEnv } from "./helpers/peers.js";
@@ -170,6 +176,12 @@ test("bad switches give a clear message and exit 87", async (t) => {
   const noValue = await wine(t, [exe, "/x:"]);
   t.is(noValue.code, SfxExitCode.badSwitch);
   t.regex(noValue.stderr, /needs a folder/);
+  const badLog = await wine(t, [
+    exe,
+    `/log:${winPath(join(t.context.dir, "no", "such", "x.log"))}`,
+  ]);
+  t.is(badLog.code, SfxExitCode.badSwitch);
+  t.regex(badLog.stderr, /Cannot open the log file .*x\.log \(error 3/);
   const both = await wine(t, [exe, "/quiet", "/passive"]);
   t.is(both.code, SfxExitCode.badSwitch);
   t.is(both.stderr, "", "/quiet: nothing shown");
@@ -310,9 +322,19 @@ test("no entry command and no /x: extracts beside the package, into a folder nam
   await assertExtracted(t, join(dir, "hotfix"));
 });
 
+/** A package assembleSfx would refuse (its entry checks), made by hand, CRCs and all. */
+async function forgePackage(cabPath: string, outPath: string, entry: SfxEntry): Promise<void> {
+  const cab = new Uint8Array(await readFile(cabPath));
+  const prefix = planSfxPrefix(cab.length, entry);
+  const sealed = sealSfxPrefix(prefix, crc32(cab, prefixPayloadCrc(prefix)));
+  const stub = new Uint8Array(await readFile(stubPath("x64")));
+  await writeFile(outPath, Buffer.concat([stub, sealed, cab]));
+}
+
 test("an entry command missing from the package fails with 1603 and the folder is removed", async (t) => {
   const log = join(t.context.dir, "missing-entry.log");
-  const exe = await pkg(t, "missing-entry.exe", { command: "bin/absent.exe", args: [] });
+  const exe = join(t.context.dir, "missing-entry.exe");
+  await forgePackage(t.context.cab, exe, { command: "bin/absent.exe", args: [] });
   const r = await wineRunner(t, [exe, "/quiet", `/log:${winPath(log)}`]);
   t.is(r.exit, SfxExitCode.failed, r.stdout + r.stderr);
   const text = await readFile(log, "utf8");
@@ -342,13 +364,8 @@ test("a .cmd entry command runs through cmd.exe and its exit code comes back", a
 });
 
 test("a package header naming an entry command outside the package is refused (13)", async (t) => {
-  // assembleSfx refuses such an entry; forge the package by hand, CRCs and all.
-  const cab = new Uint8Array(await readFile(t.context.cab));
-  const prefix = planSfxPrefix(cab.length, { command: "..\\entry.exe", args: ["x", "0"] });
-  const sealed = sealSfxPrefix(prefix, crc32(cab, prefixPayloadCrc(prefix)));
-  const stub = new Uint8Array(await readFile(stubPath("x64")));
   const exe = join(t.context.dir, "forged.exe");
-  await writeFile(exe, Buffer.concat([stub, sealed, cab]));
+  await forgePackage(t.context.cab, exe, { command: "..\\entry.exe", args: ["x", "0"] });
   const r = await wine(t, [exe]);
   t.is(r.code, SfxExitCode.damaged);
   t.regex(r.stderr, /damaged: its entry command is not a path inside the package/);

@@ -127,6 +127,7 @@ async function fixture(t: Parameters<typeof tempDir>[0]) {
   await gcabFrom(join(dir, "in"), cab, [
     ["a.txt", "alpha\r\n"],
     ["sub/b.txt", "b".repeat(5000)],
+    ["Setup.exe", "MZ (not really)"],
   ]);
   return { dir, cab, cabBytes: new Uint8Array(await readFile(cab)) };
 }
@@ -203,6 +204,15 @@ test("assembleSfx refuses a wrong stub, a bad cabinet or entry, and leaves no fi
     [
       { platform: "x64", cabinetPath: cab, outPath: out, entry: { command: "../x.exe", args: [] } },
       /package entry: entry command "\.\.\/x\.exe": it has a "\.\." part/,
+    ],
+    [
+      {
+        platform: "x64",
+        cabinetPath: cab,
+        outPath: out,
+        entry: { command: "sub/c.txt", args: [] },
+      },
+      /files\.cab: the package entry command "sub\/c\.txt" is not among the cabinet's 3 files/,
     ],
   ];
   for (const [opts, message] of cases) {
@@ -294,4 +304,33 @@ test("PeChecksum gives the same sum whatever the pieces (seeded property)", (t) 
   );
   // Two words 0xffff and 0x0001 carry around to 0x0001, plus the length 4.
   t.is(new PeChecksum().add(Uint8Array.from([0xff, 0xff, 0x01, 0x00]), 0).value(), 5);
+});
+
+test("locateCabinet on damaged packages: a location inside the file or an InputError, nothing else", async (t) => {
+  const { dir, cab } = await fixture(t);
+  const pkg = join(dir, "fuzz.exe");
+  const r = await assembleSfx({ platform: "x64", cabinetPath: cab, outPath: pkg });
+  const good = new Uint8Array(await readFile(pkg));
+  // Damage where it matters: the PE headers, the package header, the cabinet header.
+  const hot = fc.oneof(
+    fc.integer({ min: 0, max: 1023 }),
+    fc.integer({ min: r.headerOffset, max: r.cabinetOffset + 40 }),
+  );
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(hot, fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 }),
+      fc.option(fc.integer({ min: 0, max: good.length })),
+      (flips, cut) => {
+        const bytes = good.slice(0, cut ?? good.length);
+        for (const [at, x] of flips) if (at < bytes.length) bytes[at]! ^= x;
+        try {
+          const found = locateCabinet(bytes);
+          t.true(found.offset >= 0 && found.offset + found.size <= bytes.length);
+        } catch (err) {
+          t.true(err instanceof InputError, String(err));
+        }
+      },
+    ),
+    { seed: 23, numRuns: 400 },
+  );
 });

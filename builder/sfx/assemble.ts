@@ -7,10 +7,18 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { open, readFile, rename, rm } from "node:fs/promises";
 import { crc32 } from "node:zlib";
-import { CAB_SIGNATURE, CFHEADER_SIZE, HeaderFlag, MAX_CABINET_SIZE } from "../cab/constants.js";
+import {
+  CAB_SIGNATURE,
+  CFFILE_SIZE,
+  CFHEADER_SIZE,
+  HeaderFlag,
+  MAX_CABINET_SIZE,
+  MAX_NAME_BYTES,
+} from "../cab/constants.js";
 import { InputError } from "../util/errors.js";
 import { tempPathFor } from "../util/fs.js";
 import { bytesSource } from "./bytes.js";
+import { cabinetFileNames } from "./cab-names.js";
 import { PE_MACHINE, SFX_FILE_ALIGN, type SfxPlatform } from "./constants.js";
 import {
   entryProblem,
@@ -60,6 +68,7 @@ export async function assembleSfx(opts: AssembleSfxOptions): Promise<AssembledSf
   const stubFile = opts.stubPath ?? shippedStubPath(opts.platform);
   const { bytes: stub, checksumOffset } = await readStub(stubFile, opts.platform);
   const cabinetSize = await checkCabinet(opts.cabinetPath);
+  if (opts.entry) await checkEntryInCabinet(opts.cabinetPath, opts.entry.command);
   const prefix = planSfxPrefix(cabinetSize, opts.entry);
   const headerOffset = stub.length;
   const cabinetOffset = headerOffset + prefix.cabinetOffset;
@@ -140,6 +149,33 @@ async function readStub(
     );
   }
   return { bytes, checksumOffset: pe.checksumOffset };
+}
+
+/** The entry command must be one of the cabinet's files (compared as Windows does: any case). */
+async function checkEntryInCabinet(cabinetPath: string, command: string): Promise<void> {
+  // The CFFILE table sits before the data: read it, not the whole cabinet.
+  const fh = await open(cabinetPath, "r");
+  let head: Uint8Array;
+  try {
+    const size = (await fh.stat()).size;
+    const probe = Buffer.alloc(Math.min(size, CFHEADER_SIZE));
+    await fh.read(probe, 0, probe.length, 0);
+    const coffFiles = probe.readUInt32LE(16);
+    const cFiles = probe.readUInt16LE(28);
+    const want = Math.min(size, coffFiles + cFiles * (CFFILE_SIZE + MAX_NAME_BYTES + 1));
+    head = Buffer.alloc(want);
+    await fh.read(head, 0, want, 0);
+  } finally {
+    await fh.close();
+  }
+  const names = cabinetFileNames(head);
+  if (typeof names === "string") throw new InputError(`${cabinetPath}: ${names}`);
+  const wanted = command.replaceAll("/", "\\").toLowerCase();
+  if (!names.some((n) => n.toLowerCase() === wanted)) {
+    throw new InputError(
+      `${cabinetPath}: the package entry command "${command}" is not among the cabinet's ${names.length} files`,
+    );
+  }
 }
 
 /** The cabinet's size, after checking its CFHEADER agrees with the file. */
