@@ -136,7 +136,7 @@ test("runs the entry command in a fresh folder, passes 3010 and switches, remove
     command: "entry.exe",
     args: [winPath(marker), "3010", "default arg"],
   });
-  const passed = ["two words", 'quote"d', "back\\slash\\"];
+  const passed = ["two words", 'quote"d', "back\\slash\\", "naïve 文字"];
   const r = await wineRunner(t, [exe, "/quiet", "/norestart", "--", ...passed]);
   t.is(r.exit, SfxExitCode.restartRequired, r.stdout + r.stderr);
   const lines = (await readFile(marker, "utf8")).split("\n");
@@ -313,13 +313,13 @@ test("a package signed after assembly (osslsigncode) keeps its cabinet and extra
 });
 
 test("no entry command and no /x: extracts beside the package, into a folder named after it", async (t) => {
-  const dir = join(t.context.dir, "default-place");
+  const dir = join(t.context.dir, "default place é");
   await mkdir(dir);
-  const exe = join(dir, "hotfix.exe");
+  const exe = join(dir, "hot fix 文字.v2.exe");
   await assembleSfx({ platform: "x64", cabinetPath: t.context.cab, outPath: exe });
   const r = await wine(t, [exe, "/quiet"]);
   t.is(r.code, 0, r.stderr);
-  await assertExtracted(t, join(dir, "hotfix"));
+  await assertExtracted(t, join(dir, "hot fix 文字.v2"));
 });
 
 /** A package assembleSfx would refuse (its entry checks), made by hand, CRCs and all. */
