@@ -4,6 +4,31 @@
  */
 
 export {
+  CabError,
+  type CabFileEntry,
+  type CabFolderInfo,
+  type Cabinet,
+  type CabTestReport,
+  type ExtractReport,
+  extractCabinet,
+  findCabinets,
+  openCabinet,
+} from "./cab/index.js";
+export { importKbFile, importKbTable } from "./kb-import/index.js";
+export { type ManifestDraftOptions, manifestFromImport } from "./kb-import/to-manifest.js";
+export { importedRowsTsv } from "./kb-import/tsv.js";
+export {
+  type Column,
+  ColumnKind,
+  type ImportedRow,
+  type ImportedTable,
+  type ImportOptions,
+  type ImportWarning,
+  type KbImport,
+  SourceFormat,
+  WarningKind,
+} from "./kb-import/types.js";
+export {
   formatProblem,
   type LoadedManifest,
   loadManifest,
@@ -30,6 +55,23 @@ export {
   satisfiesPrerequisite,
   toSemver,
 } from "./manifest/validate-fields.js";
+export { peChecksum } from "./pe/checksum.js";
+export { inspectFile, inspectPe } from "./pe/inspect.js";
+export { platformOfMachine } from "./pe/platform.js";
+export type { PeInfo } from "./pe/types.js";
+export {
+  REPORT_FORMATS,
+  type RenderOptions,
+  ReportFormat,
+  renderReport,
+} from "./report/article.js";
+export {
+  type ArticleFile,
+  type ArticleModel,
+  articleModel,
+  isBuildRecord,
+  PACKAGE_SWITCHES,
+} from "./report/article-model.js";
 export {
   formatDateKb,
   formatSizeKb,
@@ -54,4 +96,8 @@ export {
   SfxPlatform,
   stubPath,
 } from "./sfx/index.js";
+export { stampFile } from "./stamp/file.js";
+export { type SigningConfig, signFile } from "./stamp/sign.js";
+export { stampPe } from "./stamp/stamp.js";
+export { OverlayMode, type StampOptions } from "./stamp/types.js";
 export { CheckFailed, ExitCode, InputError } from "./util/errors.js";

@@ -1,6 +1,22 @@
+import { registerCabCreate, registerCabExtract, registerCabList, registerCabTest } from "./cab.js";
+import { registerInit } from "./init.js";
 import { registerCheck, registerTable } from "./manifest.js";
+import { registerInspect, registerStamp } from "./pe.js";
+import { registerReport } from "./report.js";
 import { registerSfx } from "./sfx.js";
 import type { RegisterCommand } from "./types.js";
 
 /** The command table, in the order `--help` lists them. */
-export const commands: readonly RegisterCommand[] = [registerCheck, registerTable, registerSfx];
+export const commands: readonly RegisterCommand[] = [
+  registerCheck,
+  registerTable,
+  registerCabCreate,
+  registerCabList,
+  registerCabTest,
+  registerCabExtract,
+  registerStamp,
+  registerInspect,
+  registerSfx,
+  registerInit,
+  registerReport,
+];
