@@ -11,13 +11,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import anyTest, { type TestFn } from "ava";
-import * as PE from "pe-library";
-import * as ResEdit from "resedit";
 import {
   assembleSfx,
+  InputError,
   locateCabinet,
+  OverlayMode,
   type SfxEntry,
   SfxExitCode,
+  stampPe,
   stubPath,
 } from "../builder/index.js";
 import { planSfxPrefix, prefixPayloadCrc, sealSfxPrefix } from "../builder/sfx/header.js";
@@ -242,23 +243,19 @@ test("a name that would leave the folder is refused (13) and nothing lands outsi
   t.false(existsSync(join(dir, "out", "evil.txt")));
 });
 
-function stampVersion(bytes: Uint8Array): Uint8Array {
-  const exe = PE.NtExecutable.from(bytes);
-  const res = PE.NtExecutableResource.from(exe);
-  const vi = ResEdit.Resource.VersionInfo.createEmpty();
-  vi.setFileVersion(10, 2, 952, 0, 1033);
-  vi.setStringValues(
-    { lang: 1033, codepage: 1200 },
-    { FileDescription: "Hotfix Rollup 2", CompanyName: "Test Company" },
-  );
-  vi.outputToResourceEntries(res.entries);
-  res.outputResource(exe);
-  return new Uint8Array(exe.generate());
-}
+const PACKAGE_STAMP = {
+  fileVersion: "10.2.952.0",
+  strings: {
+    FileDescription: "Hotfix Rollup 2 for Forefront Security for Exchange Server SP2",
+    CompanyName: "Test Company",
+    LegalCopyright: "(c) 2010 Test Company",
+  },
+} as const;
 
-test("a stub stamped before assembly, and a package stamped after, both still extract", async (t) => {
+test("stamped with cabwright's stamp stage before or after assembly, a package still extracts", async (t) => {
+  // The recommended order: stamp a copy of the stub, then append.
   const stamped = join(t.context.dir, "stamped-stub.exe");
-  await writeFile(stamped, stampVersion(new Uint8Array(await readFile(stubPath("x64")))));
+  await writeFile(stamped, stampPe(await readFile(stubPath("x64")), PACKAGE_STAMP, "stub"));
   const before = join(t.context.dir, "stamped-before.exe");
   await assembleSfx({
     platform: "x64",
@@ -266,19 +263,27 @@ test("a stub stamped before assembly, and a package stamped after, both still ex
     outPath: before,
     stubPath: stamped,
   });
-
-  const after = join(t.context.dir, "stamped-after.exe");
+  // Stamping the finished package: the default keeps the overlay's offset when the image
+  // does not grow (else it refuses); "move" lets it follow the image. Both must extract.
   const plain = await pkg(t, "to-stamp.exe");
-  await writeFile(after, stampVersion(new Uint8Array(await readFile(plain))));
-  t.not(
-    locateCabinet(after).offset,
-    locateCabinet(plain).offset,
-    "the resource edit moved the cabinet",
-  );
-
-  for (const exe of [before, after]) {
-    t.true((await checkSfxChecksum(exe)).ok);
-    const out = join(t.context.dir, `${exe.endsWith("before.exe") ? "b" : "a"}-out`);
+  const plainBytes = await readFile(plain);
+  const packages = [before];
+  for (const overlay of [OverlayMode.keepOffset, OverlayMode.move]) {
+    let bytes: Uint8Array;
+    try {
+      bytes = stampPe(plainBytes, { ...PACKAGE_STAMP, overlay }, "package");
+    } catch (err) {
+      t.true(err instanceof InputError && overlay === OverlayMode.keepOffset, String(err));
+      t.log(`stamp --overlay ${overlay} refused: ${(err as Error).message}`);
+      continue;
+    }
+    const after = join(t.context.dir, `stamped-after-${overlay}.exe`);
+    await writeFile(after, bytes);
+    packages.push(after);
+  }
+  for (const exe of packages) {
+    t.true((await checkSfxChecksum(exe)).ok, exe);
+    const out = `${exe}-out`;
     const r = await wine(t, [exe, "/quiet", `/x:${winPath(out)}`]);
     t.is(r.code, 0, `${exe}: ${r.stderr}`);
     await assertExtracted(t, out);
