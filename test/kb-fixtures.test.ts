@@ -89,6 +89,24 @@ test("flat text: every split that had to be chosen is reported, settled by the c
   t.is(imp.warnings.length, splits.length);
 });
 
+test("CSV as Microsoft publishes file information (quoted sizes, no Platform column)", async (t) => {
+  const imp = await importKbFile(`${fixtures}kb5005565-win10-x64.csv`);
+  t.is(importedRowsTsv(imp.rows), expected("kb5005565-win10-x64"));
+  t.is(imp.tables[0]!.format, "csv");
+  t.is(imp.warnings.filter((w) => w.kind === "no-platform").length, 5);
+});
+
+test("a pipe table without outer pipes, in the middle of prose", (t) => {
+  const imp = importKbTable(
+    "Intro.\n\nFile name | File version | File size | Date | Time | Platform\n---|---|--:|---|---|---\nA.dll | 1.0.0.1 | 1,024 | 01-Feb-2020 | 10:00 | x64\nB.sys | 1.0.0.1 | 2,048 | 01-Feb-2020 | 10:01 | arm64\n\nOutro | with a pipe.\n",
+    "m.md",
+  );
+  t.is(
+    importedRowsTsv(imp.rows),
+    "name\tversion\tsize\tdate\ttime\tplatform\nA.dll\t1.0.0.1\t1024\t2020-02-01\t10:00\tx64\nB.sys\t1.0.0.1\t2048\t2020-02-01\t10:01\tarm64\n",
+  );
+});
+
 test("flat cells in every date style and the x mojibake", (t) => {
   const head = "File nameFile versionFile sizeDateTimePlatform";
   const imp = importKbTable(
