@@ -55,6 +55,10 @@ export {
   satisfiesPrerequisite,
   toSemver,
 } from "./manifest/validate-fields.js";
+export { peChecksum } from "./pe/checksum.js";
+export { inspectFile, inspectPe } from "./pe/inspect.js";
+export { platformOfMachine } from "./pe/platform.js";
+export type { PeInfo } from "./pe/types.js";
 export {
   REPORT_FORMATS,
   type RenderOptions,
@@ -78,4 +82,22 @@ export {
   TABLE_FORMATS,
   TableFormat,
 } from "./report/table.js";
+export {
+  type AssembledSfx,
+  type AssembleSfxOptions,
+  assembleSfx,
+  CabinetFoundBy,
+  checkSfxChecksum,
+  type LocatedCabinet,
+  locateCabinet,
+  type SfxChecksum,
+  type SfxEntry,
+  SfxExitCode,
+  SfxPlatform,
+  stubPath,
+} from "./sfx/index.js";
+export { stampFile } from "./stamp/file.js";
+export { type SigningConfig, signFile } from "./stamp/sign.js";
+export { stampPe } from "./stamp/stamp.js";
+export { OverlayMode, type StampOptions } from "./stamp/types.js";
 export { CheckFailed, ExitCode, InputError } from "./util/errors.js";

@@ -4,13 +4,14 @@
  * preset dictionary decodes it; the sync call keeps a block's decode in one step.
  */
 import { constants, inflateRawSync } from "node:zlib";
+import type { BlockDecoder } from "./block-decoder.js";
 import { MAX_BLOCK_UNCOMPRESSED, MSZIP_SIGNATURE } from "./constants.js";
 import { CabError } from "./errors.js";
 
 /** Deflate's window: how far back a block may refer. */
 const HISTORY_SIZE = 32768;
 
-export class MszipDecoder {
+export class MszipDecoder implements BlockDecoder {
   private history: Uint8Array = new Uint8Array(0);
 
   decompress(input: Uint8Array, outputSize: number): Uint8Array {

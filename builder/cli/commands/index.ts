@@ -1,7 +1,9 @@
 import { registerCabCreate, registerCabExtract, registerCabList, registerCabTest } from "./cab.js";
 import { registerInit } from "./init.js";
 import { registerCheck, registerTable } from "./manifest.js";
+import { registerInspect, registerStamp } from "./pe.js";
 import { registerReport } from "./report.js";
+import { registerSfx } from "./sfx.js";
 import type { RegisterCommand } from "./types.js";
 
 /** The command table, in the order `--help` lists them. */
@@ -12,6 +14,9 @@ export const commands: readonly RegisterCommand[] = [
   registerCabList,
   registerCabTest,
   registerCabExtract,
+  registerStamp,
+  registerInspect,
+  registerSfx,
   registerInit,
   registerReport,
 ];
