@@ -100,8 +100,8 @@ export function resolveRows(
   const warnings: ImportWarning[] = [];
   pending.forEach((p, i) => {
     const rowNo = i + 1;
-    const options_ = choices[i]!;
-    let v = options_[0]!;
+    const readings = choices[i]!;
+    let v = readings[0]!;
     const warn = (kind: ImportWarning["kind"], message: string) =>
       warnings.push({
         kind,
@@ -109,8 +109,8 @@ export function resolveRows(
         at: p.at,
         message: `row ${rowNo} (${v.name}): ${message}`,
       });
-    if (options_.length > 1) {
-      const scored = options_.map((o) => ({ o, n: versionCount.get(o.version) ?? 0 }));
+    if (readings.length > 1) {
+      const scored = readings.map((o) => ({ o, n: versionCount.get(o.version) ?? 0 }));
       scored.sort((a, b) => b.n - a.n);
       v = scored[0]!.o;
       const others = scored
