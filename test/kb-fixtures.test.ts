@@ -266,3 +266,29 @@ test.serial(
     t.truthy(err);
   },
 );
+
+test("old text layout with a trailing Folder column: kept as a note, empty where blank", async (t) => {
+  const imp = await importKbFile(`${fixtures}xp-sp2-folder-column.txt`);
+  t.is(imp.rows.length, 4);
+  t.deepEqual(
+    imp.rows.map((r) => [r.name, r.version, r.size, r.date, r.time, r.extra]),
+    [
+      ["Shell32.dll", "6.0.2800.1649", 1163264, "2005-04-20", "21:09", { Folder: "SP1QFE" }],
+      ["Shell32.dll", "6.0.2900.2668", 8453120, "2005-04-20", "21:58", { Folder: "SP2GDR" }],
+      ["Shell32.dll", "6.0.2900.2668", 8453632, "2005-04-20", "21:58", { Folder: "SP2QFE" }],
+      ["Browseui.dll", "6.0.2900.2668", 312320, "2005-04-20", "21:58", {}],
+    ],
+  );
+  t.deepEqual(
+    imp.tables[0]!.columns.map((c) => c.kind),
+    ["date", "time", "version", "size", "name", "extra"],
+  );
+  t.is(
+    imp.tables[0]!.caption,
+    "Windows XP with Service Pack 1 (SP1) and Windows XP with Service Pack 2 (SP2)",
+  );
+  t.deepEqual(
+    imp.warnings.map((w) => w.kind),
+    ["no-platform", "no-platform", "no-platform", "no-platform"],
+  );
+});

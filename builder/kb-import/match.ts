@@ -77,6 +77,8 @@ export function matchRow(
   start: number,
   kinds: readonly ColumnKind[],
   mode: MatchMode,
+  /** In "spaces" mode: text after the last cell is allowed (columns kept as notes). */
+  trailing = false,
 ): RowMatch {
   const readings: RowReading[] = [];
   let furthest = { cells: 0, at: start };
@@ -89,7 +91,7 @@ export function matchRow(
     if (col === kinds.length) {
       if (mode === "spaces") {
         const rest = skipBlanks(text, pos);
-        if (rest < text.length && text[rest] !== "\n" && text[rest] !== "\r") {
+        if (!trailing && rest < text.length && text[rest] !== "\n" && text[rest] !== "\r") {
           if (col > furthest.cells || (col === furthest.cells && rest > furthest.at)) {
             furthest = { cells: col, at: rest };
           }

@@ -117,10 +117,22 @@ function headingOf(line: Line): Heading | undefined {
     const columns = columnsOf(cellsOf(line, format).map((c) => c.text));
     if (columns?.every((c) => c.heading.length <= 40)) return { format, columns };
   }
-  const found = [...t.matchAll(SPACED_HEADING_RE)].map((m) => m[0]);
-  const residue = t.replace(SPACED_HEADING_RE, "").trim();
+  const matches = [...t.matchAll(SPACED_HEADING_RE)];
+  const last = matches[matches.length - 1];
+  if (!last) return undefined;
+  const residue = t
+    .slice(0, last.index + last[0].length)
+    .replace(SPACED_HEADING_RE, "")
+    .trim();
   if (residue !== "") return undefined;
-  const columns = columnsOf(found);
+  // Headings after the known ones ("Folder", "SP requirement  Service branch") are kept
+  // as notes; they must look like headings, apart by two blanks or a tab.
+  const rest = t.slice(last.index + last[0].length).trim();
+  const extras = rest === "" ? [] : rest.split(/\s{2,}|\t/);
+  if (!extras.every((h) => /^[A-Za-z][A-Za-z ()/.-]{0,30}$/.test(h)) || extras.length > 4) {
+    return undefined;
+  }
+  const columns = columnsOf([...matches.map((m) => m[0]), ...extras]);
   return columns && { format: "spaces", columns };
 }
 
@@ -148,6 +160,7 @@ export function readTextTables(
     const kinds = heading.columns
       .filter((c) => c.kind !== "extra")
       .map((c) => c.kind as ColumnKind);
+    const extras = heading.columns.filter((c) => c.kind === "extra").map((c) => c.heading);
     let j = i + 1;
     let last = headLine;
     for (; j < lines.length; j++) {
@@ -162,7 +175,7 @@ export function readTextTables(
       if (headingOf(line)) break;
       let row: PendingRow | undefined;
       if (heading.format === "spaces") {
-        row = spacedRow(line, kinds, tableNo, where, file);
+        row = spacedRow(line, kinds, tableNo, where, file, extras);
       } else {
         const cells = cellsOf(line, heading.format);
         if (heading.format === "markdown" && !t.includes("|")) break;
@@ -207,11 +220,12 @@ function spacedRow(
   table: number,
   where: (offset: number) => string,
   file: string,
+  extras: readonly string[] = [],
 ): PendingRow | undefined {
   const lead = line.text.length - line.text.trimStart().length;
   const start = line.offset + lead;
   const body = line.text.trimStart();
-  const m = matchRow(body, 0, kinds, "spaces");
+  const m = matchRow(body, 0, kinds, "spaces", extras.length > 0);
   if (m.readings.length === 0) {
     // A line that reads as the first cells of a row, then fails, is a broken row.
     if (m.furthest.cells >= 2) {
@@ -229,7 +243,7 @@ function spacedRow(
   return {
     readings: m.readings.map((r) => r.cells),
     kinds,
-    extra: {},
+    extra: trailingNotes(body.slice(m.readings[0]!.end).trim(), extras),
     at: where(start),
     table,
     source: body.trim(),
@@ -243,4 +257,14 @@ function captionAbove(lines: readonly Line[], headIndex: number): string | undef
     return t.length <= 160 ? t : undefined;
   }
   return undefined;
+}
+
+/** The text after a row's last known cell, under the extra headings. */
+function trailingNotes(text: string, extras: readonly string[]): Record<string, string> {
+  if (text === "" || extras.length === 0) return {};
+  const parts = text.split(/\s{2,}|\t/);
+  if (parts.length === extras.length) {
+    return Object.fromEntries(extras.map((h, i) => [h, parts[i]!]));
+  }
+  return { [extras.join(" / ")]: text };
 }
