@@ -292,3 +292,32 @@ test("old text layout with a trailing Folder column: kept as a note, empty where
     ["no-platform", "no-platform", "no-platform", "no-platform"],
   );
 });
+
+test("flat text where every row is ambiguous: ties go to the longest version part, each row reported", (t) => {
+  const rows = [
+    ["Ntdll.dll", "1,732,032"],
+    ["Kernel32.dll", "1,163,264"],
+    ["Win32k.sys", "3,135,488"],
+  ];
+  const text = `File nameFile versionFile sizeDateTimePlatform${rows
+    .map(([n, s]) => `${n}6.1.7601.17514${s}20-Nov-201013:27x64`)
+    .join("")}`;
+  const imp = importKbTable(text, "all.txt");
+  t.deepEqual(
+    imp.rows.map((r) => [r.name, r.version, r.size]),
+    [
+      ["Ntdll.dll", "6.1.7601.17514", 1732032],
+      ["Kernel32.dll", "6.1.7601.17514", 1163264],
+      ["Win32k.sys", "6.1.7601.17514", 3135488],
+    ],
+  );
+  t.deepEqual(
+    imp.warnings.map((w) => [w.kind, w.row]),
+    [
+      ["split", 1],
+      ["split", 2],
+      ["split", 3],
+    ],
+  );
+  t.regex(imp.warnings[0]!.message, /no other row settles it \(the longest version part taken\)/);
+});
