@@ -14,6 +14,12 @@ export {
   findCabinets,
   openCabinet,
 } from "./cab/index.js";
+export {
+  type DropFile,
+  type FileFacts,
+  manifestFromDrop,
+  scanDrop,
+} from "./init/from-drop.js";
 export { importKbFile, importKbTable } from "./kb-import/index.js";
 export { type ManifestDraftOptions, manifestFromImport } from "./kb-import/to-manifest.js";
 export { importedRowsTsv } from "./kb-import/tsv.js";
