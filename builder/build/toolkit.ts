@@ -54,10 +54,25 @@ export interface CabEntry {
   readonly time: number;
 }
 
+/** The cabinet's own check of every block checksum and file size. */
+export interface CabinetTest {
+  readonly ok: boolean;
+  readonly files: readonly {
+    readonly name: string;
+    readonly ok: boolean;
+    readonly error?: string;
+  }[];
+  readonly errors: readonly string[];
+}
+
 export interface OpenedCabinet {
   readonly files: readonly CabEntry[];
+  /** One file's bytes (decodes its folder from the start: for a few files). */
   openFile(entry: CabEntry): Readable;
-  close?(): Promise<void>;
+  /** Every file into `dir`, each folder decoded once; the paths written, in `files` order. */
+  extractAll(dir: string): Promise<readonly string[]>;
+  test(): Promise<CabinetTest>;
+  close(): Promise<void>;
 }
 
 export interface Toolkit {

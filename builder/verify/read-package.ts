@@ -1,13 +1,14 @@
 /**
  * Read a package (.exe with its cabinet, or a .cab) back: every file's stored fields,
- * and the PE facts of its bytes (extracted one at a time into a private temp folder).
+ * the cabinet's own checksums (test), and the PE facts of every file's bytes, extracted
+ * into a private temporary folder (removed afterwards).
  */
 import { createWriteStream } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
-import type { Toolkit } from "../build/toolkit.js";
+import type { OpenedCabinet, PeFacts, Toolkit } from "../build/toolkit.js";
 import { fromDosDateTime } from "../cab/dostime.js";
 import { NOT_APPLICABLE } from "../manifest/types.js";
 import type { PackageEntry } from "./compare.js";
@@ -31,32 +32,63 @@ export async function readPackage(
   const cab = await toolkit.openPackage(path);
   const tmp = await mkdtemp(join(tmpdir(), "cabwright-verify-"));
   try {
+    const test = await cab.test();
+    const errors = new Map<number, string>();
+    cab.files.forEach((entry, i) => {
+      const t = test.files[i];
+      if (t && t.name === entry.name && !t.ok) errors.set(i, firstLine(t.error ?? "damaged"));
+    });
+    if (!test.ok && errors.size === 0) {
+      // A damage the test did not pin to a file: every file is suspect.
+      cab.files.forEach((_, i) => errors.set(i, firstLine(test.errors[0] ?? "damaged")));
+    }
+    const paths = test.ok ? await cab.extractAll(tmp) : await extractOneByOne(cab, tmp, errors);
     const out: PackageEntry[] = [];
     for (const [i, entry] of cab.files.entries()) {
-      const file = join(tmp, String(i));
-      let readError: string | undefined;
-      try {
-        await pipeline(cab.openFile(entry), createWriteStream(file));
-      } catch (err) {
-        readError = firstLine((err as Error).message ?? String(err));
+      const readError = errors.get(i);
+      const file = paths[i];
+      let pe: PeFacts | undefined;
+      if (readError === undefined && file !== undefined) {
+        pe = await toolkit.inspect(file);
+        const size = (await stat(file)).size;
+        if (size !== entry.size) errors.set(i, `${size} bytes read back`);
       }
-      const pe = readError === undefined ? await toolkit.inspect(file) : undefined;
-      await rm(file, { force: true });
+      const err = errors.get(i);
       out.push({
         path: entry.name.replace(/\\/g, "/"),
         size: entry.size,
         ...dosFields(entry.date, entry.time),
         version: pe?.isPe && pe.fileVersion ? pe.fileVersion : NOT_APPLICABLE,
         platform: pe?.isPe && pe.platform ? pe.platform : NOT_APPLICABLE,
-        ...(readError !== undefined ? { readError } : {}),
+        ...(err !== undefined ? { readError: err } : {}),
       });
       onFile?.(entry.name, entry.size);
     }
     return out;
   } finally {
-    await cab.close?.();
+    await cab.close();
     await rm(tmp, { recursive: true, force: true });
   }
+}
+
+/** A damaged cabinet: read each file on its own, so one bad block names its files only. */
+async function extractOneByOne(
+  cab: OpenedCabinet,
+  dir: string,
+  errors: Map<number, string>,
+): Promise<(string | undefined)[]> {
+  const paths: (string | undefined)[] = [];
+  for (const [i, entry] of cab.files.entries()) {
+    const file = join(dir, String(i));
+    try {
+      await pipeline(cab.openFile(entry), createWriteStream(file));
+      paths.push(file);
+    } catch (err) {
+      if (!errors.has(i)) errors.set(i, firstLine((err as Error).message ?? String(err)));
+      paths.push(undefined);
+    }
+  }
+  return paths;
 }
 
 function firstLine(s: string): string {
