@@ -138,3 +138,12 @@ test("output time: SOURCE_DATE_EPOCH wins, else the manifest's latest date; neve
   t.deepEqual(parseSourceDateEpoch(undefined), {});
   t.regex(parseSourceDateEpoch("yesterday").problem!, /expected whole seconds/);
 });
+
+test("collect plan: a source outside the drop is refused", (t) => {
+  const f = small.manifest.files[0]!;
+  for (const source of ["../A.dll", "/etc/A.dll", "bin/../../A.dll", "C:/A.dll"]) {
+    const plan = planCollect([{ ...f, source }], [["A.dll"]], ["A.dll"], pos, "drop");
+    t.is(plan.claimed.length, 0, source);
+    t.regex(plan.problems[0]!, /expected a path inside the drop$/, source);
+  }
+});

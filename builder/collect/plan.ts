@@ -51,7 +51,10 @@ export function planCollect(
   files.forEach((file, index) => {
     const m = [...(matches[index] ?? [])].sort();
     const at = fileLabel(position, index, file, "source");
-    if (m.length === 0) {
+    const outside = sourceOutsideDrop(file.source);
+    if (outside) {
+      problems.push(`${at}: source "${file.source}" ${outside}; expected a path inside the drop`);
+    } else if (m.length === 0) {
       problems.push(
         `${at}: source "${file.source}" matches no file in the drop ${dropName}; expected exactly one`,
       );
@@ -90,4 +93,12 @@ export function sizeProblem(
 ): string | undefined {
   if (expected === undefined || expected === found) return undefined;
   return `${label}: size is ${expected} bytes in the manifest, but the ${when} file has ${found} (${found > expected ? "+" : ""}${found - expected})`;
+}
+
+/** Sources are relative to the drop and stay inside it (no absolute path, no ".."). */
+export function sourceOutsideDrop(source: string): string | undefined {
+  const s = source.replace(/\\/g, "/");
+  if (s.startsWith("/") || /^[A-Za-z]:/.test(s)) return "is an absolute path";
+  if (s.split("/").includes("..")) return 'climbs out of the drop with ".."';
+  return undefined;
 }

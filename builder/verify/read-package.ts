@@ -40,7 +40,7 @@ export async function readPackage(
     });
     if (!test.ok && errors.size === 0) {
       // A damage the test did not pin to a file: every file is suspect.
-      cab.files.forEach((_, i) => errors.set(i, firstLine(test.errors[0] ?? "damaged")));
+      for (const i of cab.files.keys()) errors.set(i, firstLine(test.errors[0] ?? "damaged"));
     }
     const paths = test.ok ? await cab.extractAll(tmp) : await extractOneByOne(cab, tmp, errors);
     const out: PackageEntry[] = [];
