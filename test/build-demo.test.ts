@@ -61,7 +61,7 @@ test("the demo plan covers the seed's 64 rows: stamped PEs, one stored cabinet, 
   t.is(upd.stamp, undefined);
   const sfx = plan.find((d) => d.source === "Sfxcab.exe")!;
   t.like(sfx, { arch: "x86", dll: false, size: 39424 });
-  t.is(sfx.version?.version, "10.2.0.0");
+  t.is(sfx.version?.version, "10.2.000.0");
   t.is(sfx.stamp?.fileVersion, "10.2.952.0");
   t.truthy(plan.find((d) => d.source === "x64/Fscperfmonitor.dll"));
   t.is(new Set(plan.map((d) => d.source.toLowerCase())).size, 64);

@@ -3,7 +3,6 @@
  * as one interface: the pipeline is written against it, and toolkit-default.ts binds it to
  * the real implementations. Tests may wrap the real one (e.g. to make a stage fail).
  */
-import type { Readable } from "node:stream";
 import type { BuildRecord } from "./record.js";
 
 /** What the pe library reads from a file (the subset build and verify use). */
@@ -67,10 +66,14 @@ export interface CabinetTest {
 
 export interface OpenedCabinet {
   readonly files: readonly CabEntry[];
-  /** One file's bytes (decodes its folder from the start: for a few files). */
-  openFile(entry: CabEntry): Readable;
-  /** Every file into `dir`, each folder decoded once; the paths written, in `files` order. */
-  extractAll(dir: string): Promise<readonly string[]>;
+  /**
+   * Files into `dir` (all, or those `only` selects by index), each folder decoded once;
+   * the paths written, in `files` order (undefined for a file not selected).
+   */
+  extractAll(
+    dir: string,
+    only?: (index: number) => boolean,
+  ): Promise<readonly (string | undefined)[]>;
   test(): Promise<CabinetTest>;
   close(): Promise<void>;
 }

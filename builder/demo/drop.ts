@@ -30,16 +30,25 @@ export interface DemoFile {
   readonly arch?: ImageArch;
   readonly dll: boolean;
   /** The version resource the drop file carries; absent: none. */
-  readonly version?: { readonly version: string; readonly strings: Record<string, string> };
+  readonly version?: {
+    readonly version: string;
+    readonly productVersion: string;
+    readonly strings: Record<string, string>;
+  };
   /** The request the build will stamp it with; absent: shipped as found. */
   readonly stamp?: StampRequest;
   readonly date: Date;
 }
 
-/** A development build's version: same major.minor, build and revision 0. */
+/**
+ * A development build's version, as long as the release version: build and revision
+ * digits turned to zeros (10.2.952.0 -> 10.2.000.0, read as 10.2.0.0). Same-length strings
+ * keep the version resource the same size when the build stamps it, so the stamped file
+ * keeps the drop file's exact size (the stamper keeps an overlay at its offset).
+ */
 export function devVersion(version: string): string {
-  const [a, b] = version.split(".");
-  return `${a}.${b}.0.0`;
+  const parts = version.split(".");
+  return parts.map((p, i) => (i < 2 ? p : "0".repeat(p.length))).join(".");
 }
 
 export function planDemoDrop(manifest: Manifest): DemoFile[] {
@@ -67,31 +76,41 @@ function planFile(manifest: Manifest, f: ManifestFile, index: number): DemoFile 
   if (f.platform !== "x86" && f.platform !== "x64") {
     throw new InputError(`${what}: the demo drop makes x86 and x64 images, not ${f.platform}`);
   }
-  const strings = (version: string) => ({
-    CompanyName: manifest.package.company,
-    FileDescription: f.description ?? f.name,
-    FileVersion: version,
-    OriginalFilename: f.name,
-    ProductName: manifest.package.product,
-  });
   if (f.stamp) {
+    // The drop file carries the strings the build will write, with development versions.
+    const stamp = fileStampRequest(manifest.package, f);
     const dev = devVersion(f.version);
+    const devProduct = devVersion(manifest.package.version);
     return {
       ...base,
       kind: "pe",
       arch: f.platform,
-      version: { version: dev, strings: strings(dev) },
-      stamp: fileStampRequest(manifest.package, f),
+      version: {
+        version: dev,
+        productVersion: devProduct,
+        strings: { ...stamp.strings, FileVersion: dev, ProductVersion: devProduct },
+      },
+      stamp,
     };
   }
-  return {
-    ...base,
-    kind: "pe",
-    arch: f.platform,
-    ...(f.version !== "Not Applicable"
-      ? { version: { version: f.version, strings: strings(f.version) } }
-      : {}),
-  };
+  const own =
+    f.version === "Not Applicable"
+      ? {}
+      : {
+          version: {
+            version: f.version,
+            productVersion: f.version,
+            strings: {
+              CompanyName: manifest.package.company,
+              FileDescription: f.description ?? f.name,
+              FileVersion: f.version,
+              OriginalFilename: f.name,
+              ProductName: manifest.package.product,
+              ProductVersion: f.version,
+            },
+          },
+        };
+  return { ...base, kind: "pe", arch: f.platform, ...own };
 }
 
 /** A fixed image timestamp for the demo: the row's own date. */

@@ -14,6 +14,7 @@ const VFT_DLL = 2;
 
 export interface DemoVersion {
   readonly version: string;
+  readonly productVersion?: string;
   readonly dll: boolean;
   readonly strings: Readonly<Record<string, string>>;
 }
@@ -27,7 +28,7 @@ export function withVersionResource(image: Uint8Array, v: DemoVersion): Uint8Arr
     strings: [{ lang: LANG_EN_US, codepage: CODEPAGE_UNICODE, values: { ...v.strings } }],
   });
   vi.setFileVersion(v.version, LANG_EN_US);
-  vi.setProductVersion(v.version, LANG_EN_US);
+  vi.setProductVersion(v.productVersion ?? v.version, LANG_EN_US);
   vi.outputToResourceEntries(res.entries);
   res.outputResource(exe);
   return new Uint8Array(exe.generate());

@@ -3,12 +3,10 @@
  * the cabinet's own checksums (test), and the PE facts of every file's bytes, extracted
  * into a private temporary folder (removed afterwards).
  */
-import { createWriteStream } from "node:fs";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pipeline } from "node:stream/promises";
-import type { OpenedCabinet, PeFacts, Toolkit } from "../build/toolkit.js";
+import type { PeFacts, Toolkit } from "../build/toolkit.js";
 import { fromDosDateTime } from "../cab/dostime.js";
 import { NOT_APPLICABLE } from "../manifest/types.js";
 import type { PackageEntry } from "./compare.js";
@@ -42,7 +40,8 @@ export async function readPackage(
       // A damage the test did not pin to a file: every file is suspect.
       for (const i of cab.files.keys()) errors.set(i, firstLine(test.errors[0] ?? "damaged"));
     }
-    const paths = test.ok ? await cab.extractAll(tmp) : await extractOneByOne(cab, tmp, errors);
+    // A damaged cabinet: extract the files the test found intact (one decode still).
+    const paths = await cab.extractAll(tmp, (i) => !errors.has(i));
     const out: PackageEntry[] = [];
     for (const [i, entry] of cab.files.entries()) {
       const readError = errors.get(i);
@@ -69,26 +68,6 @@ export async function readPackage(
     await cab.close();
     await rm(tmp, { recursive: true, force: true });
   }
-}
-
-/** A damaged cabinet: read each file on its own, so one bad block names its files only. */
-async function extractOneByOne(
-  cab: OpenedCabinet,
-  dir: string,
-  errors: Map<number, string>,
-): Promise<(string | undefined)[]> {
-  const paths: (string | undefined)[] = [];
-  for (const [i, entry] of cab.files.entries()) {
-    const file = join(dir, String(i));
-    try {
-      await pipeline(cab.openFile(entry), createWriteStream(file));
-      paths.push(file);
-    } catch (err) {
-      if (!errors.has(i)) errors.set(i, firstLine((err as Error).message ?? String(err)));
-      paths.push(undefined);
-    }
-  }
-  return paths;
 }
 
 function firstLine(s: string): string {
