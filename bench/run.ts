@@ -1,37 +1,28 @@
 /**
- * `npm run bench [-- NAME...]`: runs every bench/NAME.ts (compiled to dist/bench/NAME.js)
- * that exports `run()`, or only the ones named. A new benchmark is a new file: this runner
- * finds it, so it needs no edit.
+ * `npm run bench [NAME...]`: runs each bench module in turn (or only those named) and
+ * prints its figures against peers measured in the same run. Keep this file a list: each
+ * area adds one import and one line.
  */
-import { readdirSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { run as benchBuild } from "./build.js";
+import { benchCabTest } from "./cab-test.js";
+import { benchStamp, formatStampBench } from "./stamp.js";
 
-interface BenchModule {
-  run(): Promise<void>;
+const benches: ReadonlyArray<readonly [string, () => Promise<void>]> = [
+  ["cab-test", benchCabTest],
+  ["stamp", async () => void process.stdout.write(formatStampBench(await benchStamp()))],
+  ["build", benchBuild],
+];
+
+const only = process.argv.slice(2);
+const unknown = only.filter((n) => !benches.some(([name]) => name === n));
+if (unknown.length > 0) {
+  process.stderr.write(
+    `bench: unknown bench ${unknown.join(", ")}; known: ${benches.map(([n]) => n).join(", ")}\n`,
+  );
+  process.exit(2);
 }
-
-async function main(names: readonly string[]): Promise<void> {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const all = readdirSync(here)
-    .filter((f) => f.endsWith(".js") && f !== "run.js")
-    .map((f) => f.slice(0, -3))
-    .sort();
-  const unknown = names.filter((n) => !all.includes(n));
-  if (unknown.length > 0) {
-    throw new Error(`no benchmark named ${unknown.join(", ")}; there are: ${all.join(", ")}`);
-  }
-  for (const name of names.length > 0 ? names : all) {
-    const mod = (await import(
-      pathToFileURL(join(here, `${name}.js`)).href
-    )) as Partial<BenchModule>;
-    if (typeof mod.run !== "function") continue;
-    process.stdout.write(`== bench ${name}\n`);
-    await mod.run();
-  }
+for (const [name, run] of benches) {
+  if (only.length && !only.includes(name)) continue;
+  process.stdout.write(`\n== ${name}\n`);
+  await run();
 }
-
-main(process.argv.slice(2)).catch((err) => {
-  process.stderr.write(`${(err as Error)?.stack ?? err}\n`);
-  process.exitCode = 1;
-});

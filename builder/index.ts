@@ -37,6 +37,17 @@ export type {
   Toolkit,
 } from "./build/toolkit.js";
 export { defaultToolkit } from "./build/toolkit-default.js";
+export {
+  CabError,
+  type CabFileEntry,
+  type CabFolderInfo,
+  type Cabinet,
+  type CabTestReport,
+  type ExtractReport,
+  extractCabinet,
+  findCabinets,
+  openCabinet,
+} from "./cab/index.js";
 export { type Collected, type CollectedFile, collect } from "./collect/collect.js";
 export { type CollectPlan, planCollect } from "./collect/plan.js";
 export { type DemoFile, makeDemoDrop, planDemoDrop } from "./demo/drop.js";
@@ -68,6 +79,10 @@ export {
   satisfiesPrerequisite,
   toSemver,
 } from "./manifest/validate-fields.js";
+export { peChecksum } from "./pe/checksum.js";
+export { inspectFile, inspectPe } from "./pe/inspect.js";
+export { platformOfMachine } from "./pe/platform.js";
+export type { PeInfo } from "./pe/types.js";
 export {
   formatDateKb,
   formatSizeKb,
@@ -78,6 +93,24 @@ export {
   TABLE_FORMATS,
   TableFormat,
 } from "./report/table.js";
+export {
+  type AssembledSfx,
+  type AssembleSfxOptions,
+  assembleSfx,
+  CabinetFoundBy,
+  checkSfxChecksum,
+  type LocatedCabinet,
+  locateCabinet,
+  type SfxChecksum,
+  type SfxEntry,
+  SfxExitCode,
+  SfxPlatform,
+  stubPath,
+} from "./sfx/index.js";
+export { stampFile } from "./stamp/file.js";
+export { type SigningConfig, signFile } from "./stamp/sign.js";
+export { stampPe } from "./stamp/stamp.js";
+export { OverlayMode, type StampOptions } from "./stamp/types.js";
 export { CheckFailed, ExitCode, InputError } from "./util/errors.js";
 export {
   compareWithManifest,

@@ -1,7 +1,7 @@
 /**
  * The cabinet (files in manifest order, manifest paths and dates) and the package
  * executable (the platform's stub, stamped with the package's own version resource,
- * with the cabinet appended).
+ * with the cabinet appended). `stub` is the shipped stub it was made from (recorded).
  */
 import { join } from "node:path";
 import type { PackageInfo } from "../manifest/types.js";
@@ -46,17 +46,18 @@ export async function assemblePackage(
   progress: BuildProgress,
 ): Promise<{ path: string; stub: string }> {
   progress.begin("sfx", 0, 1);
-  const stub = join(stagingDir, `stub-${pkg.platform}.exe`);
-  await toolkit.stamp(toolkit.stubPath(pkg.platform), packageStampRequest(pkg), stub);
+  const original = toolkit.stubPath(pkg.platform);
+  const stamped = join(stagingDir, `stub-${pkg.platform}.exe`);
+  await toolkit.stamp(original, packageStampRequest(pkg), stamped);
   const path = join(stagingDir, `${pkg.name}.exe`);
   await toolkit.assembleSfx({
     platform: pkg.platform,
     cabinetPath,
     outPath: path,
-    stubPath: stub,
+    stubPath: stamped,
     ...(pkg.entry ? { entry: pkg.entry } : {}),
   });
   progress.advance(`${pkg.name}.exe`, 0);
   progress.end("sfx");
-  return { path, stub };
+  return { path, stub: original };
 }

@@ -1,5 +1,8 @@
 import { registerBuild, registerDemo, registerVerify } from "./build.js";
+import { registerCabCreate, registerCabExtract, registerCabList, registerCabTest } from "./cab.js";
 import { registerCheck, registerTable } from "./manifest.js";
+import { registerInspect, registerStamp } from "./pe.js";
+import { registerSfx } from "./sfx.js";
 import type { RegisterCommand } from "./types.js";
 
 /** The command table, in the order `--help` lists them. */
@@ -9,4 +12,11 @@ export const commands: readonly RegisterCommand[] = [
   registerBuild,
   registerVerify,
   registerDemo,
+  registerCabCreate,
+  registerCabList,
+  registerCabTest,
+  registerCabExtract,
+  registerStamp,
+  registerInspect,
+  registerSfx,
 ];
