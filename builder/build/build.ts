@@ -4,7 +4,7 @@
  */
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { collect, filePosition } from "../collect/collect.js";
 import { loadManifest } from "../manifest/load.js";
 import { CheckFailed, InputError } from "../util/errors.js";
@@ -64,7 +64,11 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
     const cabinet = await writePackageCabinet(pkg, files, staging, toolkit, progress);
     const exe = await assemblePackage(pkg, cabinet.path, staging, toolkit, progress);
 
-    progress.begin("verify", 0, files.length);
+    progress.begin(
+      "verify",
+      files.reduce((n, f) => n + f.after.size, 0),
+      files.length,
+    );
     const report = await verifyPackage(exe.path, loaded, toolkit, (f, n) => progress.advance(f, n));
     progress.end("verify");
     if (!report.ok) {
@@ -101,6 +105,7 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
           : []),
       ],
       outputTime(manifest, sde.epoch),
+      (target, bytes) => progress.advance(basename(target), bytes),
     );
     progress.end("publish");
     return { record, layout, unclaimed: collected.unclaimed };

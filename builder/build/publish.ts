@@ -3,7 +3,7 @@
  * the same folder and renamed into place, so a reader (or a failed build) never sees a
  * half-written file; everything is prepared before the first rename.
  */
-import { copyFile, mkdir, rename, rm, utimes, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { tempPathFor } from "../util/fs.js";
 import type { OutputLayout } from "./plan.js";
 
@@ -17,6 +17,7 @@ export async function publish(
   layout: OutputLayout,
   items: readonly PublishItem[],
   mtime: Date,
+  onFile?: (target: string, bytes: number) => void,
 ): Promise<void> {
   await mkdir(layout.dir, { recursive: true });
   const temps: { tmp: string; target: string }[] = [];
@@ -27,6 +28,7 @@ export async function publish(
       if (typeof item.from === "string") await copyFile(item.from, tmp);
       else await writeFile(tmp, item.from);
       await utimes(tmp, mtime, mtime);
+      onFile?.(item.target, (await stat(tmp)).size);
     }
     for (const { tmp, target } of temps) await rename(tmp, target);
   } catch (err) {

@@ -48,8 +48,17 @@ export async function stageFiles(
     const staged = join(dir, basename(c.file.path));
     const original = await readFile(c.path);
     const before = { size: original.length, sha256: sha256(original) };
-    if (c.file.stamp) await toolkit.stamp(c.path, fileStampRequest(pkg, c.file), staged);
-    else await copyFile(c.path, staged);
+    if (c.file.stamp) {
+      try {
+        await toolkit.stamp(c.path, fileStampRequest(pkg, c.file), staged);
+      } catch (err) {
+        if (!(err instanceof InputError)) throw err;
+        // Name the manifest entry; the stamper's message says what is wrong with the file.
+        throw new InputError(
+          `${fileLabel(position, c.index, c.file, "stamp")}: cannot stamp: ${err.message}`,
+        );
+      }
+    } else await copyFile(c.path, staged);
     const shippedBytes = c.file.stamp ? await readFile(staged) : original;
     const after = c.file.stamp
       ? { size: shippedBytes.length, sha256: sha256(shippedBytes) }

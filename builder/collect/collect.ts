@@ -80,12 +80,19 @@ export async function collect(
   const plan = planCollect(files, matches, all, position, drop);
   const problems = [...plan.problems];
 
-  progress.begin("collect", 0, plan.claimed.length);
+  const sizes = await Promise.all(
+    plan.claimed.map(async (c) => (await stat(join(drop, c.source))).size),
+  );
+  progress.begin(
+    "collect",
+    sizes.reduce((a, b) => a + b, 0),
+    plan.claimed.length,
+  );
   const collected: CollectedFile[] = [];
-  for (const c of plan.claimed) {
+  for (const [k, c] of plan.claimed.entries()) {
     const path = join(drop, c.source);
     const pe = await toolkit.inspect(path);
-    const size = (await stat(path)).size;
+    const size = sizes[k]!;
     const platform = platformProblem(
       fileLabel(position, c.index, c.file, "platform"),
       c.file.platform,
