@@ -52,6 +52,20 @@ export { type Collected, type CollectedFile, collect } from "./collect/collect.j
 export { type CollectPlan, planCollect } from "./collect/plan.js";
 export { type DemoFile, makeDemoDrop, planDemoDrop } from "./demo/drop.js";
 export { type ImageArch, type MinimalPeOptions, minimalPe } from "./demo/pe-image.js";
+export { importKbFile, importKbTable } from "./kb-import/index.js";
+export { type ManifestDraftOptions, manifestFromImport } from "./kb-import/to-manifest.js";
+export { importedRowsTsv } from "./kb-import/tsv.js";
+export {
+  type Column,
+  ColumnKind,
+  type ImportedRow,
+  type ImportedTable,
+  type ImportOptions,
+  type ImportWarning,
+  type KbImport,
+  SourceFormat,
+  WarningKind,
+} from "./kb-import/types.js";
 export {
   formatProblem,
   type LoadedManifest,
@@ -83,6 +97,19 @@ export { peChecksum } from "./pe/checksum.js";
 export { inspectFile, inspectPe } from "./pe/inspect.js";
 export { platformOfMachine } from "./pe/platform.js";
 export type { PeInfo } from "./pe/types.js";
+export {
+  REPORT_FORMATS,
+  type RenderOptions,
+  ReportFormat,
+  renderReport,
+} from "./report/article.js";
+export {
+  type ArticleFile,
+  type ArticleModel,
+  articleModel,
+  isBuildRecord,
+  PACKAGE_SWITCHES,
+} from "./report/article-model.js";
 export {
   formatDateKb,
   formatSizeKb,

@@ -29,6 +29,9 @@ test("the demo package verifies, and its own table is the seed article's", async
   t.is(formatTable(await packageRows(result.layout.exe, tk), "tsv"), want);
   t.is(formatTable(await packageRows(result.layout.cab, tk), "tsv"), want);
   t.is(formatTable(await packageRows(result.layout.record, tk), "tsv"), want);
+  const article = await readFile(result.layout.article, "utf8");
+  t.regex(article, /Adonavigator\.dll/);
+  t.regex(article, /Hotfix Rollup 2/);
 });
 
 test("the build record: digests before and after stamping, tool and compressor", async (t) => {
@@ -57,7 +60,12 @@ test("two builds of the same manifest and drop are byte-identical", async (t) =>
   const first = await demoBuild();
   const out2 = await tempDir(t);
   const second = await build({ manifest: seedManifest, drop: first.drop, out: out2 });
-  for (const name of ["fse-sp2-hr2.exe", "fse-sp2-hr2.cab", "fse-sp2-hr2.build.json"]) {
+  for (const name of [
+    "fse-sp2-hr2.exe",
+    "fse-sp2-hr2.cab",
+    "fse-sp2-hr2.build.json",
+    "fse-sp2-hr2.html",
+  ]) {
     const a = await readFile(join(first.out, "fse-sp2-hr2", name));
     const b = await readFile(join(out2, "fse-sp2-hr2", name));
     t.true(a.equals(b), `${name} differs between two builds`);

@@ -90,7 +90,7 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
       stubSha256: sha256(await readFile(exe.stub)),
       sourceDateEpoch: sde.epoch,
     });
-    const article = await toolkit.renderArticle?.(record);
+    const article = await toolkit.renderArticle?.(record, manifest);
 
     progress.begin("publish", cabBytes.length + exeBytes.length, article === undefined ? 3 : 4);
     const layout = outputLayout(opts.out ?? "out", pkg.name);

@@ -1,12 +1,13 @@
 /**
  * The real stages behind the Toolkit interface: pe (inspect, stamp), cab (writer, reader),
- * sfx (stub, assembly, locating the cabinet). diff (neutral digest) and report (article)
- * are bound when they land.
+ * sfx (stub, assembly, locating the cabinet), report (the KB article). diff (neutral
+ * digest) is bound when it lands.
  */
 
 import { extractOpened } from "../cab/extract.js";
 import { openCabinet, writeCabinet } from "../cab/index.js";
 import { inspectFile } from "../pe/inspect.js";
+import { renderReport } from "../report/article.js";
 import { assembleSfx, locateCabinet, stubPath } from "../sfx/index.js";
 import { stampFile } from "../stamp/file.js";
 import { stampPe } from "../stamp/stamp.js";
@@ -54,6 +55,7 @@ export function defaultToolkit(): Toolkit {
       await writeCabinet(outPath, files, { compression: "none", threads: 1 });
     },
     openPackage,
+    renderArticle: (record, manifest) => renderReport(record, "html", { manifest }),
     stubPath: (platform) => stubPath(platform as "x86" | "x64"),
     async assembleSfx(opts) {
       await assembleSfx({

@@ -3,6 +3,7 @@
  * as one interface: the pipeline is written against it, and toolkit-default.ts binds it to
  * the real implementations. Tests may wrap the real one (e.g. to make a stage fail).
  */
+import type { Manifest } from "../manifest/types.js";
 import type { BuildRecord } from "./record.js";
 
 /** What the pe library reads from a file (the subset build and verify use). */
@@ -105,5 +106,5 @@ export interface Toolkit {
   /** SHA-256 of a PE with its version stamp neutralised; undefined when not available. */
   neutralDigest?(bytes: Uint8Array): string | undefined;
   /** The KB article; undefined when the report library is not available. */
-  renderArticle?(record: BuildRecord): Promise<string> | string;
+  renderArticle?(record: BuildRecord, manifest: Manifest): Promise<string> | string;
 }

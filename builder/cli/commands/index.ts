@@ -1,7 +1,9 @@
 import { registerBuild, registerDemo, registerVerify } from "./build.js";
 import { registerCabCreate, registerCabExtract, registerCabList, registerCabTest } from "./cab.js";
+import { registerInit } from "./init.js";
 import { registerCheck, registerTable } from "./manifest.js";
 import { registerInspect, registerStamp } from "./pe.js";
+import { registerReport } from "./report.js";
 import { registerSfx } from "./sfx.js";
 import type { RegisterCommand } from "./types.js";
 
@@ -19,4 +21,6 @@ export const commands: readonly RegisterCommand[] = [
   registerStamp,
   registerInspect,
   registerSfx,
+  registerInit,
+  registerReport,
 ];
