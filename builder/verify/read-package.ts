@@ -1,7 +1,8 @@
 /**
  * Read a package (.exe with its cabinet, or a .cab) back: every file's stored fields,
- * the cabinet's own checksums (test), and the PE facts of every file's bytes, extracted
- * into a private temporary folder (removed afterwards).
+ * the cabinet's checksums (checked while extracting; on damage the reader's test names
+ * the files), and the PE facts of every file's bytes, extracted into a private temporary
+ * folder (removed afterwards).
  */
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -30,18 +31,26 @@ export async function readPackage(
   const cab = await toolkit.openPackage(path);
   const tmp = await mkdtemp(join(tmpdir(), "cabwright-verify-"));
   try {
-    const test = await cab.test();
     const errors = new Map<number, string>();
-    cab.files.forEach((entry, i) => {
-      const t = test.files[i];
-      if (t && t.name === entry.name && !t.ok) errors.set(i, firstLine(t.error ?? "damaged"));
-    });
-    if (!test.ok && errors.size === 0) {
-      // A damage the test did not pin to a file: every file is suspect.
-      for (const i of cab.files.keys()) errors.set(i, firstLine(test.errors[0] ?? "damaged"));
+    let paths: readonly (string | undefined)[];
+    try {
+      // Every block checksum is checked as the folders decode: one pass when all is well.
+      paths = await cab.extractAll(join(tmp, "all"));
+    } catch (err) {
+      if (!isCabError(err)) throw err;
+      // Damaged: the reader's test pins the damage to files; extract the intact ones.
+      const test = await cab.test();
+      cab.files.forEach((entry, i) => {
+        const t = test.files[i];
+        if (t && t.name === entry.name && !t.ok) errors.set(i, firstLine(t.error ?? "damaged"));
+      });
+      if (errors.size === 0) {
+        // A damage the test did not pin to a file: every file is suspect.
+        const why = firstLine(test.errors[0] ?? (err as Error).message);
+        for (const i of cab.files.keys()) errors.set(i, why);
+      }
+      paths = await cab.extractAll(join(tmp, "intact"), (i) => !errors.has(i));
     }
-    // A damaged cabinet: extract the files the test found intact (one decode still).
-    const paths = await cab.extractAll(tmp, (i) => !errors.has(i));
     const out: PackageEntry[] = [];
     for (const [i, entry] of cab.files.entries()) {
       const readError = errors.get(i);
@@ -68,6 +77,11 @@ export async function readPackage(
     await cab.close();
     await rm(tmp, { recursive: true, force: true });
   }
+}
+
+/** The cab library's error (bad data), matched by name as main.ts does. */
+function isCabError(err: unknown): boolean {
+  return typeof err === "object" && err !== null && (err as Error).name === "CabError";
 }
 
 function firstLine(s: string): string {
