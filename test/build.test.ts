@@ -12,8 +12,8 @@ import {
   type Toolkit,
   verifyPackage,
 } from "cabwright";
-import { demoBuild, removeDemoBuild, seedManifest } from "./helpers/demo-build.js";
-import { tempDir } from "./helpers/peers.js";
+import { demoBuild, removeDemoBuild, repo, seedManifest } from "./helpers/demo-build.js";
+import { run, tempDir } from "./helpers/peers.js";
 
 test.after.always(removeDemoBuild);
 
@@ -246,4 +246,68 @@ test("a failed build leaves the previous good output untouched", async (t) => {
     instanceOf: InputError,
   });
   t.deepEqual(await snapshot(), before);
+});
+
+const cli = join(repo, "dist", "builder", "cli", "main.js");
+
+test("CLI: table PACKAGE, verify (ok, and exit 1 with one line per mismatch), --json shapes", async (t) => {
+  const { result } = await demoBuild();
+  const node = process.execPath;
+  const table = await run(node, [cli, "table", result.layout.exe, "--format", "tsv"]);
+  const want = await run(node, [cli, "table", seedManifest, "--format", "tsv"]);
+  t.is(table.code, 0, table.stderr);
+  t.is(table.stdout, want.stdout);
+  const ok = await run(node, [cli, "verify", result.layout.exe, "--manifest", seedManifest]);
+  t.is(ok.code, 0, ok.stderr);
+  t.regex(ok.stdout, /: ok \(64 files match /);
+
+  const dir = await tempDir(t);
+  const bad = join(dir, "bad.exe");
+  const bytes = Buffer.from(await readFile(result.layout.exe));
+  bytes[bytes.length - 100] = bytes[bytes.length - 100]! ^ 1;
+  await writeFile(bad, bytes);
+  const v = await run(node, [cli, "verify", bad, "--manifest", seedManifest]);
+  t.is(v.code, 1);
+  t.regex(v.stdout, /^Updspapi\.dll: data: expected intact, found .*checksum/m);
+  const j = await run(node, [cli, "verify", bad, "--manifest", seedManifest, "--json"]);
+  t.is(j.code, 1);
+  const report = JSON.parse(j.stdout);
+  t.deepEqual(Object.keys(report), ["schema", "package", "manifest", "ok", "files", "mismatches"]);
+  t.like(report, { schema: "cabwright.verify/1", ok: false, files: 64 });
+  t.deepEqual(Object.keys(report.mismatches[0]), ["file", "field", "expected", "found"]);
+});
+
+test("CLI: build --json prints the record; a bad drop is exit 2 with one line", async (t) => {
+  const c = await smallCase(t, goodRows);
+  const node = process.execPath;
+  const b = await run(node, [cli, "build", c.manifest, "--drop", c.drop, "--out", c.out, "--json"]);
+  t.is(b.code, 0, b.stderr);
+  const record = JSON.parse(b.stdout);
+  t.is(record.schema, "cabwright.build-record/1");
+  t.is(record.files.length, 3);
+  t.regex(b.stderr, /^warning: .*readme\.txt is in the drop but no manifest entry claims it$/m);
+  t.regex(b.stderr, /^cabinet: done/m, "plain progress lines when stderr is not a terminal");
+  const missing = await run(node, [cli, "build", c.manifest, "--drop", join(c.dir, "nope")]);
+  t.is(missing.code, 2);
+  const errors = missing.stderr.split("\n").filter((l) => l.startsWith("cabwright:"));
+  t.is(errors.length, 1, missing.stderr);
+  t.regex(errors[0]!, /nope: the build drop is not a folder/);
+});
+
+test("SOURCE_DATE_EPOCH sets the published files' time and is recorded", async (t) => {
+  const c = await smallCase(t, goodRows);
+  const r = await build({
+    manifest: c.manifest,
+    drop: c.drop,
+    out: c.out,
+    sourceDateEpoch: "1700000000",
+  });
+  t.is(r.record.sourceDateEpoch, 1700000000);
+  for (const f of [r.layout.exe, r.layout.cab, r.layout.record]) {
+    t.is((await stat(f)).mtime.toISOString(), "2023-11-14T22:13:20.000Z", f);
+  }
+  await t.throwsAsync(
+    build({ manifest: c.manifest, drop: c.drop, out: c.out, sourceDateEpoch: "soon" }),
+    { instanceOf: InputError, message: /SOURCE_DATE_EPOCH is "soon"; expected whole seconds/ },
+  );
 });
