@@ -56,11 +56,21 @@ for (const compress of [true, false]) {
         report.uncompressedBytes,
         [...files.values()].reduce((n, d) => n + d.length, 0),
       );
-      for (const e of cab.files) {
+      // In order (one decode of the folder), then backwards and twice (fresh decodes).
+      for (const e of [...cab.files, ...[...cab.files].reverse(), cab.files[3]!]) {
         const chunks: Buffer[] = [];
         for await (const c of cab.openFile(e)) chunks.push(c as Buffer);
         t.true(Buffer.concat(chunks).equals(files.get(e.name)!), e.name);
       }
+      // Two streams of the same folder at once.
+      const both = await Promise.all(
+        [cab.files[5]!, cab.files[4]!].map(async (e) => {
+          const chunks: Buffer[] = [];
+          for await (const c of cab.openFile(e)) chunks.push(c as Buffer);
+          return Buffer.concat(chunks).equals(files.get(e.name)!);
+        }),
+      );
+      t.deepEqual(both, [true, true]);
     } finally {
       await cab.close();
     }

@@ -260,3 +260,67 @@ test("a missing next cabinet is a warning, and its continued file fails the test
   t.true(report.files.some((f) => f.ok));
   await cab.close();
 });
+
+test("a set opened in the middle reads whole, backwards and forwards, as cabextract does", async (t) => {
+  const first = await openCabinet(join(corpus, "split-1.cab"));
+  const middle = await openCabinet(join(corpus, "split-3.cab"));
+  try {
+    t.is(middle.cabinets.length, 5);
+    t.is(middle.header.cabinetIndex, 2);
+    t.deepEqual(
+      middle.files.map((f) => f.name),
+      first.files.map((f) => f.name),
+    );
+    for (const [i, e] of middle.files.entries()) {
+      t.is(await md5Of(middle, e), await md5Of(first, first.files[i]!), e.name);
+    }
+    t.true((await middle.test()).ok);
+  } finally {
+    await first.close();
+    await middle.close();
+  }
+});
+
+test("hostile names (drive letter, .., absolute) extract inside the target", async (t) => {
+  const gcab = requirePeer("gcab");
+  const dir = await tempDir(t);
+  const src = join(dir, "src");
+  const { mkdir } = await import("node:fs/promises");
+  await mkdir(join(src, "Cx"), { recursive: true });
+  await mkdir(join(src, "yy/yy"), { recursive: true });
+  await writeFile(join(src, "Cx/evil1.txt"), "one");
+  await writeFile(join(src, "yy/yy/evil2.txt"), "two");
+  await writeFile(join(src, "qabs3.txt"), "three");
+  const cabPath = join(dir, "evil.cab");
+  const r = await run(gcab, ["-c", "-z", cabPath, "Cx/evil1.txt", "yy/yy/evil2.txt", "qabs3.txt"], {
+    cwd: src,
+  });
+  t.is(r.code, 0, r.stderr);
+  // Same-length patches of the stored names (names are outside the block checksums).
+  const bytes = await readFile(cabPath);
+  const patch = (from: string, to: string) => {
+    const at = bytes.indexOf(from, 0, "latin1");
+    t.true(at > 0, from);
+    bytes.write(to, at, "latin1");
+  };
+  patch("Cx\\evil1.txt", "C:\\evil1.txt");
+  patch("yy\\yy\\evil2.txt", "..\\..\\evil2.txt");
+  patch("qabs3.txt", "\\abs3.txt");
+  await writeFile(cabPath, bytes);
+  const cab = await openCabinet(cabPath);
+  t.deepEqual(
+    cab.files.map((f) => [f.storedName, f.name]),
+    [
+      ["C:\\evil1.txt", "evil1.txt"],
+      ["..\\..\\evil2.txt", "xx/xx/evil2.txt"],
+      ["\\abs3.txt", "abs3.txt"],
+    ],
+  );
+  await cab.close();
+  const target = join(dir, "deep", "target");
+  const report = await extractCabinet(cabPath, target);
+  t.is(report.files.length, 3);
+  t.deepEqual((await readdir(dir)).sort(), ["deep", "evil.cab", "src"]);
+  t.deepEqual(await listTree(target), ["abs3.txt", "evil1.txt", "xx", "xx/xx", "xx/xx/evil2.txt"]);
+  t.is(await readFile(join(target, "xx/xx/evil2.txt"), "utf8"), "two");
+});

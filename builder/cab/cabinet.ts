@@ -69,7 +69,7 @@ export interface Cabinet {
   /** Where the cabinet starts in its file. */
   readonly offset: number;
   readonly header: CabHeader;
-  /** Every cabinet of the set that was opened, this one first. */
+  /** Every cabinet of the set that was found, in set order (previous ones too). */
   readonly cabinets: readonly CabinetInfo[];
   readonly folders: readonly CabFolderInfo[];
   readonly files: readonly CabFileEntry[];
@@ -124,46 +124,94 @@ export async function openCabinet(
   }
 }
 
+/**
+ * Complete the set around the opened cabinet: follow the previous-cabinet names to the
+ * set's first cabinet, then walk forward through the next-cabinet names. The walk forward
+ * is what orders the set: FCI writers (Wine's cabarc, makecab) may name as "previous" the
+ * cabinet where a spanning folder began rather than the one just before. A set opened in
+ * the middle thus reads whole, as cabextract does.
+ */
 async function followSet(
   path: string,
   structures: CabinetStructure[],
   sources: CabSource[],
   warnings: string[],
 ): Promise<void> {
-  const seen = new Set<string>([await realpath(path)]);
-  for (;;) {
-    const last = structures[structures.length - 1]!;
-    const next = last.header.nextCabinet;
-    if (next === undefined) return;
-    const nextPath = await findSibling(last.source.path, next);
-    if (!nextPath) {
-      warnings.push(
-        `${last.source.label}: next cabinet "${next}" not found; files continued into it are incomplete`,
-      );
-      return;
-    }
-    const real = await realpath(nextPath);
-    if (seen.has(real)) {
-      throw new CabError(
-        "invalid-data",
-        `${last.source.label}: the cabinet set loops back to "${next}"`,
-        {
-          file: last.source.path,
-        },
-      );
-    }
-    if (structures.length >= MAX_SET_LENGTH) {
+  const opened = structures[0]!;
+  const byPath = new Map<string, CabinetStructure>([[await realpath(path), opened]]);
+  const read = async (found: string): Promise<CabinetStructure> => {
+    const real = await realpath(found);
+    const known = byPath.get(real);
+    if (known) return known;
+    if (byPath.size >= MAX_SET_LENGTH) {
       throw new CabError(
         "invalid-data",
         `${path}: cabinet set longer than ${MAX_SET_LENGTH} cabinets`,
-        { file: path },
+        {
+          file: path,
+        },
       );
     }
-    seen.add(real);
-    const src = await CabSource.open(nextPath);
+    const src = await CabSource.open(found);
     sources.push(src);
-    structures.push(await readStructure(src, 0));
+    const structure = await readStructure(src, 0);
+    byPath.set(real, structure);
+    return structure;
+  };
+  const step = async (from: CabinetStructure, which: "previous" | "next") => {
+    const name = which === "previous" ? from.header.prevCabinet : from.header.nextCabinet;
+    if (name === undefined) return undefined;
+    const found = await findSibling(from.source.path, name);
+    if (!found) {
+      warnings.push(
+        `${from.source.label}: ${which} cabinet "${name}" not found; files continued ${which === "previous" ? "from" : "into"} it are incomplete`,
+      );
+      return undefined;
+    }
+    return read(found);
+  };
+  const loop = (from: CabinetStructure, name: string | undefined) =>
+    new CabError("invalid-data", `${from.source.label}: the cabinet set loops back to "${name}"`, {
+      file: from.source.path,
+    });
+
+  // Backwards to the first cabinet.
+  let head = opened;
+  const back = new Set<CabinetStructure>([opened]);
+  for (let prev = await step(head, "previous"); prev; prev = await step(head, "previous")) {
+    if (back.has(prev)) throw loop(head, head.header.prevCabinet);
+    back.add(prev);
+    head = prev;
   }
+  // Forward from there.
+  const chain = [head];
+  for (
+    let next = await step(head, "next");
+    next;
+    next = await step(chain[chain.length - 1]!, "next")
+  ) {
+    if (chain.includes(next))
+      throw loop(chain[chain.length - 1]!, chain[chain.length - 1]!.header.nextCabinet);
+    chain.push(next);
+  }
+  if (!chain.includes(opened)) {
+    warnings.push(
+      `${opened.source.label}: not reached from the set's first cabinet "${head.source.label}"; read from here on`,
+    );
+    chain.length = 0;
+    chain.push(opened);
+    for (
+      let next = await step(opened, "next");
+      next;
+      next = await step(chain[chain.length - 1]!, "next")
+    ) {
+      if (chain.includes(next))
+        throw loop(chain[chain.length - 1]!, chain[chain.length - 1]!.header.nextCabinet);
+      chain.push(next);
+    }
+  }
+  structures.length = 0;
+  structures.push(...chain);
 }
 
 /** A cabinet named by a CFHEADER, in the same folder; exact name first, then any case. */
@@ -261,8 +309,9 @@ function assemble(
       });
     }
   });
-  const first = structures[0]!;
+  const first = structures.find((s) => s.source.path === path) ?? structures[0]!;
   const folderPlans: FolderPlan[] = plans;
+  const cursors = new Map<number, FolderCursor>();
   const cabinet: Cabinet & CabinetInternals = {
     path,
     offset: first.offset,
@@ -279,7 +328,7 @@ function assemble(
     warnings,
     folderPlans,
     openFile(entry) {
-      return Readable.from(fileBytes(folderPlans, entry));
+      return Readable.from(fileBytes(folderPlans, cursors, entry), { objectMode: false });
     },
     test() {
       return testCabinet(cabinet);
@@ -291,33 +340,75 @@ function assemble(
   return cabinet;
 }
 
+/**
+ * A folder's decoder left where the last file ended, so that reading a folder's files in
+ * order decodes it once (not once per file). The block the cursor stands in is kept: the
+ * next file often starts inside it.
+ */
+interface FolderCursor {
+  readonly blocks: AsyncGenerator<Uint8Array>;
+  /** The current block and where it starts in the folder's stream. */
+  block: Uint8Array;
+  blockStart: number;
+  busy: boolean;
+  done: boolean;
+}
+
 /** One file's bytes out of its folder's stream (copies: consumers may buffer them). */
 async function* fileBytes(
   plans: readonly FolderPlan[],
+  cursors: Map<number, FolderCursor>,
   entry: CabFileEntry,
 ): AsyncGenerator<Buffer> {
   if (entry.size === 0) return;
   const plan = plans[entry.folderIndex];
-  if (!plan)
+  if (!plan) {
     throw new CabError(
       "invalid-input",
       `"${entry.name}" names folder ${entry.folderIndex}, which this cabinet does not have`,
     );
+  }
   const start = entry.offsetInFolder;
   const end = start + entry.size;
-  let pos = 0;
-  for await (const block of folderBlocks(plan)) {
-    const bEnd = pos + block.length;
-    if (bEnd > start) {
-      const from = Math.max(start, pos) - pos;
-      const to = Math.min(end, bEnd) - pos;
-      yield Buffer.from(block.subarray(from, to));
-    }
-    pos = bEnd;
-    if (pos >= end) return;
+  let cursor = cursors.get(plan.index);
+  if (!cursor || cursor.busy || cursor.done || start < cursor.blockStart) {
+    cursor = {
+      blocks: folderBlocks(plan),
+      block: new Uint8Array(0),
+      blockStart: 0,
+      busy: false,
+      done: false,
+    };
+    if (!cursors.get(plan.index)?.busy) cursors.set(plan.index, cursor);
   }
-  throw new CabError(
-    "invalid-data",
-    `"${entry.name}" needs bytes ${start}..${end} of folder ${entry.folderIndex}, which holds only ${pos}`,
-  );
+  cursor.busy = true;
+  try {
+    for (;;) {
+      const bEnd = cursor.blockStart + cursor.block.length;
+      if (bEnd > start && cursor.block.length > 0) {
+        const from = Math.max(start, cursor.blockStart) - cursor.blockStart;
+        const to = Math.min(end, bEnd) - cursor.blockStart;
+        yield Buffer.from(cursor.block.subarray(from, to));
+      }
+      if (bEnd >= end) return;
+      let next: IteratorResult<Uint8Array>;
+      try {
+        next = await cursor.blocks.next();
+      } catch (err) {
+        cursor.done = true;
+        throw err;
+      }
+      if (next.done) {
+        cursor.done = true;
+        throw new CabError(
+          "invalid-data",
+          `"${entry.name}" needs bytes ${start}..${end} of folder ${entry.folderIndex}, which holds only ${bEnd}`,
+        );
+      }
+      cursor.blockStart = bEnd;
+      cursor.block = next.value;
+    }
+  } finally {
+    cursor.busy = false;
+  }
 }

@@ -81,7 +81,7 @@ export async function extractOpened(
   opts: ExtractOptions = {},
 ): Promise<ExtractReport> {
   const root = resolve(destDir);
-  await mkdir(root, { recursive: true });
+  await mkdir(root, { recursive: true }).catch((err) => fsError(root, err));
   const chosen = opts.filter ? cab.files.filter(opts.filter) : cab.files;
   const done: ExtractedFile[] = [];
   const failed: { name: string; error: string }[] = [];
@@ -136,7 +136,7 @@ export async function extractOpened(
         (a, b) => a.offsetInFolder - b.offsetInFolder,
       );
       if (files.length === 0) continue;
-      const lastEnd = Math.max(...files.map((f) => f.offsetInFolder + f.size));
+      const lastEnd = files.reduce((m, f) => Math.max(m, f.offsetInFolder + f.size), 0);
       let next = 0;
       let pos = 0;
       for await (const block of folderBlocks(plan, newBlockStats())) {

@@ -10,6 +10,7 @@ import { readStructure } from "./structure.js";
 
 const CHUNK = 1 << 20;
 const OVERLAP = 64;
+const SIGNATURE = Buffer.from("MSCF", "latin1");
 
 /** File offsets of the cabinets in `path`, in order. */
 export async function findCabinets(
@@ -21,16 +22,9 @@ export async function findCabinets(
   try {
     let pos = 0;
     while (pos < source.size) {
-      const chunk = (await source.read(pos, CHUNK + OVERLAP)).slice();
+      const chunk = Buffer.from((await source.read(pos, CHUNK + OVERLAP)).slice().buffer);
       let next = pos + Math.max(1, chunk.length - OVERLAP);
-      for (let i = 0; i + 4 <= chunk.length; i++) {
-        if (
-          chunk[i] !== 0x4d ||
-          chunk[i + 1] !== 0x53 ||
-          chunk[i + 2] !== 0x43 ||
-          chunk[i + 3] !== 0x46
-        )
-          continue;
+      for (let i = chunk.indexOf(SIGNATURE); i >= 0; i = chunk.indexOf(SIGNATURE, i + 1)) {
         const at = pos + i;
         if (i >= chunk.length - OVERLAP && at + OVERLAP < source.size) break; // next chunk sees it whole
         const head = i + 36 <= chunk.length ? chunk : await source.readCopy(at, 36);
