@@ -7,6 +7,7 @@ const benches: ReadonlyArray<readonly [string, () => Promise<void>]> = [
   ["cab-write", async () => (await import("./cab-write.js")).run()],
   ["cab-test", async () => (await import("./cab-test.js")).benchCabTest()],
   ["lzx", async () => (await import("./lzx.js")).benchLzx()],
+  ["build", async () => (await import("./build.js")).run()],
   [
     "stamp",
     async () => {

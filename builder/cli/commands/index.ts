@@ -1,3 +1,4 @@
+import { registerBuild, registerDemo, registerVerify } from "./build.js";
 import { registerCabCreate, registerCabExtract, registerCabList, registerCabTest } from "./cab.js";
 import { registerInit } from "./init.js";
 import { registerCheck, registerTable } from "./manifest.js";
@@ -10,6 +11,9 @@ import type { RegisterCommand } from "./types.js";
 export const commands: readonly RegisterCommand[] = [
   registerCheck,
   registerTable,
+  registerBuild,
+  registerVerify,
+  registerDemo,
   registerCabCreate,
   registerCabList,
   registerCabTest,
