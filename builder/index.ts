@@ -3,6 +3,7 @@
  * An explicit export list (no `export *`), so the public surface is deliberate.
  */
 
+export { neutralDigest } from "./diff/neutral.js";
 export {
   formatProblem,
   type LoadedManifest,
