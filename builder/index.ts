@@ -3,7 +3,27 @@
  * An explicit export list (no `export *`), so the public surface is deliberate.
  */
 
+export { diffSides } from "./diff/compare.js";
+export { ANY_RULE, enforceFailOn, parseFailOn } from "./diff/fail-on.js";
+export { DIFF_FORMATS, DiffFormat, formatDiff } from "./diff/format.js";
+export { diffFiles } from "./diff/index.js";
 export { neutralDigest } from "./diff/neutral.js";
+export { buildRecordSide } from "./diff/record-side.js";
+export { RULE_DESCRIPTIONS } from "./diff/rules.js";
+export { loadSide, manifestSide } from "./diff/sides.js";
+export {
+  DIFF_SCHEMA,
+  type DiffResult,
+  type DiffSide,
+  type FieldChanges,
+  type FileChange,
+  type FileFacts,
+  type Finding,
+  RULE_IDS,
+  RuleId,
+  SideKind,
+  type SideSummary,
+} from "./diff/types.js";
 export {
   formatProblem,
   type LoadedManifest,

@@ -1,5 +1,6 @@
+import { registerDiff } from "./diff.js";
 import { registerCheck, registerTable } from "./manifest.js";
 import type { RegisterCommand } from "./types.js";
 
 /** The command table, in the order `--help` lists them. */
-export const commands: readonly RegisterCommand[] = [registerCheck, registerTable];
+export const commands: readonly RegisterCommand[] = [registerCheck, registerTable, registerDiff];
