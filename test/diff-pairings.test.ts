@@ -1,0 +1,142 @@
+/**
+ * Two drops that differ in known ways, seen as manifest, build record and package: diff
+ * reports exactly those differences in every pairing, and nothing between two views of
+ * the same drop.
+ */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import test from "ava";
+import { type DiffResult, type DiffSide, diffSides, loadSide } from "cabwright";
+import { toDosDateTime } from "../builder/cab/dostime.js";
+import { type PackageEntry, packageSideFromEntries } from "../builder/diff/package-side.js";
+import {
+  DATE,
+  DROP_A,
+  DROP_B,
+  type DropFile,
+  TIME,
+  writeDrop,
+  writeRecord,
+} from "./helpers/diff-drops.js";
+import { tempDir } from "./helpers/peers.js";
+
+type Kind = "manifest" | "build-record" | "package";
+const KINDS: readonly Kind[] = ["manifest", "build-record", "package"];
+
+interface Drop {
+  readonly sides: Record<Kind, DiffSide>;
+  readonly sizes: Map<string, number>;
+}
+
+/** Package side of a drop folder (the files as a cabinet would list them). */
+async function folderPackage(dir: string, files: readonly DropFile[]): Promise<DiffSide> {
+  const [y, mo, d] = DATE.split("-").map(Number) as [number, number, number];
+  const [h, mi] = TIME.split(":").map(Number) as [number, number];
+  const dos = toDosDateTime({ year: y, month: mo, day: d, hour: h, minute: mi, second: 0 });
+  const entries: PackageEntry[] = files.map((f) => ({
+    path: f.name,
+    size: 0,
+    dosDate: dos.date,
+    dosTime: dos.time,
+    async *open() {
+      yield await readFile(join(dir, f.name));
+    },
+  }));
+  for (const [i, f] of files.entries()) {
+    (entries[i] as { size: number }).size = (await readFile(join(dir, f.name))).length;
+  }
+  return packageSideFromEntries(join(dir, "drop.cab"), entries);
+}
+
+async function makeDrop(dir: string, files: readonly DropFile[]): Promise<Drop> {
+  const manifest = await writeDrop(dir, files);
+  const record = await writeRecord(dir, files);
+  const sizes = new Map<string, number>();
+  for (const f of files) sizes.set(f.name, (await readFile(join(dir, f.name))).length);
+  return {
+    sides: {
+      manifest: await loadSide(manifest),
+      "build-record": await loadSide(record),
+      package: await folderPackage(dir, files),
+    },
+    sizes,
+  };
+}
+
+const hasContent = (k: Kind) => k !== "manifest";
+
+/** What diff must report between drop A seen as `ka` and drop B seen as `kb`. */
+function expected(ka: Kind, kb: Kind, a: Drop, b: Drop) {
+  const content = hasContent(ka) && hasContent(kb);
+  const sizeChanged = (name: string) => a.sizes.get(name) !== b.sizes.get(name);
+  const fields = (name: string, base: string[]) =>
+    [...base, ...(sizeChanged(name) ? ["size"] : []), ...(content ? ["sha256"] : [])].filter(
+      (f, i, all) => all.indexOf(f) === i,
+    );
+  const changed: Record<string, string[]> = {
+    "Bump.exe": fields("Bump.exe", ["version"]),
+    "Restamp.exe": fields("Restamp.exe", ["version"]),
+    "Rebuilt.exe": fields("Rebuilt.exe", []),
+    "Back.exe": fields("Back.exe", ["version"]),
+    "Grown.dat": fields("Grown.dat", ["size"]),
+  };
+  for (const [k, v] of Object.entries(changed)) if (v.length === 0) delete changed[k];
+  const findings = [
+    ...(content ? ["version-only-change Restamp.exe"] : []),
+    ...(content || sizeChanged("Rebuilt.exe") ? ["rebuilt-without-version-bump Rebuilt.exe"] : []),
+    "version-backwards Back.exe",
+    "stale-version Back.exe",
+  ];
+  return { added: ["New.exe"], removed: ["Gone.exe"], changed, findings };
+}
+
+function observed(r: DiffResult) {
+  const order = ["version", "size", "date", "time", "platform", "sha256", "signed"];
+  return {
+    added: r.added.map((f) => f.path),
+    removed: r.removed.map((f) => f.path),
+    changed: Object.fromEntries(
+      r.changed.map((c) => [
+        c.file,
+        Object.keys(c.fields).sort((x, y) => order.indexOf(x) - order.indexOf(y)),
+      ]),
+    ),
+    findings: r.findings.map((f) => `${f.rule} ${f.file}`),
+  };
+}
+
+let drops: Promise<[Drop, Drop]> | undefined;
+function bothDrops(t: { teardown(fn: () => unknown): void }): Promise<[Drop, Drop]> {
+  drops ??= tempDir(t, "cabwright-diff-drops-").then(async (dir) => [
+    await makeDrop(join(dir, "a"), DROP_A),
+    await makeDrop(join(dir, "b"), DROP_B),
+  ]);
+  return drops;
+}
+
+for (const ka of KINDS) {
+  for (const kb of KINDS) {
+    test.serial(`drop A as ${ka} vs drop B as ${kb}: exactly the known differences`, async (t) => {
+      const [a, b] = await bothDrops(t);
+      const r = diffSides(a.sides[ka], b.sides[kb]);
+      t.deepEqual(observed(r), expected(ka, kb, a, b));
+      t.is(
+        r.unchanged,
+        kb === "manifest" || ka === "manifest"
+          ? 5 - Object.keys(expected(ka, kb, a, b).changed).length + 1
+          : 1,
+      );
+    });
+  }
+}
+
+for (const ka of KINDS) {
+  for (const kb of KINDS) {
+    if (ka >= kb) continue;
+    test.serial(`drop A as ${ka} vs the same drop as ${kb}: nothing differs`, async (t) => {
+      const [a] = await bothDrops(t);
+      const r = diffSides(a.sides[ka], a.sides[kb]);
+      t.deepEqual(observed(r), { added: [], removed: [], changed: {}, findings: [] });
+    });
+  }
+}
