@@ -8,7 +8,7 @@ import { join } from "node:path";
 import test from "ava";
 import { type DiffResult, type DiffSide, diffSides, loadSide } from "cabwright";
 import { toDosDateTime } from "../builder/cab/dostime.js";
-import { type PackageEntry, packageSideFromEntries } from "../builder/diff/package-side.js";
+import { type StreamedEntry, packageSideFromEntries } from "../builder/diff/package-side.js";
 import {
   DATE,
   DROP_A,
@@ -33,7 +33,7 @@ async function folderPackage(dir: string, files: readonly DropFile[]): Promise<D
   const [y, mo, d] = DATE.split("-").map(Number) as [number, number, number];
   const [h, mi] = TIME.split(":").map(Number) as [number, number];
   const dos = toDosDateTime({ year: y, month: mo, day: d, hour: h, minute: mi, second: 0 });
-  const entries: PackageEntry[] = files.map((f) => ({
+  const entries: StreamedEntry[] = files.map((f) => ({
     path: f.name,
     size: 0,
     dosDate: dos.date,
