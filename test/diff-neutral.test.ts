@@ -67,6 +67,23 @@ for (const arch of ["x86", "x64"] as const) {
   });
 }
 
+test("the COFF timestamp and the PE checksum are neutral; a code byte is not", async (t) => {
+  const dir = await tempDir(t);
+  const a = await readFile(
+    await buildVersionedPe(dir, { name: "t.exe", arch: "x64", version: "1.0.0.0" }),
+  );
+  const pe = a.readUInt32LE(0x3c);
+  const b = Buffer.from(a);
+  b.writeUInt32LE(0x4c0ffee5, pe + 8); // COFF TimeDateStamp
+  b.writeUInt32LE(0x00012345, pe + 24 + 64); // optional header CheckSum
+  t.not(sha(a), sha(b));
+  t.is(neutralDigest(b), neutralDigest(a));
+  const c = Buffer.from(a);
+  const textStart = c.readUInt32LE(pe + 24 + c.readUInt16LE(pe + 20) + 20); // first section's PointerToRawData
+  c[textStart + 16] = (c[textStart + 16]! + 1) & 0xff;
+  t.not(neutralDigest(c), neutralDigest(a));
+});
+
 test("a file without a version resource reads as Not Applicable and still has a digest", async (t) => {
   const dir = await tempDir(t);
   const bytes = await readFile(

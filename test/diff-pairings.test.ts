@@ -8,7 +8,7 @@ import { join } from "node:path";
 import test from "ava";
 import { type DiffResult, type DiffSide, diffSides, loadSide } from "cabwright";
 import { toDosDateTime } from "../builder/cab/dostime.js";
-import { type StreamedEntry, packageSideFromEntries } from "../builder/diff/package-side.js";
+import { packageSideFromEntries, type StreamedEntry } from "../builder/diff/package-side.js";
 import {
   DATE,
   DROP_A,
