@@ -7,7 +7,17 @@
  */
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import {
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  utimes,
+  writeFile,
+} from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -51,6 +61,7 @@ async function pickDlls(targetBytes: number): Promise<string[]> {
 async function gcab(cab: string, dir: string, names: readonly string[]): Promise<void> {
   await execFileP("gcab", ["-c", "-z", "-n", cab, ...names.map((n) => join(dir, n))], {
     maxBuffer: 64 << 20,
+    env: { ...process.env, TZ: "UTC" },
   });
 }
 
@@ -84,6 +95,10 @@ export async function run(): Promise<void> {
     const added = "zz-added.dll";
     await copyFile(join(WINE_DLLS, names[1]!), join(b, added));
     const namesB = [...names.slice(1), added];
+    // Fixed dates, so only the known changes differ (a copy's mtime is the copy's time).
+    const when = new Date("2024-01-02T03:04:00Z");
+    for (const n of names) await utimes(join(a, n), when, when);
+    for (const n of namesB) await utimes(join(b, n), when, when);
     const total = (await Promise.all(names.map(async (n) => (await stat(join(a, n))).size))).reduce(
       (x, y) => x + y,
       0,
@@ -116,7 +131,12 @@ export async function run(): Promise<void> {
         `cabextract -t both: ${peer.seconds.toFixed(2)} s, peak RSS ${peer.peakMb.toFixed(0)} MB\n` +
         `ratio diff / cabextract -t: ${(diff.seconds / peer.seconds).toFixed(2)}\n`,
     );
-    if (!ok) process.exitCode = 1;
+    if (!ok) {
+      process.stdout.write(
+        `expected added ${added}, removed ${removed}, changed ${rebuilt}; got added ${result.added.map((f) => f.path).join()}, removed ${result.removed.map((f) => f.path).join()}, changed ${result.changed.map((f) => f.file).join()}\n`,
+      );
+      process.exitCode = 1;
+    }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -63,6 +63,13 @@ function digestOf(bytes: Uint8Array, layout: PeLayout): string {
     hash.update(len);
     hash.update(b);
   };
+  /** One item made of several pieces: their total length, then each piece. */
+  const items = (parts: readonly Uint8Array[]) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32LE(parts.reduce((n, p) => n + p.length, 0));
+    hash.update(len);
+    for (const p of parts) hash.update(p);
+  };
   item(DOMAIN);
 
   // 1. Headers before the section table, variable fields zeroed.
@@ -89,25 +96,19 @@ function digestOf(bytes: Uint8Array, layout: PeLayout): string {
     const start = resSection.rawOffset + (resDir.rva - resSection.virtualAddress);
     cut.push({ start, end: start + resDir.size });
   }
-  const debugEntries = debugEntryOffsets(layout);
+  const zeroed: Range[] = debugEntryOffsets(layout).flatMap((e) =>
+    [DEBUG.timeDateStamp, DEBUG.pointerToRawData].map((f) => ({ start: e + f, end: e + f + 4 })),
+  );
   for (const s of layout.sections) {
     const meta = Buffer.alloc(12);
-    const isRes = s === resSection;
-    if (!isRes) {
+    if (s !== resSection) {
       meta.writeUInt32LE(s.virtualAddress, 0);
       meta.writeUInt32LE(s.virtualSize, 4);
     }
     meta.writeUInt32LE(s.characteristics, 8);
     item(s.name);
     item(meta);
-    const raw = Buffer.from(bytes.subarray(s.rawOffset, s.rawOffset + s.rawSize));
-    for (const e of debugEntries) {
-      for (const field of [DEBUG.timeDateStamp, DEBUG.pointerToRawData]) {
-        const at = e + field - s.rawOffset;
-        if (at >= 0 && at + 4 <= raw.length) raw.fill(0, at, at + 4);
-      }
-    }
-    item(trimZeros(without(raw, s.rawOffset, cut)));
+    items(pieces(bytes, s.rawOffset, s.rawOffset + s.rawSize, cut, zeroed));
   }
 
   // 3. Resources other than the version, in a canonical order.
@@ -126,32 +127,62 @@ function digestOf(bytes: Uint8Array, layout: PeLayout): string {
   const overlayCut: Range[] = security
     ? [{ start: security.rva, end: security.rva + security.size }]
     : [];
-  const overlay = Buffer.from(bytes.subarray(Math.min(lastEnd, bytes.length)));
-  item(trimZeros(without(overlay, lastEnd, overlayCut)));
+  items(pieces(bytes, Math.min(lastEnd, bytes.length), bytes.length, overlayCut, []));
   return hashHex(hash);
 }
 
-/** `data` (which starts at file offset `base`) with every range in `cut` removed. */
-function without(data: Buffer, base: number, cut: readonly Range[]): Buffer {
-  const local = cut
-    .map((r) => ({ start: Math.max(0, r.start - base), end: Math.min(data.length, r.end - base) }))
+/**
+ * The bytes [start, end) of the file as pieces (views, no copies): the `cut` ranges left
+ * out, the `zero` ranges replaced by zeros, trailing zeros (alignment padding) trimmed.
+ */
+function pieces(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  cut: readonly Range[],
+  zero: readonly Range[],
+): Uint8Array[] {
+  const clip = (r: Range) => ({ start: Math.max(start, r.start), end: Math.min(end, r.end) });
+  const cuts = cut
+    .map(clip)
     .filter((r) => r.end > r.start)
     .sort((x, y) => x.start - y.start);
-  if (local.length === 0) return data;
-  const parts: Buffer[] = [];
-  let at = 0;
-  for (const r of local) {
-    if (r.start > at) parts.push(data.subarray(at, r.start));
+  const spans: Range[] = [];
+  let at = start;
+  for (const r of cuts) {
+    if (r.start > at) spans.push({ start: at, end: r.start });
     at = Math.max(at, r.end);
   }
-  if (at < data.length) parts.push(data.subarray(at));
-  return Buffer.concat(parts);
-}
-
-function trimZeros(data: Buffer): Buffer {
-  let end = data.length;
-  while (end > 0 && data[end - 1] === 0) end--;
-  return data.subarray(0, end);
+  if (at < end) spans.push({ start: at, end });
+  const zeros = zero
+    .map(clip)
+    .filter((r) => r.end > r.start)
+    .sort((x, y) => x.start - y.start);
+  const out: Uint8Array[] = [];
+  for (const span of spans) {
+    let pos = span.start;
+    for (const z of zeros) {
+      const zs = Math.max(z.start, pos);
+      const ze = Math.min(z.end, span.end);
+      if (ze <= zs) continue;
+      if (zs > pos) out.push(bytes.subarray(pos, zs));
+      out.push(new Uint8Array(ze - zs));
+      pos = ze;
+    }
+    if (pos < span.end) out.push(bytes.subarray(pos, span.end));
+  }
+  // Trim trailing zeros across pieces.
+  while (out.length > 0) {
+    const last = out[out.length - 1]!;
+    let n = last.length;
+    while (n > 0 && last[n - 1] === 0) n--;
+    if (n > 0) {
+      out[out.length - 1] = last.subarray(0, n);
+      break;
+    }
+    out.pop();
+  }
+  return out;
 }
 
 function idText(id: ResourceId): string {
