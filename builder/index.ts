@@ -3,6 +3,17 @@
  * An explicit export list (no `export *`), so the public surface is deliberate.
  */
 
+export {
+  CabError,
+  type CabFileEntry,
+  type CabFolderInfo,
+  type Cabinet,
+  type CabTestReport,
+  type ExtractReport,
+  extractCabinet,
+  findCabinets,
+  openCabinet,
+} from "./cab/index.js";
 export { diffSides } from "./diff/compare.js";
 export { ANY_RULE, enforceFailOn, parseFailOn } from "./diff/fail-on.js";
 export { DIFF_FORMATS, DiffFormat, formatDiff } from "./diff/format.js";

@@ -3,12 +3,10 @@
  * reports exactly those differences in every pairing, and nothing between two views of
  * the same drop.
  */
-import { readFile } from "node:fs/promises";
+import { readFile, utimes } from "node:fs/promises";
 import { join } from "node:path";
 import test from "ava";
 import { type DiffResult, type DiffSide, diffSides, loadSide } from "cabwright";
-import { toDosDateTime } from "../builder/cab/dostime.js";
-import { packageSideFromEntries, type StreamedEntry } from "../builder/diff/package-side.js";
 import {
   DATE,
   DROP_A,
@@ -18,7 +16,7 @@ import {
   writeDrop,
   writeRecord,
 } from "./helpers/diff-drops.js";
-import { tempDir } from "./helpers/peers.js";
+import { requirePeer, run, tempDir } from "./helpers/peers.js";
 
 type Kind = "manifest" | "build-record" | "package";
 const KINDS: readonly Kind[] = ["manifest", "build-record", "package"];
@@ -28,24 +26,17 @@ interface Drop {
   readonly sizes: Map<string, number>;
 }
 
-/** Package side of a drop folder (the files as a cabinet would list them). */
-async function folderPackage(dir: string, files: readonly DropFile[]): Promise<DiffSide> {
-  const [y, mo, d] = DATE.split("-").map(Number) as [number, number, number];
-  const [h, mi] = TIME.split(":").map(Number) as [number, number];
-  const dos = toDosDateTime({ year: y, month: mo, day: d, hour: h, minute: mi, second: 0 });
-  const entries: StreamedEntry[] = files.map((f) => ({
-    path: f.name,
-    size: 0,
-    dosDate: dos.date,
-    dosTime: dos.time,
-    async *open() {
-      yield await readFile(join(dir, f.name));
-    },
-  }));
-  for (const [i, f] of files.entries()) {
-    (entries[i] as { size: number }).size = (await readFile(join(dir, f.name))).length;
-  }
-  return packageSideFromEntries(join(dir, "drop.cab"), entries);
+/** Drop files as a real cabinet, written by gcab (MSZIP), dates as the manifest's UTC. */
+async function gcabPackage(dir: string, files: readonly DropFile[]): Promise<string> {
+  const gcab = requirePeer("gcab");
+  const when = new Date(`${DATE}T${TIME}:00Z`);
+  for (const f of files) await utimes(join(dir, f.name), when, when);
+  const cab = join(dir, "drop.cab");
+  const r = await run(gcab, ["-c", "-z", "-n", cab, ...files.map((f) => join(dir, f.name))], {
+    env: { ...process.env, TZ: "UTC" },
+  });
+  if (r.code !== 0) throw new Error(`gcab failed: ${r.stderr}`);
+  return cab;
 }
 
 async function makeDrop(dir: string, files: readonly DropFile[]): Promise<Drop> {
@@ -57,7 +48,7 @@ async function makeDrop(dir: string, files: readonly DropFile[]): Promise<Drop> 
     sides: {
       manifest: await loadSide(manifest),
       "build-record": await loadSide(record),
-      package: await folderPackage(dir, files),
+      package: await loadSide(await gcabPackage(dir, files)),
     },
     sizes,
   };

@@ -204,7 +204,3 @@ export async function packageSideFromEntries(
     files,
   };
 }
-
-export async function loadPackageSide(file: string): Promise<DiffSide> {
-  throw new InputError(`${file}: reading packages needs the cabinet reader`);
-}

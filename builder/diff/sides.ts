@@ -7,7 +7,7 @@ import { extname } from "node:path";
 import { loadManifest } from "../manifest/load.js";
 import type { Manifest } from "../manifest/types.js";
 import { InputError } from "../util/errors.js";
-import { loadPackageSide } from "./package-side.js";
+import { loadPackageSide } from "./cab-package.js";
 import { buildRecordSide, looksLikeBuildRecord } from "./record-side.js";
 import { normaliseTime } from "./time.js";
 import { type DiffSide, SideKind } from "./types.js";
@@ -54,9 +54,8 @@ async function head(file: string): Promise<Buffer> {
 /** Load one side, whatever its kind. */
 export async function loadSide(file: string): Promise<DiffSide> {
   const first = await head(file);
-  if (first.subarray(0, 4).equals(MSCF) || first.subarray(0, 2).equals(MZ)) {
-    return loadPackageSide(file);
-  }
+  if (first.subarray(0, 4).equals(MSCF)) return loadPackageSide(file, false);
+  if (first.subarray(0, 2).equals(MZ)) return loadPackageSide(file, true);
   const ext = extname(file).toLowerCase();
   if (ext === ".yaml" || ext === ".yml")
     return manifestSide(file, (await loadManifest(file)).manifest);

@@ -1,6 +1,15 @@
+import { registerCabCreate, registerCabExtract, registerCabList, registerCabTest } from "./cab.js";
 import { registerDiff } from "./diff.js";
 import { registerCheck, registerTable } from "./manifest.js";
 import type { RegisterCommand } from "./types.js";
 
 /** The command table, in the order `--help` lists them. */
-export const commands: readonly RegisterCommand[] = [registerCheck, registerTable, registerDiff];
+export const commands: readonly RegisterCommand[] = [
+  registerCheck,
+  registerTable,
+  registerCabCreate,
+  registerCabList,
+  registerCabTest,
+  registerCabExtract,
+  registerDiff,
+];

@@ -1,0 +1,85 @@
+/**
+ * Where compression runs: on the calling thread (threads: 1) or on a pool of
+ * worker_threads. Jobs are independent (each carries its own MSZIP history), so results
+ * are identical whichever thread computes them; the writer consumes them in submission
+ * order, so the output is byte-identical for any thread count.
+ */
+import { Worker } from "node:worker_threads";
+import { type CompressedRecords, type CompressJob, compressRecords } from "./mszip-compress.js";
+import type { WorkerReply, WorkerRequest } from "./mszip-worker.js";
+
+export interface Compressor {
+  readonly threads: number;
+  /** Compress; `job.data`'s buffer may be transferred (do not use it afterwards). */
+  compress(job: CompressJob): Promise<CompressedRecords>;
+  close(): Promise<void>;
+}
+
+export function createCompressor(threads: number): Compressor {
+  if (threads <= 1) {
+    return {
+      threads: 1,
+      compress: async (job) => compressRecords(job),
+      close: async () => {},
+    };
+  }
+  return new WorkerPool(threads);
+}
+
+interface Pending {
+  resolve(r: CompressedRecords): void;
+  reject(e: Error): void;
+}
+
+class WorkerPool implements Compressor {
+  private readonly workers: { worker: Worker; busy: number }[] = [];
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  private failure: Error | undefined;
+
+  constructor(readonly threads: number) {
+    const url = new URL("./mszip-worker.js", import.meta.url);
+    for (let i = 0; i < threads; i++) {
+      const worker = new Worker(url);
+      const slot = { worker, busy: 0 };
+      worker.on("message", (reply: WorkerReply) => {
+        slot.busy--;
+        const p = this.pending.get(reply.id);
+        if (!p) return;
+        this.pending.delete(reply.id);
+        if ("error" in reply) p.reject(new Error(`compression worker failed: ${reply.error}`));
+        else p.resolve({ bytes: reply.bytes, recordSizes: reply.recordSizes, data: reply.data });
+      });
+      worker.on("error", (err) => this.fail(err));
+      worker.on("exit", (code) => {
+        if (code !== 0) this.fail(new Error(`compression worker exited with code ${code}`));
+      });
+      this.workers.push(slot);
+    }
+  }
+
+  compress(job: CompressJob): Promise<CompressedRecords> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    // The least busy worker (ties: the first); which one does not change the bytes.
+    let slot = this.workers[0]!;
+    for (const w of this.workers) if (w.busy < slot.busy) slot = w;
+    slot.busy++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      const req: WorkerRequest = { id, job };
+      slot.worker.postMessage(req, [job.data.buffer as ArrayBuffer]);
+    });
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= err;
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+
+  async close(): Promise<void> {
+    this.failure ??= new Error("compressor closed");
+    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+  }
+}
