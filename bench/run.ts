@@ -1,9 +1,28 @@
 /**
- * `npm run bench`: every bench module in turn. Each prints its figures against peers
- * measured in the same run. Add a line per bench module.
+ * `npm run bench [NAME...]`: runs each bench module in turn (or only those named) and
+ * prints its figures against peers measured in the same run. Keep this file a list: each
+ * area adds one import and one line.
  */
 import { benchCabTest } from "./cab-test.js";
 import { run as benchDiff } from "./diff.js";
+import { benchStamp, formatStampBench } from "./stamp.js";
 
-await benchCabTest();
-await benchDiff();
+const benches: ReadonlyArray<readonly [string, () => Promise<void>]> = [
+  ["cab-test", benchCabTest],
+  ["diff", benchDiff],
+  ["stamp", async () => void process.stdout.write(formatStampBench(await benchStamp()))],
+];
+
+const only = process.argv.slice(2);
+const unknown = only.filter((n) => !benches.some(([name]) => name === n));
+if (unknown.length > 0) {
+  process.stderr.write(
+    `bench: unknown bench ${unknown.join(", ")}; known: ${benches.map(([n]) => n).join(", ")}\n`,
+  );
+  process.exit(2);
+}
+for (const [name, run] of benches) {
+  if (only.length && !only.includes(name)) continue;
+  process.stdout.write(`\n== ${name}\n`);
+  await run();
+}

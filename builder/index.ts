@@ -62,6 +62,10 @@ export {
   satisfiesPrerequisite,
   toSemver,
 } from "./manifest/validate-fields.js";
+export { peChecksum } from "./pe/checksum.js";
+export { inspectFile, inspectPe } from "./pe/inspect.js";
+export { platformOfMachine } from "./pe/platform.js";
+export type { PeInfo } from "./pe/types.js";
 export {
   formatDateKb,
   formatSizeKb,
@@ -72,4 +76,8 @@ export {
   TABLE_FORMATS,
   TableFormat,
 } from "./report/table.js";
+export { stampFile } from "./stamp/file.js";
+export { type SigningConfig, signFile } from "./stamp/sign.js";
+export { stampPe } from "./stamp/stamp.js";
+export { OverlayMode, type StampOptions } from "./stamp/types.js";
 export { CheckFailed, ExitCode, InputError } from "./util/errors.js";

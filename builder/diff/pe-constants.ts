@@ -68,9 +68,3 @@ export const RT_VERSION = 16;
 /** Debug directory entries and the fields that vary between otherwise equal builds. [6.1.1] */
 export const DEBUG_ENTRY_SIZE = 28;
 export const DEBUG = { timeDateStamp: 4, pointerToRawData: 24 } as const;
-
-/** VS_FIXEDFILEINFO's signature (dwSignature). */
-export const FIXED_FILE_INFO_SIGNATURE = 0xfeef04bd;
-
-/** COFF machine types we name; others read as "Not Applicable". [3.3.1] */
-export const MACHINE = { i386: 0x14c, amd64: 0x8664, arm64: 0xaa64 } as const;

@@ -1,6 +1,7 @@
 import { registerCabCreate, registerCabExtract, registerCabList, registerCabTest } from "./cab.js";
 import { registerDiff } from "./diff.js";
 import { registerCheck, registerTable } from "./manifest.js";
+import { registerInspect, registerStamp } from "./pe.js";
 import type { RegisterCommand } from "./types.js";
 
 /** The command table, in the order `--help` lists them. */
@@ -11,5 +12,7 @@ export const commands: readonly RegisterCommand[] = [
   registerCabList,
   registerCabTest,
   registerCabExtract,
+  registerStamp,
+  registerInspect,
   registerDiff,
 ];
