@@ -76,6 +76,20 @@ export {
   TABLE_FORMATS,
   TableFormat,
 } from "./report/table.js";
+export {
+  type AssembledSfx,
+  type AssembleSfxOptions,
+  assembleSfx,
+  CabinetFoundBy,
+  checkSfxChecksum,
+  type LocatedCabinet,
+  locateCabinet,
+  type SfxChecksum,
+  type SfxEntry,
+  SfxExitCode,
+  SfxPlatform,
+  stubPath,
+} from "./sfx/index.js";
 export { stampFile } from "./stamp/file.js";
 export { type SigningConfig, signFile } from "./stamp/sign.js";
 export { stampPe } from "./stamp/stamp.js";

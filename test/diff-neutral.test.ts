@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import test from "ava";
-import { neutralDigest } from "cabwright";
+import { neutralDigest, stampPe } from "cabwright";
 import fc from "fast-check";
 import { readPeFacts } from "../builder/diff/pe-facts.js";
 import { requirePeer, requirePefile, run, tempDir } from "./helpers/peers.js";
@@ -172,4 +172,20 @@ test("not a PE, or a damaged one: undefined, never a throw", async (t) => {
     { seed: 7, numRuns: 300 },
   );
   t.pass();
+});
+
+test("a version stamped by cabwright's stamper (resedit) is neutral too, on Wine's real DLLs", async (t) => {
+  const wine = "/usr/lib/x86_64-linux-gnu/wine/x86_64-windows";
+  for (const name of ["version.dll", "kernelbase.dll", "comctl32.dll"]) {
+    const original = await readFile(join(wine, name));
+    // A copy: stampPe (in main at the time of writing) alters the buffer it is given.
+    const stamped = stampPe(Buffer.from(original), {
+      fileVersion: "10.2.952.0",
+      strings: { FileDescription: "a description much longer than the one it replaces, to move things" },
+      timeDateStamp: 1277834880,
+    });
+    t.not(sha(stamped), sha(original), name);
+    t.is(readPeFacts(stamped)?.version, "10.2.952.0");
+    t.is(neutralDigest(stamped), neutralDigest(original), `${name}: stamping alone is neutral`);
+  }
 });

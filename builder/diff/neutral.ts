@@ -7,13 +7,18 @@
  * Rather than zeroing the version bytes in place (which fails as soon as a longer version
  * string makes the resource section grow and shifts what follows), the digest is taken
  * over a canonical stream, each item length-prefixed:
- *   1. the headers up to the section table, with the COFF TimeDateStamp and
- *      PointerToSymbolTable, the optional header CheckSum, SizeOfImage and
+ *   1. the headers up to the section table, with the COFF NumberOfSections,
+ *      TimeDateStamp and PointerToSymbolTable, the optional header CheckSum, SizeOfImage and
  *      SizeOfInitializedData, and the resource and certificate directory entries zeroed;
  *   2. per section: its name and characteristics, its VirtualAddress and VirtualSize
  *      unless it holds the resource directory, and its raw bytes with the resource tree
  *      cut out, debug-directory TimeDateStamp/PointerToRawData zeroed, trailing zeros
- *      trimmed (file alignment padding);
+ *      trimmed (file alignment padding); a section that is the resource tree's own
+ *      (.rsrc) is left out, with NumberOfSections: the tree is hashed by item 3, its
+ *      padding is whatever the stamper wrote, and stamping a file that had no
+ *      resources adds one; sections after it (.reloc) are hashed without their address,
+ *      and data directories pointing into them without their RVA, as a grown .rsrc
+ *      moves them;
  *   3. the resources other than RT_VERSION, by (type, name, language), ids and bytes;
  *   4. the overlay after the last section, without the Authenticode certificate table.
  * A signature is thus neutral too: signing a file does not change its neutral digest.
@@ -24,6 +29,7 @@ import {
   debugEntryOffsets,
   PeDamaged,
   type PeLayout,
+  type PeSection,
   type ResourceId,
   type ResourceLeaf,
   readPeLayout,
@@ -72,12 +78,24 @@ function digestOf(bytes: Uint8Array, layout: PeLayout): string {
   };
   item(DOMAIN);
 
+  const resDir = layout.directories[DIR.resource];
+  const resSection = resDir ? sectionOf(layout, resDir.rva) : undefined;
+  /** The resources have a section of their own (.rsrc), as linkers and stampers make it. */
+  const dedicated = resDir !== undefined && resSection?.virtualAddress === resDir.rva;
+  /**
+   * Sections placed after a dedicated resource section move when a longer version makes it
+   * grow (typically .reloc): their addresses are layout, not content.
+   */
+  const moves = (s: PeSection | undefined) =>
+    dedicated && s !== undefined && s.virtualAddress > resSection!.virtualAddress;
+
   // 1. Headers before the section table, variable fields zeroed.
   const headerEnd = layout.sectionTableEnd - layout.sections.length * SECTION_HEADER_SIZE;
   const headers = Buffer.from(bytes.subarray(0, headerEnd));
   const zero = (at: number, length: number) => {
     if (at + length <= headers.length) headers.fill(0, at, at + length);
   };
+  zero(layout.coffOffset + COFF.numberOfSections, 2);
   zero(layout.coffOffset + COFF.timeDateStamp, 4);
   zero(layout.coffOffset + COFF.pointerToSymbolTable, 4);
   zero(layout.optOffset + OPT.checkSum, 4);
@@ -85,12 +103,15 @@ function digestOf(bytes: Uint8Array, layout: PeLayout): string {
   zero(layout.optOffset + OPT.sizeOfInitializedData, 4);
   if (layout.directories.length > DIR.resource) zero(layout.directoryEntryOffset(DIR.resource), 8);
   if (layout.directories.length > DIR.security) zero(layout.directoryEntryOffset(DIR.security), 8);
+  layout.directories.forEach((d, i) => {
+    if (d && i !== DIR.security && moves(sectionOf(layout, d.rva))) {
+      zero(layout.directoryEntryOffset(i), 4); // its RVA; the size stays
+    }
+  });
   item(headers);
 
   // 2. Sections.
   const resources = readResources(bytes, layout);
-  const resDir = layout.directories[DIR.resource];
-  const resSection = resDir ? sectionOf(layout, resDir.rva) : undefined;
   const cut: Range[] = resources.map((l) => ({ start: l.offset, end: l.offset + l.size }));
   if (resDir && resSection) {
     const start = resSection.rawOffset + (resDir.rva - resSection.virtualAddress);
@@ -100,9 +121,13 @@ function digestOf(bytes: Uint8Array, layout: PeLayout): string {
     [DEBUG.timeDateStamp, DEBUG.pointerToRawData].map((f) => ({ start: e + f, end: e + f + 4 })),
   );
   for (const s of layout.sections) {
+    // A section of its own for the resources holds nothing but the tree (hashed below)
+    // and padding, which stampers fill as they like (resedit writes "PADDINGX"); a
+    // stamper may also add one to a file that had none. So it is left out entirely.
+    if (s === resSection && dedicated) continue;
     const meta = Buffer.alloc(12);
     if (s !== resSection) {
-      meta.writeUInt32LE(s.virtualAddress, 0);
+      if (!moves(s)) meta.writeUInt32LE(s.virtualAddress, 0);
       meta.writeUInt32LE(s.virtualSize, 4);
     }
     meta.writeUInt32LE(s.characteristics, 8);

@@ -2,6 +2,7 @@ import { registerCabCreate, registerCabExtract, registerCabList, registerCabTest
 import { registerDiff } from "./diff.js";
 import { registerCheck, registerTable } from "./manifest.js";
 import { registerInspect, registerStamp } from "./pe.js";
+import { registerSfx } from "./sfx.js";
 import type { RegisterCommand } from "./types.js";
 
 /** The command table, in the order `--help` lists them. */
@@ -14,5 +15,6 @@ export const commands: readonly RegisterCommand[] = [
   registerCabExtract,
   registerStamp,
   registerInspect,
+  registerSfx,
   registerDiff,
 ];
