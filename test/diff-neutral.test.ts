@@ -181,7 +181,9 @@ test("a version stamped by cabwright's stamper (resedit) is neutral too, on Wine
     // A copy: stampPe (in main at the time of writing) alters the buffer it is given.
     const stamped = stampPe(Buffer.from(original), {
       fileVersion: "10.2.952.0",
-      strings: { FileDescription: "a description much longer than the one it replaces, to move things" },
+      strings: {
+        FileDescription: "a description much longer than the one it replaces, to move things",
+      },
       timeDateStamp: 1277834880,
     });
     t.not(sha(stamped), sha(original), name);

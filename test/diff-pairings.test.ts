@@ -1,25 +1,35 @@
 /**
- * Two drops that differ in known ways, seen as manifest, build record and package: diff
+ * Two drops that differ in known ways, seen as manifest, build record and package (a .cab
+ * written by gcab, and the same cabinet behind the sfx stub as an .exe): diff
  * reports exactly those differences in every pairing, and nothing between two views of
  * the same drop.
  */
-import { readFile, utimes } from "node:fs/promises";
+import { readFile, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import test from "ava";
-import { type DiffResult, type DiffSide, diffSides, loadSide } from "cabwright";
+import {
+  assembleSfx,
+  type DiffResult,
+  type DiffSide,
+  diffSides,
+  loadSide,
+  stampPe,
+} from "cabwright";
+import { stubPath } from "../builder/sfx/stub.js";
 import {
   DATE,
   DROP_A,
   DROP_B,
   type DropFile,
+  PACKAGE_VERSION,
   TIME,
   writeDrop,
   writeRecord,
 } from "./helpers/diff-drops.js";
 import { requirePeer, run, tempDir } from "./helpers/peers.js";
 
-type Kind = "manifest" | "build-record" | "package";
-const KINDS: readonly Kind[] = ["manifest", "build-record", "package"];
+type Kind = "manifest" | "build-record" | "cab" | "exe";
+const KINDS: readonly Kind[] = ["manifest", "build-record", "cab", "exe"];
 
 interface Drop {
   readonly sides: Record<Kind, DiffSide>;
@@ -39,16 +49,27 @@ async function gcabPackage(dir: string, files: readonly DropFile[]): Promise<str
   return cab;
 }
 
+/** The cabinet behind the sfx stage's x86 stub, stamped with the package version. */
+async function sfxPackage(dir: string, cab: string): Promise<string> {
+  const stub = join(dir, "stub.exe");
+  await writeFile(stub, stampPe(await readFile(stubPath("x86")), { fileVersion: PACKAGE_VERSION }));
+  const exe = join(dir, "drop.exe");
+  await assembleSfx({ platform: "x86", cabinetPath: cab, outPath: exe, stubPath: stub });
+  return exe;
+}
+
 async function makeDrop(dir: string, files: readonly DropFile[]): Promise<Drop> {
   const manifest = await writeDrop(dir, files);
   const record = await writeRecord(dir, files);
+  const cab = await gcabPackage(dir, files);
   const sizes = new Map<string, number>();
   for (const f of files) sizes.set(f.name, (await readFile(join(dir, f.name))).length);
   return {
     sides: {
       manifest: await loadSide(manifest),
       "build-record": await loadSide(record),
-      package: await loadSide(await gcabPackage(dir, files)),
+      cab: await loadSide(cab),
+      exe: await loadSide(await sfxPackage(dir, cab)),
     },
     sizes,
   };
@@ -127,3 +148,9 @@ for (const ka of KINDS) {
     });
   }
 }
+
+test.serial("an .exe package's own version resource is the package version", async (t) => {
+  const [a] = await bothDrops(t);
+  t.is(a.sides.exe.packageVersion, PACKAGE_VERSION);
+  t.is(a.sides.cab.packageVersion, undefined, "a bare cabinet has none");
+});

@@ -5,6 +5,7 @@
  */
 import { open } from "node:fs/promises";
 import { folderBlocks } from "../cab/folder-stream.js";
+import { locateCabinet } from "../sfx/locate.js";
 import { type CabFileEntry, openCabinet } from "../cab/index.js";
 import { type PackageEntry, type PackageFolder, packageSideFromFolders } from "./package-side.js";
 import { readPeFacts } from "./pe-facts.js";
@@ -26,7 +27,10 @@ async function exeVersion(file: string, limit: number): Promise<string | undefin
 }
 
 export async function loadPackageSide(file: string, isExe: boolean): Promise<DiffSide> {
-  const cab = await openCabinet(file, isExe ? { search: true } : {});
+  // In an .exe, the sfx stage's locator: by cabwright's package header after the stub's
+  // image, else by a search (packages made by other tools).
+  const offset = isExe ? locateCabinet(file).offset : 0;
+  const cab = await openCabinet(file, { offset });
   try {
     const packageVersion = isExe ? await exeVersion(file, cab.offset) : undefined;
     const entryOf = new Map<CabFileEntry, PackageEntry>();
