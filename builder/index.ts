@@ -35,6 +35,20 @@ export {
   SideKind,
   type SideSummary,
 } from "./diff/types.js";
+export { importKbFile, importKbTable } from "./kb-import/index.js";
+export { type ManifestDraftOptions, manifestFromImport } from "./kb-import/to-manifest.js";
+export { importedRowsTsv } from "./kb-import/tsv.js";
+export {
+  type Column,
+  ColumnKind,
+  type ImportedRow,
+  type ImportedTable,
+  type ImportOptions,
+  type ImportWarning,
+  type KbImport,
+  SourceFormat,
+  WarningKind,
+} from "./kb-import/types.js";
 export {
   formatProblem,
   type LoadedManifest,
@@ -66,6 +80,19 @@ export { peChecksum } from "./pe/checksum.js";
 export { inspectFile, inspectPe } from "./pe/inspect.js";
 export { platformOfMachine } from "./pe/platform.js";
 export type { PeInfo } from "./pe/types.js";
+export {
+  REPORT_FORMATS,
+  type RenderOptions,
+  ReportFormat,
+  renderReport,
+} from "./report/article.js";
+export {
+  type ArticleFile,
+  type ArticleModel,
+  articleModel,
+  isBuildRecord,
+  PACKAGE_SWITCHES,
+} from "./report/article-model.js";
 export {
   formatDateKb,
   formatSizeKb,

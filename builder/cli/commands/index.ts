@@ -1,7 +1,9 @@
 import { registerCabCreate, registerCabExtract, registerCabList, registerCabTest } from "./cab.js";
 import { registerDiff } from "./diff.js";
+import { registerInit } from "./init.js";
 import { registerCheck, registerTable } from "./manifest.js";
 import { registerInspect, registerStamp } from "./pe.js";
+import { registerReport } from "./report.js";
 import { registerSfx } from "./sfx.js";
 import type { RegisterCommand } from "./types.js";
 
@@ -17,4 +19,6 @@ export const commands: readonly RegisterCommand[] = [
   registerInspect,
   registerSfx,
   registerDiff,
+  registerInit,
+  registerReport,
 ];
