@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import test from "ava";
-import { neutralDigest, stampPe } from "cabwright";
+import { inspectPe, neutralDigest, stampPe } from "cabwright";
 import fc from "fast-check";
 import { readPeFacts } from "../builder/diff/pe-facts.js";
 import { requirePeer, requirePefile, run, tempDir } from "./helpers/peers.js";
@@ -189,5 +189,18 @@ test("a version stamped by cabwright's stamper (resedit) is neutral too, on Wine
     t.not(sha(stamped), sha(original), name);
     t.is(readPeFacts(stamped)?.version, "10.2.952.0");
     t.is(neutralDigest(stamped), neutralDigest(original), `${name}: stamping alone is neutral`);
+  }
+});
+
+test("the diff's PE facts agree with inspectPe on Wine's DLLs", async (t) => {
+  const wine = "/usr/lib/x86_64-linux-gnu/wine/x86_64-windows";
+  for (const name of ["version.dll", "kernelbase.dll", "comctl32.dll", "serialui.dll"]) {
+    const bytes = await readFile(join(wine, name));
+    const info = inspectPe(bytes);
+    t.deepEqual(readPeFacts(bytes), {
+      platform: info.platform,
+      version: info.fileVersion,
+      signed: info.signed,
+    });
   }
 });

@@ -5,8 +5,8 @@
  */
 import { open } from "node:fs/promises";
 import { folderBlocks } from "../cab/folder-stream.js";
-import { locateCabinet } from "../sfx/locate.js";
 import { type CabFileEntry, openCabinet } from "../cab/index.js";
+import { locateCabinet } from "../sfx/locate.js";
 import { type PackageEntry, type PackageFolder, packageSideFromFolders } from "./package-side.js";
 import { readPeFacts } from "./pe-facts.js";
 import type { DiffSide } from "./types.js";
