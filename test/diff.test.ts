@@ -1,4 +1,4 @@
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import test from "ava";
 import {
@@ -12,7 +12,8 @@ import {
   RuleId,
 } from "cabwright";
 import { main } from "../builder/cli/main.js";
-import { tempDir } from "./helpers/peers.js";
+import { requirePeer, run, tempDir } from "./helpers/peers.js";
+import { buildVersionedPe } from "./helpers/versioned-pe.js";
 
 const hex = (c: string) => c.repeat(64);
 
@@ -364,6 +365,17 @@ test.serial("cli: bad input exits 2 with one clear line", async (t) => {
   const fakeCab = join(dir, "z.cab");
   await writeFile(fakeCab, "not a cabinet");
   cases.push([["diff", a, fakeCab], /z\.cab: is not a package/]);
+  // A real cabinet cut short, and an .exe that holds no cabinet.
+  const gcab = requirePeer("gcab");
+  await writeFile(join(dir, "f.txt"), "x".repeat(5000));
+  const cab = join(dir, "ok.cab");
+  const made = await run(gcab, ["-c", "-z", "-n", cab, join(dir, "f.txt")]);
+  t.is(made.code, 0, made.stderr);
+  const cut = join(dir, "cut.cab");
+  await writeFile(cut, (await readFile(cab)).subarray(0, 60));
+  cases.push([["diff", a, cut], /cut\.cab/]);
+  const noCab = await buildVersionedPe(dir, { name: "plain.exe", arch: "x64", version: "1.0.0.0" });
+  cases.push([["diff", a, noCab], /plain\.exe: no cabinet/]);
   for (const [args, message] of cases) {
     const r = await cli(args);
     t.is(r.code, 2, args.join(" "));
