@@ -7,20 +7,15 @@
 import { readFile, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import test from "ava";
-import {
-  assembleSfx,
-  type DiffResult,
-  type DiffSide,
-  diffSides,
-  loadSide,
-  stampPe,
-} from "cabwright";
+import { assembleSfx, type DiffSide, diffSides, loadSide, stampPe } from "cabwright";
 import { stubPath } from "../builder/sfx/stub.js";
 import {
   DATE,
   DROP_A,
   DROP_B,
   type DropFile,
+  expectedDiff,
+  observedDiff,
   PACKAGE_VERSION,
   TIME,
   writeDrop,
@@ -77,44 +72,11 @@ async function makeDrop(dir: string, files: readonly DropFile[]): Promise<Drop> 
 
 const hasContent = (k: Kind) => k !== "manifest";
 
-/** What diff must report between drop A seen as `ka` and drop B seen as `kb`. */
 function expected(ka: Kind, kb: Kind, a: Drop, b: Drop) {
-  const content = hasContent(ka) && hasContent(kb);
-  const sizeChanged = (name: string) => a.sizes.get(name) !== b.sizes.get(name);
-  const fields = (name: string, base: string[]) =>
-    [...base, ...(sizeChanged(name) ? ["size"] : []), ...(content ? ["sha256"] : [])].filter(
-      (f, i, all) => all.indexOf(f) === i,
-    );
-  const changed: Record<string, string[]> = {
-    "Bump.exe": fields("Bump.exe", ["version"]),
-    "Restamp.exe": fields("Restamp.exe", ["version"]),
-    "Rebuilt.exe": fields("Rebuilt.exe", []),
-    "Back.exe": fields("Back.exe", ["version"]),
-    "Grown.dat": fields("Grown.dat", ["size"]),
-  };
-  for (const [k, v] of Object.entries(changed)) if (v.length === 0) delete changed[k];
-  const findings = [
-    ...(content ? ["version-only-change Restamp.exe"] : []),
-    ...(content || sizeChanged("Rebuilt.exe") ? ["rebuilt-without-version-bump Rebuilt.exe"] : []),
-    "version-backwards Back.exe",
-    "stale-version Back.exe",
-  ];
-  return { added: ["New.exe"], removed: ["Gone.exe"], changed, findings };
-}
-
-function observed(r: DiffResult) {
-  const order = ["version", "size", "date", "time", "platform", "sha256", "signed"];
-  return {
-    added: r.added.map((f) => f.path),
-    removed: r.removed.map((f) => f.path),
-    changed: Object.fromEntries(
-      r.changed.map((c) => [
-        c.file,
-        Object.keys(c.fields).sort((x, y) => order.indexOf(x) - order.indexOf(y)),
-      ]),
-    ),
-    findings: r.findings.map((f) => `${f.rule} ${f.file}`),
-  };
+  return expectedDiff({
+    content: hasContent(ka) && hasContent(kb),
+    sizeChanged: (name) => a.sizes.get(name) !== b.sizes.get(name),
+  });
 }
 
 let drops: Promise<[Drop, Drop]> | undefined;
@@ -131,7 +93,7 @@ for (const ka of KINDS) {
     test.serial(`drop A as ${ka} vs drop B as ${kb}: exactly the known differences`, async (t) => {
       const [a, b] = await bothDrops(t);
       const r = diffSides(a.sides[ka], b.sides[kb]);
-      t.deepEqual(observed(r), expected(ka, kb, a, b));
+      t.deepEqual(observedDiff(r), expected(ka, kb, a, b));
       // Six files are in both drops; those not changed are unchanged.
       t.is(r.unchanged, 6 - Object.keys(expected(ka, kb, a, b).changed).length);
     });
@@ -144,7 +106,7 @@ for (const ka of KINDS) {
     test.serial(`drop A as ${ka} vs the same drop as ${kb}: nothing differs`, async (t) => {
       const [a] = await bothDrops(t);
       const r = diffSides(a.sides[ka], a.sides[kb]);
-      t.deepEqual(observed(r), { added: [], removed: [], changed: {}, findings: [] });
+      t.deepEqual(observedDiff(r), { added: [], removed: [], changed: {}, findings: [] });
     });
   }
 }

@@ -8,6 +8,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { BUILD_RECORD_SCHEMA, type BuildRecord } from "../../builder/build/record.js";
 import { neutralDigest } from "../../builder/diff/neutral.js";
+import type { DiffResult } from "../../builder/diff/types.js";
 import { buildVersionedPe } from "./versioned-pe.js";
 
 export const PACKAGE_VERSION = "10.2.952.0";
@@ -53,8 +54,15 @@ int main(void) { puts("cabwright diff fixture, variant ${variant}"); return ${va
 export const DATE = "2010-06-29";
 export const TIME = "18:08";
 
-/** Write a drop into `dir` (one subfolder per file set) and return its manifest path. */
-export async function writeDrop(dir: string, files: readonly DropFile[]): Promise<string> {
+/**
+ * Write a drop into `dir` and return its manifest path. `sizes` false leaves sizes out of
+ * the manifest (a build enforces declared sizes, and stamping may change them).
+ */
+export async function writeDrop(
+  dir: string,
+  files: readonly DropFile[],
+  opts: { sizes?: boolean } = {},
+): Promise<string> {
   await mkdir(dir, { recursive: true });
   const entries: string[] = [];
   for (const f of files) {
@@ -73,7 +81,7 @@ export async function writeDrop(dir: string, files: readonly DropFile[]): Promis
       [
         `  - name: ${f.name}`,
         `    version: ${f.version ?? "Not Applicable"}`,
-        `    size: ${size}`,
+        ...(opts.sizes === false ? [] : [`    size: ${size}`]),
         ...(f.version === undefined ? ["    platform: Not Applicable"] : []),
       ].join("\n"),
     );
@@ -154,4 +162,52 @@ export async function writeRecord(dir: string, files: readonly DropFile[]): Prom
   const path = join(dir, "drop.build.json");
   await writeFile(path, `${JSON.stringify(record, null, 2)}\n`);
   return path;
+}
+
+/** What each side of a pairing can see. */
+export interface Visibility {
+  /** Both sides know SHA-256 (and neutral digests): build records and packages. */
+  readonly content: boolean;
+  /** Both sides know sizes, and whether each file's size differs between the drops. */
+  readonly sizeChanged: (name: string) => boolean;
+}
+
+/** What diff must report between drop A and drop B, given what the two sides can see. */
+export function expectedDiff({ content, sizeChanged }: Visibility) {
+  const fields = (name: string, base: string[]) =>
+    [...base, ...(sizeChanged(name) ? ["size"] : []), ...(content ? ["sha256"] : [])].filter(
+      (f, i, all) => all.indexOf(f) === i,
+    );
+  const changed: Record<string, string[]> = {
+    "Bump.exe": fields("Bump.exe", ["version"]),
+    "Restamp.exe": fields("Restamp.exe", ["version"]),
+    "Rebuilt.exe": fields("Rebuilt.exe", []),
+    "Back.exe": fields("Back.exe", ["version"]),
+    "Grown.dat": fields("Grown.dat", []),
+  };
+  for (const [k, v] of Object.entries(changed)) if (v.length === 0) delete changed[k];
+  const findings = [
+    ...(content ? ["version-only-change Restamp.exe"] : []),
+    ...(content || sizeChanged("Rebuilt.exe") ? ["rebuilt-without-version-bump Rebuilt.exe"] : []),
+    "version-backwards Back.exe",
+    "stale-version Back.exe",
+  ];
+  return { added: ["New.exe"], removed: ["Gone.exe"], changed, findings };
+}
+
+const FIELD_ORDER = ["version", "size", "date", "time", "platform", "sha256", "signed"];
+
+/** The parts of a result expectedDiff describes. */
+export function observedDiff(r: DiffResult) {
+  return {
+    added: r.added.map((f) => f.path),
+    removed: r.removed.map((f) => f.path),
+    changed: Object.fromEntries(
+      r.changed.map((c) => [
+        c.file,
+        Object.keys(c.fields).sort((x, y) => FIELD_ORDER.indexOf(x) - FIELD_ORDER.indexOf(y)),
+      ]),
+    ),
+    findings: r.findings.map((f) => `${f.rule} ${f.file}`),
+  };
 }
