@@ -2,6 +2,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import test from "ava";
 import {
+  buildRecordSide,
   type DiffSide,
   diffSides,
   type FileFacts,
@@ -11,6 +12,7 @@ import {
   RULE_IDS,
   RuleId,
 } from "cabwright";
+import fc from "fast-check";
 import { main } from "../builder/cli/main.js";
 import { requirePeer, run, tempDir } from "./helpers/peers.js";
 import { buildVersionedPe } from "./helpers/versioned-pe.js";
@@ -383,4 +385,83 @@ test.serial("cli: bad input exits 2 with one clear line", async (t) => {
     t.is(r.err.trim().split("\n").length, 1, `one line: ${r.err}`);
     t.notRegex(r.err, /\n\s+at /, "no stack trace");
   }
+});
+
+test("a hostile build record is bad input or a side, never a crash", (t) => {
+  const good = {
+    schema: "cabwright.build-record/1",
+    package: { version: "10.2.952.0" },
+    files: [
+      {
+        name: "A.dll",
+        path: "A.dll",
+        version: "10.2.952.0",
+        size: 10,
+        date: "2010-06-29",
+        time: "18:08",
+        platform: "x86",
+        after: { size: 10, sha256: hex("a") },
+        neutralSha256: hex("b"),
+        signed: false,
+      },
+    ],
+  };
+  const values = fc.oneof(
+    fc.constant(undefined),
+    fc.constant(null),
+    fc.integer(),
+    fc.double(),
+    fc.string(),
+    fc.boolean(),
+    fc.array(fc.integer(), { maxLength: 2 }),
+    fc.dictionary(fc.string({ maxLength: 3 }), fc.integer(), { maxKeys: 2 }),
+  );
+  const keys = [
+    "schema",
+    "package",
+    "files",
+    "0",
+    "name",
+    "path",
+    "version",
+    "size",
+    "time",
+    "platform",
+    "after",
+    "sha256",
+    "neutralSha256",
+    "signed",
+  ];
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(fc.constantFrom(...keys), values), { minLength: 1, maxLength: 3 }),
+      (edits) => {
+        const record = structuredClone(good) as Record<string, unknown>;
+        for (const [key, value] of edits) {
+          // Set the key wherever it occurs in the record.
+          const visit = (o: unknown) => {
+            if (typeof o !== "object" || o === null) return;
+            const obj = o as Record<string, unknown>;
+            for (const k of Object.keys(obj)) {
+              if (k === key) obj[k] = value;
+              else visit(obj[k]);
+            }
+          };
+          visit(record);
+        }
+        try {
+          const side = buildRecordSide("r.build.json", record);
+          return side.files.every((f) => typeof f.name === "string" && typeof f.size === "number");
+        } catch (err) {
+          return (
+            err instanceof InputError &&
+            err.message.startsWith("r.build.json: ") &&
+            !err.message.includes("\n")
+          );
+        }
+      },
+    ),
+    { seed: 11, numRuns: 500 },
+  );
+  t.pass();
 });
