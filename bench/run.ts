@@ -8,6 +8,7 @@ const benches: ReadonlyArray<readonly [string, () => Promise<void>]> = [
   ["cab-test", async () => (await import("./cab-test.js")).benchCabTest()],
   ["lzx", async () => (await import("./lzx.js")).benchLzx()],
   ["build", async () => (await import("./build.js")).run()],
+  ["diff", async () => (await import("./diff.js")).run()],
   [
     "stamp",
     async () => {
