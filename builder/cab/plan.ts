@@ -11,6 +11,7 @@ import {
   MAX_FILES_PER_CABINET,
   MAX_FOLDER_RESERVE,
   MAX_FOLDER_UNCOMPRESSED,
+  MAX_FOLDERS_WITH_FILES,
   MAX_HEADER_RESERVE,
   MAX_NAME_BYTES,
 } from "./constants.js";
@@ -138,6 +139,11 @@ export function planCabinet(
     total += file.size;
   });
   if (files.length > 0) closeFolder(files.length);
+  if (!split && folders.length > MAX_FOLDERS_WITH_FILES) {
+    throw invalidInput(
+      `cabinet has too many folders (${folders.length}; max is ${MAX_FOLDERS_WITH_FILES}); raise maxFolderSize or set maxCabinetSize (--max-size) to split it into a set`,
+    );
+  }
   return {
     files: planned,
     folders,
