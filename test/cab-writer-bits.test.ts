@@ -276,3 +276,41 @@ test("a missing source file: CabError naming it, and no file left", async (t) =>
   });
   t.deepEqual(await readdir(dir), []);
 });
+
+test("layout: CFFILE right after CFFOLDER, full 32 KiB blocks but each folder's last, stored blocks for random data", async (t) => {
+  const dir = await tempDir(t);
+  const cab = join(dir, "layout.cab");
+  const fixture: FixtureFile[] = [
+    { name: "random.bin", data: content(100_000, "random", 31) },
+    { name: "text.txt", data: content(150_000, "text", 32) },
+    { name: "tail.bin", data: content(40_000, "mixed", 33) },
+  ];
+  await writeCabinet(cab, memoryInputs(fixture), { maxFolderSize: 120_000 });
+  const bytes = await readFile(cab);
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const folders = v.getUint16(26, true);
+  t.is(folders, 3);
+  t.is(v.getUint32(16, true), 36 + folders * 8, "coffFiles right after the CFFOLDER entries");
+  const sizes = [100_000, 150_000, 40_000];
+  for (let f = 0; f < folders; f++) {
+    let at = v.getUint32(36 + f * 8, true);
+    const blocks = v.getUint16(36 + f * 8 + 4, true);
+    t.is(blocks, Math.ceil(sizes[f]! / 32768));
+    for (let b = 0; b < blocks; b++) {
+      const cbData = v.getUint16(at + 4, true);
+      const cbUncomp = v.getUint16(at + 6, true);
+      t.is(cbUncomp, b < blocks - 1 ? 32768 : sizes[f]! - 32768 * (blocks - 1));
+      t.is(v.getUint16(at + 8, true), 0x4b43, "CK");
+      if (f === 0) {
+        // Random data: a stored deflate block (BFINAL, BTYPE 00), LEN and NLEN.
+        t.is(bytes[at + 10], 0x01);
+        t.is(v.getUint16(at + 11, true), cbUncomp);
+        t.is(v.getUint16(at + 13, true), ~cbUncomp & 0xffff);
+        t.is(cbData, cbUncomp + 7);
+      } else if (f === 1) {
+        t.true(cbData < cbUncomp / 2, "text compresses");
+      }
+      at += 8 + cbData;
+    }
+  }
+});
