@@ -314,3 +314,23 @@ test("layout: CFFILE right after CFFOLDER, full 32 KiB blocks but each folder's 
     }
   }
 });
+
+test("a source yielding something other than bytes: CabError", async (t) => {
+  const dir = await tempDir(t);
+  const files: CabInputFile[] = [
+    {
+      name: "odd.bin",
+      size: 3,
+      date: FIXED_DATE,
+      source: () =>
+        (async function* () {
+          yield 42 as unknown as Uint8Array;
+        })(),
+    },
+  ];
+  await t.throwsAsync(writeCabinet(join(dir, "o.cab"), files), {
+    name: "CabError",
+    message: /odd\.bin.*gave number, expected bytes/,
+  });
+  t.deepEqual(await readdir(dir), []);
+});
