@@ -6,6 +6,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import test from "ava";
+import { CabinetAssembler } from "../builder/cab/assemble.js";
 import {
   type CabInputFile,
   cabinetSetPath,
@@ -333,4 +334,36 @@ test("a source yielding something other than bytes: CabError", async (t) => {
     message: /odd\.bin.*gave number, expected bytes/,
   });
   t.deepEqual(await readdir(dir), []);
+});
+
+test("a single cabinet that would pass 2 GiB is refused, never written with a wrapped size", async (t) => {
+  // The assembler on its own, with a sink that keeps nothing: 65,535 blocks whose
+  // records claim 32,776 bytes each (what compression "none" writes) pass 2^31 - 1.
+  const size = 65_535 * 32_768;
+  const plan = planCabinet([{ name: "huge.bin", source: "/dev/null", size, date: FIXED_DATE }], {
+    compression: "none",
+  });
+  const sink = {
+    writeData: async () => {},
+    finishCabinet: async () => 0,
+    commit: async () => {},
+    abort: async () => {},
+  };
+  const assembler = new CabinetAssembler(plan, sink, () => "huge.cab");
+  const folder = plan.folders[0]!;
+  const record = new Uint8Array(8 * 32_776);
+  const sizes = Array(8).fill(32_776);
+  const feed = async () => {
+    for (let u = 0; u < size; u += 8 * 32_768) {
+      const n = Math.min(8, (size - u) / 32_768);
+      await assembler.addRecords(folder, u, {
+        bytes: record.subarray(0, n * 32_776),
+        recordSizes: sizes.slice(0, n),
+      });
+    }
+  };
+  await t.throwsAsync(feed(), {
+    name: "CabError",
+    message: /would exceed 2147483647 bytes.*maxCabinetSize/,
+  });
 });
