@@ -367,3 +367,13 @@ test("a single cabinet that would pass 2 GiB is refused, never written with a wr
     message: /would exceed 2147483647 bytes.*maxCabinetSize/,
   });
 });
+
+for (const names of [
+  ["a", "A/b"],
+  ["x/y/z", "X/Y"],
+]) {
+  test(`refuses a file that is also a folder: ${names.join(", ")}`, (t) => {
+    const files = memoryInputs(names.map((name) => ({ name, data: new Uint8Array(0) })));
+    t.throws(() => planCabinet(files), { name: "CabError", message: /folder/ });
+  });
+}

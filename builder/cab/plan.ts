@@ -67,7 +67,9 @@ export function planCabinet(
 
   const planned: PlannedFile[] = [];
   const folders: PlannedFolder[] = [];
+  /** Names (lower case, as Windows compares them) of files, and of the folders above them. */
   const seen = new Map<string, string>();
+  const folderNames = new Set<string>();
   let folderStart = 0;
   let folderSize = 0;
   let total = 0;
@@ -90,6 +92,23 @@ export function planCabinet(
       throw invalidInput(`file ${i} "${file.name}": the cabinet already holds "${dup}"`, {
         file: file.name,
       });
+    }
+    if (folderNames.has(key)) {
+      throw invalidInput(
+        `file ${i} "${file.name}": another file's path uses "${name}" as a folder`,
+        { file: file.name },
+      );
+    }
+    const parts = key.split("\\");
+    for (let p = 1; p < parts.length; p++) {
+      const prefix = parts.slice(0, p).join("\\");
+      if (seen.has(prefix)) {
+        throw invalidInput(
+          `file ${i} "${file.name}": its folder "${seen.get(prefix)}" is also a file of the cabinet`,
+          { file: file.name },
+        );
+      }
+      folderNames.add(prefix);
     }
     seen.set(key, name);
     const nameBytes = new TextEncoder().encode(name);
