@@ -1,12 +1,33 @@
 /**
- * `npm run bench`: runs each benchmark module in order. Add a module by importing it here.
- * Each prints its own figures, measured against peer tools in the same run.
+ * `npm run bench [NAME...]`: runs each bench module in turn (or only those named) and
+ * prints its figures against peers measured in the same run. Keep this file a list: each
+ * area adds one line.
  */
-const modules: readonly (() => Promise<{ run(): Promise<void> }>)[] = [
-  () => import("./cab-write.js"),
+const benches: ReadonlyArray<readonly [string, () => Promise<void>]> = [
+  ["cab-write", async () => (await import("./cab-write.js")).run()],
+  ["cab-test", async () => (await import("./cab-test.js")).benchCabTest()],
+  ["lzx", async () => (await import("./lzx.js")).benchLzx()],
+  ["build", async () => (await import("./build.js")).run()],
+  ["diff", async () => (await import("./diff.js")).run()],
+  [
+    "stamp",
+    async () => {
+      const { benchStamp, formatStampBench } = await import("./stamp.js");
+      process.stdout.write(formatStampBench(await benchStamp()));
+    },
+  ],
 ];
 
-for (const load of modules) {
-  const m = await load();
-  await m.run();
+const only = process.argv.slice(2);
+const unknown = only.filter((n) => !benches.some(([name]) => name === n));
+if (unknown.length > 0) {
+  process.stderr.write(
+    `bench: unknown bench ${unknown.join(", ")}; known: ${benches.map(([n]) => n).join(", ")}\n`,
+  );
+  process.exit(2);
+}
+for (const [name, run] of benches) {
+  if (only.length && !only.includes(name)) continue;
+  process.stdout.write(`\n== ${name}\n`);
+  await run();
 }

@@ -28,7 +28,7 @@ import {
   folderEntrySize,
   headerSize,
   namePairSize,
-} from "./layout.js";
+} from "./layout-encode.js";
 import type { CompressedRecords } from "./mszip-compress.js";
 import type { CabinetSink } from "./sinks.js";
 import type { CabPlan, PlannedFolder, WrittenCabinet } from "./writer-types.js";

@@ -3,6 +3,17 @@
  * It imports nothing from the rest of cabwright. Explicit export list.
  */
 
+// Writer
+
+// Reader
+export {
+  type CabFileEntry,
+  type CabFolderInfo,
+  type Cabinet,
+  type CabinetInfo,
+  type OpenOptions,
+  openCabinet,
+} from "./cabinet.js";
 export { blockChecksum, cabChecksum } from "./checksum.js";
 export {
   CompressionType,
@@ -12,6 +23,7 @@ export {
   MAX_BLOCK_UNCOMPRESSED,
   MAX_FILES_PER_CABINET,
 } from "./constants.js";
+export { type BlockDecoder, canDecode, compressionName, createDecoder } from "./decoder.js";
 export {
   type CalendarTime,
   type DosDateTime,
@@ -20,8 +32,19 @@ export {
   toDosDateTime,
 } from "./dostime.js";
 export { CabError, type CabErrorKind } from "./errors.js";
+export {
+  type ExtractedFile,
+  type ExtractOptions,
+  type ExtractReport,
+  extractCabinet,
+  targetPath,
+} from "./extract.js";
 export { attributesFromMode, cabInputsFromPaths } from "./from-disk.js";
+export type { CabDataHeader, CabFileRecord, CabFolderRecord, CabHeader } from "./layout-parse.js";
+export { DEFAULT_NAME_ENCODING, decodeName, displayName, safeSegments } from "./names.js";
 export { planCabinet } from "./plan.js";
+export { findCabinets } from "./search.js";
+export type { CabTestFile, CabTestReport } from "./verify.js";
 export { cabinetSetPath, compressorInfo, writeCabinet } from "./writer.js";
 export type {
   CabCompression,

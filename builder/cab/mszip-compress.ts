@@ -11,7 +11,7 @@
 import { deflateRawSync } from "node:zlib";
 import { blockChecksum } from "./checksum.js";
 import { CFDATA_SIZE, MAX_BLOCK_UNCOMPRESSED, MSZIP_SIGNATURE } from "./constants.js";
-import { encodeDataHeader } from "./layout.js";
+import { encodeDataHeader } from "./layout-encode.js";
 import type { CabCompression } from "./writer-types.js";
 
 /**

@@ -10,7 +10,7 @@ import { CabinetAssembler } from "./assemble.js";
 import { createCompressor } from "./compress-pool.js";
 import { MAX_BLOCK_UNCOMPRESSED } from "./constants.js";
 import { invalidInput } from "./errors.js";
-import { fileEntrySize, folderEntrySize, headerSize } from "./layout.js";
+import { fileEntrySize, folderEntrySize, headerSize } from "./layout-encode.js";
 import type { CompressedRecords } from "./mszip-compress.js";
 import { planCabinet } from "./plan.js";
 import { type CabinetSink, DirectSink, SpoolSink } from "./sinks.js";

@@ -19,6 +19,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       "Build, verify and document Windows hotfix packages (manifest -> cab -> sfx -> KB)",
     )
     .version(toolVersion(), "-V, --version")
+    // Program options only before the command: `stamp --version V` is the file version.
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({
       outputError: (str, write) => write(`cabwright: ${str.replace(/^error: /, "")}`),

@@ -306,7 +306,9 @@ function resolve(doc: SourceDocument, problems: Problem[]): Manifest {
     if (!version || !date || !time || !platform) return;
 
     const npKey = `${f.name.toLowerCase()}\u0000${platform}`;
-    const firstNp = byNamePlatform.get(npKey);
+    // The same name for the same platform twice is fine in different folders (a KB table
+    // can list one file under two components): only a file without its own path clashes.
+    const firstNp = f.path === undefined ? byNamePlatform.get(npKey) : undefined;
     if (firstNp !== undefined) {
       report(
         at("name"),

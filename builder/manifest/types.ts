@@ -3,12 +3,18 @@
  * manifest/load.ts produces them from YAML or JSON, with defaults applied.
  */
 
-/** Platforms a file can be for; "Not Applicable" is for data files (.cab, .inf, ...). */
+/**
+ * Platforms a file can be for; "Not Applicable" is for data files (.cab, .inf, ...).
+ * IA-64 (Itanium) and alpha (DEC Alpha AXP) are here so that older published tables
+ * import and report as printed; cabwright builds no package for them.
+ */
 export const Platform = {
   x86: "x86",
   x64: "x64",
   arm64: "arm64",
   notApplicable: "Not Applicable",
+  ia64: "IA-64",
+  alpha: "alpha",
 } as const;
 export type Platform = (typeof Platform)[keyof typeof Platform];
 export const PLATFORMS: readonly Platform[] = Object.values(Platform);

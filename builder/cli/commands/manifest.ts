@@ -6,6 +6,7 @@ import {
   TABLE_FORMATS,
   type TableFormat,
 } from "../../report/table.js";
+import { packageKind, packageRows } from "../../verify/package-table.js";
 import type { RegisterCommand } from "./types.js";
 
 export const registerCheck: RegisterCommand = (program) => {
@@ -26,12 +27,17 @@ export const registerCheck: RegisterCommand = (program) => {
 export const registerTable: RegisterCommand = (program) => {
   program
     .command("table")
-    .description("print the KB file table of a manifest")
-    .argument("<manifest>", "manifest file")
+    .description("print the KB file table of a manifest, or of a package (.exe, .cab, .build.json)")
+    .argument("<source>", "manifest file, package (.exe/.cab) or build record (.build.json)")
     .addOption(
       new Option("--format <format>", "output format").choices(TABLE_FORMATS).default("kb"),
     )
     .action(async (file: string, opts: { format: TableFormat }) => {
+      if (packageKind(file) !== undefined) {
+        const { defaultToolkit } = await import("../../build/toolkit-default.js");
+        process.stdout.write(formatTable(await packageRows(file, defaultToolkit()), opts.format));
+        return;
+      }
       const { manifest } = await loadManifest(file);
       process.stdout.write(formatTable(manifestTableRows(manifest), opts.format));
     });

@@ -1,0 +1,63 @@
+/**
+ * The cabinet (files in manifest order, manifest paths and dates) and the package
+ * executable (the platform's stub, stamped with the package's own version resource,
+ * with the cabinet appended). `stub` is the shipped stub it was made from (recorded).
+ */
+import { join } from "node:path";
+import type { PackageInfo } from "../manifest/types.js";
+import { cabName, packageStampRequest } from "./plan.js";
+import type { BuildProgress } from "./progress.js";
+import type { StagedFile } from "./stage-files.js";
+import type { CabWritten, Toolkit } from "./toolkit.js";
+
+export async function writePackageCabinet(
+  pkg: PackageInfo,
+  files: readonly StagedFile[],
+  stagingDir: string,
+  toolkit: Pick<Toolkit, "writeCabinet">,
+  progress: BuildProgress,
+): Promise<{ path: string; written: CabWritten }> {
+  const path = join(stagingDir, `${pkg.name}.cab`);
+  const total = files.reduce((n, f) => n + f.after.size, 0);
+  progress.begin("cabinet", total, files.length);
+  let last = 0;
+  const written = await toolkit.writeCabinet(
+    path,
+    files.map((f) => ({
+      name: cabName(f.file.path),
+      source: f.staged,
+      size: f.after.size,
+      date: f.date,
+    })),
+    (p) => {
+      progress.advance(p.file, Math.max(0, p.bytesIn - last));
+      last = p.bytesIn;
+    },
+  );
+  progress.end("cabinet");
+  return { path, written };
+}
+
+export async function assemblePackage(
+  pkg: PackageInfo,
+  cabinetPath: string,
+  stagingDir: string,
+  toolkit: Pick<Toolkit, "stubPath" | "stamp" | "assembleSfx">,
+  progress: BuildProgress,
+): Promise<{ path: string; stub: string }> {
+  progress.begin("sfx", 0, 1);
+  const original = toolkit.stubPath(pkg.platform);
+  const stamped = join(stagingDir, `stub-${pkg.platform}.exe`);
+  await toolkit.stamp(original, packageStampRequest(pkg), stamped);
+  const path = join(stagingDir, `${pkg.name}.exe`);
+  await toolkit.assembleSfx({
+    platform: pkg.platform,
+    cabinetPath,
+    outPath: path,
+    stubPath: stamped,
+    ...(pkg.entry ? { entry: pkg.entry } : {}),
+  });
+  progress.advance(`${pkg.name}.exe`, 0);
+  progress.end("sfx");
+  return { path, stub: original };
+}

@@ -1,0 +1,38 @@
+/**
+ * Publish a verified package into out/NAME/: each file is written to a temporary name in
+ * the same folder and renamed into place, so a reader (or a failed build) never sees a
+ * half-written file; everything is prepared before the first rename.
+ */
+import { copyFile, mkdir, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { tempPathFor } from "../util/fs.js";
+import type { OutputLayout } from "./plan.js";
+
+export interface PublishItem {
+  readonly target: string;
+  /** A staged file to copy, or the bytes to write. */
+  readonly from: string | Uint8Array;
+}
+
+export async function publish(
+  layout: OutputLayout,
+  items: readonly PublishItem[],
+  mtime: Date,
+  onFile?: (target: string, bytes: number) => void,
+): Promise<void> {
+  await mkdir(layout.dir, { recursive: true });
+  const temps: { tmp: string; target: string }[] = [];
+  try {
+    for (const item of items) {
+      const tmp = tempPathFor(item.target);
+      temps.push({ tmp, target: item.target });
+      if (typeof item.from === "string") await copyFile(item.from, tmp);
+      else await writeFile(tmp, item.from);
+      await utimes(tmp, mtime, mtime);
+      onFile?.(item.target, (await stat(tmp)).size);
+    }
+    for (const { tmp, target } of temps) await rename(tmp, target);
+  } catch (err) {
+    await Promise.all(temps.map(({ tmp }) => rm(tmp, { force: true })));
+    throw err;
+  }
+}

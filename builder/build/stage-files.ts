@@ -1,0 +1,93 @@
+/**
+ * Stage: copy every collected file into the staging folder (the drop is never written),
+ * stamp the ones the manifest marks, check the shipped size against the manifest, and
+ * give each the manifest's UTC date and time.
+ */
+import { createHash } from "node:crypto";
+import { copyFile, mkdir, readFile, utimes } from "node:fs/promises";
+import { basename, join } from "node:path";
+import type { CollectedFile } from "../collect/collect.js";
+import { type FilePosition, fileLabel, sizeProblem } from "../collect/plan.js";
+import type { PackageInfo } from "../manifest/types.js";
+import { InputError } from "../util/errors.js";
+import { fileStampRequest, manifestDate } from "./plan.js";
+import type { BuildProgress } from "./progress.js";
+import type { Digests } from "./record.js";
+import type { PeFacts, Toolkit } from "./toolkit.js";
+
+export interface StagedFile extends CollectedFile {
+  /** The shipped file, in the staging folder. */
+  readonly staged: string;
+  readonly before: Digests;
+  readonly after: Digests;
+  readonly shipped: PeFacts;
+  readonly neutralSha256?: string;
+  readonly date: Date;
+}
+
+export function sha256(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+export async function stageFiles(
+  pkg: PackageInfo,
+  files: readonly CollectedFile[],
+  stagingDir: string,
+  toolkit: Pick<Toolkit, "inspect" | "stamp" | "neutralDigest">,
+  position: FilePosition,
+  progress: BuildProgress,
+): Promise<StagedFile[]> {
+  const total = files.reduce((n, f) => n + f.size, 0);
+  progress.begin("stage", total, files.length);
+  const problems: string[] = [];
+  const out: StagedFile[] = [];
+  for (const c of files) {
+    // One folder per entry: two entries may ship files of the same name.
+    const dir = join(stagingDir, "files", String(c.index).padStart(5, "0"));
+    await mkdir(dir, { recursive: true });
+    const staged = join(dir, basename(c.file.path));
+    const original = await readFile(c.path);
+    const before = { size: original.length, sha256: sha256(original) };
+    if (c.file.stamp) {
+      try {
+        await toolkit.stamp(c.path, fileStampRequest(pkg, c.file), staged);
+      } catch (err) {
+        if (!(err instanceof InputError)) throw err;
+        // Name the manifest entry; the stamper's message says what is wrong with the file.
+        throw new InputError(
+          `${fileLabel(position, c.index, c.file, "stamp")}: cannot stamp: ${err.message}`,
+        );
+      }
+    } else await copyFile(c.path, staged);
+    const shippedBytes = c.file.stamp ? await readFile(staged) : original;
+    const after = c.file.stamp
+      ? { size: shippedBytes.length, sha256: sha256(shippedBytes) }
+      : before;
+    if (c.file.stamp) {
+      const p = sizeProblem(
+        fileLabel(position, c.index, c.file, "size"),
+        c.file.size,
+        after.size,
+        "stamped",
+      );
+      if (p) problems.push(p);
+    }
+    const shipped = c.file.stamp ? await toolkit.inspect(staged) : c.pe;
+    const neutral = shipped.isPe ? toolkit.neutralDigest?.(shippedBytes) : undefined;
+    const date = manifestDate(c.file);
+    await utimes(staged, date, date);
+    out.push({
+      ...c,
+      staged,
+      before,
+      after,
+      shipped,
+      date,
+      ...(neutral !== undefined ? { neutralSha256: neutral } : {}),
+    });
+    progress.advance(c.file.path, c.size);
+  }
+  progress.end("stage");
+  if (problems.length > 0) throw new InputError(problems[0]!, problems.slice(1));
+  return out;
+}

@@ -1,0 +1,110 @@
+/**
+ * The stages build and verify call from the other libraries (pe, cab, sfx, diff, report),
+ * as one interface: the pipeline is written against it, and toolkit-default.ts binds it to
+ * the real implementations. Tests may wrap the real one (e.g. to make a stage fail).
+ */
+import type { Manifest } from "../manifest/types.js";
+import type { BuildRecord } from "./record.js";
+
+/** What the pe library reads from a file (the subset build and verify use). */
+export interface PeFacts {
+  readonly size: number;
+  readonly isPe: boolean;
+  /** "x86", "x64", "arm64", ... from the COFF machine field. */
+  readonly platform?: string;
+  /** 4-part file version from the version resource; absent when there is none. */
+  readonly fileVersion?: string;
+  readonly signed: boolean;
+}
+
+/** Values written into a PE's version resource. */
+export interface StampRequest {
+  readonly fileVersion: string;
+  readonly productVersion?: string;
+  readonly strings?: Readonly<Record<string, string>>;
+}
+
+export interface CabInput {
+  /** Path inside the cabinet ("\\" separated). */
+  readonly name: string;
+  /** A file on disk. */
+  readonly source: string;
+  readonly size: number;
+  /** UTC fields are stored. */
+  readonly date: Date;
+}
+
+export interface CabWriteProgress {
+  readonly file: string;
+  readonly bytesIn: number;
+  readonly totalBytes: number;
+}
+
+export interface CabWritten {
+  readonly compressor: { readonly name: string; readonly version: string };
+}
+
+/** A file as the cabinet stores it. */
+export interface CabEntry {
+  /** As stored, "\\" separated. */
+  readonly name: string;
+  readonly size: number;
+  /** Raw DOS date and time fields. */
+  readonly date: number;
+  readonly time: number;
+}
+
+/** The cabinet's own check of every block checksum and file size. */
+export interface CabinetTest {
+  readonly ok: boolean;
+  readonly files: readonly {
+    readonly name: string;
+    readonly ok: boolean;
+    readonly error?: string;
+  }[];
+  readonly errors: readonly string[];
+}
+
+export interface OpenedCabinet {
+  readonly files: readonly CabEntry[];
+  /**
+   * Files into `dir` (all, or those `only` selects by index), each folder decoded once;
+   * the paths written, in `files` order (undefined for a file not selected).
+   */
+  extractAll(
+    dir: string,
+    only?: (index: number) => boolean,
+  ): Promise<readonly (string | undefined)[]>;
+  test(): Promise<CabinetTest>;
+  close(): Promise<void>;
+}
+
+export interface Toolkit {
+  inspect(path: string): Promise<PeFacts>;
+  /** Stamp `path` into `outPath` (a new file). */
+  stamp(path: string, request: StampRequest, outPath: string): Promise<void>;
+  /** Stamp bytes in memory (the demo's trial stamps). */
+  stampBytes(bytes: Uint8Array, request: StampRequest, label: string): Promise<Uint8Array>;
+  writeCabinet(
+    outPath: string,
+    files: readonly CabInput[],
+    onProgress?: (p: CabWriteProgress) => void,
+  ): Promise<CabWritten>;
+  /** A stored (uncompressed) cabinet: the demo's data cabinet, whose size it must hit. */
+  writeStoredCabinet(outPath: string, files: readonly CabInput[]): Promise<void>;
+  /** A cabinet on its own (.cab), or inside a package executable (.exe). */
+  openPackage(path: string): Promise<OpenedCabinet>;
+  /** The SFX stub for a platform (a file shipped with cabwright). */
+  stubPath(platform: string): string;
+  assembleSfx(opts: {
+    platform: string;
+    cabinetPath: string;
+    outPath: string;
+    stubPath: string;
+    entry?: { command: string; args: readonly string[] };
+  }): Promise<void>;
+  /** SHA-256 of a PE with its version stamp neutralised; undefined when not available. */
+  neutralDigest?(bytes: Uint8Array): string | undefined;
+  /** The KB article; undefined when the report library is not available. */
+  renderArticle?(record: BuildRecord, manifest: Manifest): Promise<string> | string;
+}

@@ -1,0 +1,98 @@
+import { relative } from "node:path";
+import { build } from "../../build/build.js";
+import { recordJson } from "../../build/make-record.js";
+import { progressFor } from "../../build/progress.js";
+import { makeDemoDrop } from "../../demo/drop.js";
+import { loadManifest } from "../../manifest/load.js";
+import { ExitCode } from "../../util/errors.js";
+import { bundledPath } from "../../util/package-root.js";
+import { formatMismatch } from "../../verify/compare.js";
+import { verifyPackage } from "../../verify/verify.js";
+import type { RegisterCommand } from "./types.js";
+
+async function toolkit() {
+  return (await import("../../build/toolkit-default.js")).defaultToolkit();
+}
+
+export const registerBuild: RegisterCommand = (program) => {
+  program
+    .command("build")
+    .description("build, verify and publish a package: out/NAME/NAME.exe, .cab, .build.json, .html")
+    .argument("<manifest>", "manifest file")
+    .requiredOption("--drop <dir>", "the build drop holding the files")
+    .option("--out <dir>", "output root", "out")
+    .option("--json", "print the build record on stdout")
+    .action(async (manifest: string, opts: { drop: string; out: string; json?: boolean }) => {
+      const result = await build({
+        manifest,
+        drop: opts.drop,
+        out: opts.out,
+        progress: progressFor(process.stderr),
+        toolkit: await toolkit(),
+      });
+      if (opts.json) process.stdout.write(recordJson(result.record));
+      else {
+        const exe = result.record.executable;
+        process.stdout.write(
+          `built ${result.layout.exe} (${result.record.files.length} files, ${exe.size} bytes, sha256 ${exe.sha256})\n`,
+        );
+      }
+    });
+};
+
+export const registerVerify: RegisterCommand = (program, setExitCode) => {
+  program
+    .command("verify")
+    .description(
+      "check every file of a package (.exe or .cab) against its manifest (exit 1 on a mismatch)",
+    )
+    .argument("<package>", "NAME.exe or NAME.cab")
+    .requiredOption("--manifest <file>", "the manifest the package was built from")
+    .option("--json", "print the report as JSON")
+    .action(async (pkg: string, opts: { manifest: string; json?: boolean }) => {
+      const loaded = await loadManifest(opts.manifest);
+      const report = await verifyPackage(pkg, loaded, await toolkit());
+      if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      else if (report.ok) {
+        process.stdout.write(`${pkg}: ok (${report.files} files match ${opts.manifest})\n`);
+      } else {
+        for (const m of report.mismatches) process.stdout.write(`${formatMismatch(m)}\n`);
+        process.stdout.write(
+          `${pkg}: ${report.mismatches.length} mismatch(es) with ${opts.manifest}\n`,
+        );
+      }
+      if (!report.ok) setExitCode(ExitCode.checkFailed);
+    });
+};
+
+/** The seed rollup's manifest, named relative to the working folder when it can be. */
+function demoManifest(): string {
+  const path = bundledPath("manifest", "fse-sp2-hr2.yaml");
+  const rel = relative(process.cwd(), path);
+  return rel.startsWith("..") ? path : rel;
+}
+
+export const registerDemo: RegisterCommand = (program) => {
+  program
+    .command("demo")
+    .description("make a build drop for the bundled fse-sp2-hr2 manifest, then build it")
+    .option("--manifest <file>", "manifest to make a drop for", demoManifest())
+    .option("--drop <dir>", "where to write the drop", "out/demo-drop")
+    .option("--out <dir>", "output root", "out")
+    .action(async (opts: { manifest: string; drop: string; out: string }) => {
+      const loaded = await loadManifest(opts.manifest);
+      const tk = await toolkit();
+      process.stderr.write(`demo: writing the build drop into ${opts.drop}\n`);
+      await makeDemoDrop(loaded.manifest, opts.drop, tk);
+      const result = await build({
+        manifest: opts.manifest,
+        drop: opts.drop,
+        out: opts.out,
+        progress: progressFor(process.stderr),
+        toolkit: tk,
+      });
+      process.stdout.write(
+        `built ${result.layout.exe}\ntry: cabwright table ${result.layout.exe} --format tsv\n`,
+      );
+    });
+};

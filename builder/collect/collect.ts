@@ -1,0 +1,136 @@
+/**
+ * Collect, the I/O part: list the drop, match each entry's source (a path or a fast-glob
+ * pattern, matched without case as Windows does), read each claimed file's size and PE
+ * machine, and report every problem at once (InputError: first line, then the rest).
+ *
+ * Sizes: the manifest's size is the size of the SHIPPED file (the KB table describes
+ * the package). A file that is not stamped ships as found, so its size is checked here;
+ * a stamped file's size is checked after stamping (build/stage-files.ts).
+ */
+import { stat } from "node:fs/promises";
+import { join } from "node:path";
+import fg from "fast-glob";
+import type { BuildProgress } from "../build/progress.js";
+import type { PeFacts, Toolkit } from "../build/toolkit.js";
+import type { LoadedManifest } from "../manifest/load.js";
+import type { ManifestFile } from "../manifest/types.js";
+import { InputError } from "../util/errors.js";
+import {
+  type FilePosition,
+  fileLabel,
+  planCollect,
+  platformProblem,
+  sizeProblem,
+  sourceOutsideDrop,
+} from "./plan.js";
+
+export interface CollectedFile {
+  readonly index: number;
+  readonly file: ManifestFile;
+  /** Relative to the drop, "/"-separated. */
+  readonly source: string;
+  /** Absolute path in the drop. */
+  readonly path: string;
+  readonly size: number;
+  readonly pe: PeFacts;
+}
+
+export interface Collected {
+  readonly files: readonly CollectedFile[];
+  /** Drop files no manifest entry claims (a warning, not an error). */
+  readonly unclaimed: readonly string[];
+}
+
+export function filePosition(loaded: LoadedManifest): FilePosition {
+  return (index, field) => loaded.position(["files", index, field]);
+}
+
+export async function collect(
+  loaded: LoadedManifest,
+  drop: string,
+  toolkit: Pick<Toolkit, "inspect">,
+  progress: BuildProgress,
+): Promise<Collected> {
+  const st = await stat(drop).catch(() => undefined);
+  if (!st?.isDirectory()) {
+    throw new InputError(
+      `${drop}: the build drop is not a folder (--drop names the folder holding the files)`,
+    );
+  }
+  const all = (await fg("**/*", { cwd: drop, onlyFiles: true, dot: true })).sort();
+  const byLower = new Map<string, string[]>();
+  for (const f of all) {
+    const k = f.toLowerCase();
+    byLower.set(k, [...(byLower.get(k) ?? []), f]);
+  }
+  const { files } = loaded.manifest;
+  const matches: string[][] = [];
+  for (const f of files) {
+    const source = f.source.replace(/\\/g, "/").replace(/^\.\//, "");
+    if (sourceOutsideDrop(source)) matches.push([]);
+    else if (fg.isDynamicPattern(source)) {
+      matches.push(
+        await fg(source, { cwd: drop, onlyFiles: true, dot: true, caseSensitiveMatch: false }),
+      );
+    } else {
+      matches.push(byLower.get(source.toLowerCase()) ?? []);
+    }
+  }
+  const position = filePosition(loaded);
+  const plan = planCollect(files, matches, all, position, drop);
+  const problems = [...plan.problems];
+
+  const sizes = await Promise.all(
+    plan.claimed.map(async (c) => (await stat(join(drop, c.source))).size),
+  );
+  progress.begin(
+    "collect",
+    sizes.reduce((a, b) => a + b, 0),
+    plan.claimed.length,
+  );
+  const collected: CollectedFile[] = [];
+  for (const [k, c] of plan.claimed.entries()) {
+    const path = join(drop, c.source);
+    const pe = await toolkit.inspect(path);
+    const size = sizes[k]!;
+    const platform = platformProblem(
+      fileLabel(position, c.index, c.file, "platform"),
+      c.file.platform,
+      pe,
+    );
+    if (platform) problems.push(platform);
+    if (!c.file.stamp) {
+      const p = sizeProblem(
+        fileLabel(position, c.index, c.file, "size"),
+        c.file.size,
+        size,
+        `drop's (not stamped, shipped as is)`,
+      );
+      if (p) problems.push(p);
+    } else if (!pe.isPe) {
+      problems.push(
+        `${fileLabel(position, c.index, c.file, "stamp")}: marked stamp: true, but ${c.source} is not a PE file`,
+      );
+    }
+    collected.push({ ...c, path, size, pe });
+    progress.advance(c.file.path, size);
+  }
+  progress.end("collect");
+  if (problems.length > 0) {
+    const sorted = sortByPosition(problems);
+    throw new InputError(sorted[0]!, sorted.slice(1));
+  }
+  for (const u of plan.unclaimed) {
+    progress.warn(`${drop}: ${u} is in the drop but no manifest entry claims it`);
+  }
+  return { files: collected, unclaimed: plan.unclaimed };
+}
+
+/** Problems in manifest order (by line:column). */
+function sortByPosition(lines: readonly string[]): string[] {
+  const key = (l: string) => {
+    const m = /:(\d+):(\d+) /.exec(l);
+    return m ? Number(m[1]) * 100000 + Number(m[2]) : 0;
+  };
+  return [...lines].sort((a, b) => key(a) - key(b));
+}

@@ -1,0 +1,64 @@
+/** Read every attribute the KB table and the verifier need from a file's bytes. */
+import { readFile } from "node:fs/promises";
+import { NOT_APPLICABLE, Platform } from "../manifest/types.js";
+import { InputError } from "../util/errors.js";
+import { peChecksum } from "./checksum.js";
+import { DirectoryEntry } from "./constants.js";
+import { directory, parsePeHeaders } from "./headers.js";
+import { platformOfMachine } from "./platform.js";
+import { findVersionResources, preferredVersionResource } from "./resources.js";
+import type { PeInfo } from "./types.js";
+import { parseVersionInfo } from "./version-info.js";
+
+/**
+ * Inspect a file's bytes. A file that is not a PE gives isPe false and Not Applicable; a
+ * damaged PE throws an InputError naming `label` and the byte offset.
+ */
+export function inspectPe(bytes: Uint8Array, label = "input"): PeInfo {
+  return readPeInfo(bytes, label, true);
+}
+
+/** inspectPe, optionally without the checksum pass over the whole file. */
+export function readPeInfo(bytes: Uint8Array, label: string, withChecksum: boolean): PeInfo {
+  const h = parsePeHeaders(bytes, label);
+  if (!h) {
+    return {
+      size: bytes.length,
+      isPe: false,
+      platform: Platform.notApplicable,
+      fileVersion: NOT_APPLICABLE,
+      strings: {},
+      signed: false,
+    };
+  }
+  const res = preferredVersionResource(findVersionResources(bytes, h, label));
+  const version = res ? parseVersionInfo(bytes, res.offset, res.size, label) : undefined;
+  const security = directory(h, DirectoryEntry.security);
+  const info: PeInfo = {
+    size: bytes.length,
+    isPe: true,
+    machine: h.machine,
+    platform: platformOfMachine(h.machine),
+    fileVersion: version?.fixed?.fileVersion ?? NOT_APPLICABLE,
+    strings: { ...(version?.stringTables[0]?.strings ?? {}) },
+    stringTables: (version?.stringTables ?? []).map((t) => ({ ...t, strings: { ...t.strings } })),
+    signed: security.rva !== 0 && security.size !== 0,
+    ...(withChecksum
+      ? { checksum: { stored: h.checksum, computed: peChecksum(bytes, h.checksumOffset) } }
+      : {}),
+    timeDateStamp: h.timeDateStamp,
+  };
+  if (version?.fixed) info.productVersion = version.fixed.productVersion;
+  return info;
+}
+
+/** Inspect a file on disk; a missing or unreadable file is an InputError. */
+export async function inspectFile(path: string): Promise<PeInfo> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (err) {
+    throw new InputError(`${path}: cannot read: ${(err as NodeJS.ErrnoException).code ?? err}`);
+  }
+  return { path, ...inspectPe(bytes, path) };
+}

@@ -1,0 +1,46 @@
+/**
+ * Random access to a package's bytes, from memory or from an open file (synchronously, so
+ * that locating a cabinet in a large package reads a few kilobytes, not the whole file).
+ */
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+
+export interface ByteSource {
+  /** For messages: a file path, or "(bytes)". */
+  readonly name: string;
+  readonly size: number;
+  /** Up to `length` bytes at `offset` (fewer at the end of the source). */
+  read(offset: number, length: number): Uint8Array;
+}
+
+export function bytesSource(bytes: Uint8Array, name = "(bytes)"): ByteSource {
+  return {
+    name,
+    size: bytes.length,
+    read: (offset, length) => bytes.subarray(offset, Math.min(bytes.length, offset + length)),
+  };
+}
+
+/** Run `fn` with the file open as a ByteSource; the file is closed afterwards. */
+export function withFileSource<T>(path: string, fn: (src: ByteSource) => T): T {
+  const fd = openSync(path, "r");
+  try {
+    const size = fstatSync(fd).size;
+    return fn({
+      name: path,
+      size,
+      read(offset, length) {
+        const want = Math.max(0, Math.min(length, size - offset));
+        const buf = Buffer.alloc(want);
+        let got = 0;
+        while (got < want) {
+          const n = readSync(fd, buf, got, want - got, offset + got);
+          if (n === 0) break;
+          got += n;
+        }
+        return buf.subarray(0, got);
+      },
+    });
+  } finally {
+    closeSync(fd);
+  }
+}

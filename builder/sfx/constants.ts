@@ -1,0 +1,89 @@
+/**
+ * Every number of the self-extracting package layout (docs/sfx.md), mirrored by
+ * templates/sfx/sfxstub.c. A package is:
+ *
+ *   stub image | package header (40 bytes) | entry command | default arguments | padding
+ *   | cabinet | padding to 8 | [Authenticode certificate table, added by signing]
+ *
+ * The header starts exactly where the stub's image ends (the end of its last section's
+ * raw data), so the stub finds it from its own section table, whatever follows.
+ */
+
+/** Package header signature: "CWSFX\r\n\x1a" (the CR LF and ^Z catch text-mode transfers). */
+export const SFX_MAGIC: readonly number[] = [0x43, 0x57, 0x53, 0x46, 0x58, 0x0d, 0x0a, 0x1a];
+/** Layout version the stub understands. */
+export const SFX_FORMAT_VERSION = 1;
+/** Fixed part of the package header, in bytes. */
+export const SFX_HEADER_SIZE = 40;
+
+/** Byte offsets of the header fields (all little-endian). */
+export const SfxHeaderField = {
+  /** 8 bytes: SFX_MAGIC. */
+  magic: 0,
+  /** u16: SFX_FORMAT_VERSION. */
+  version: 8,
+  /** u16: SFX_HEADER_SIZE. */
+  headerSize: 10,
+  /** u32: reserved, 0. */
+  flags: 12,
+  /** u32: bytes of the entry command, UTF-16LE without NUL; 0 = extract only. */
+  commandBytes: 16,
+  /** u32: bytes of the default arguments (one command-line string), UTF-16LE. */
+  argsBytes: 20,
+  /** u32: from the header's first byte to the cabinet's: header + strings, rounded up to 8. */
+  cabinetOffset: 24,
+  /** u32: the cabinet's size, equal to its own CFHEADER.cbCabinet. */
+  cabinetSize: 28,
+  /** u32: CRC-32 (zlib's) of every byte from the end of the fixed header to the cabinet's end. */
+  payloadCrc: 32,
+  /** u32: CRC-32 of header bytes 0..35. */
+  headerCrc: 36,
+} as const;
+
+/** Limits the stub enforces on the entry strings (bytes of UTF-16LE). */
+export const SFX_MAX_COMMAND_BYTES = 2048;
+export const SFX_MAX_ARGS_BYTES = 16384;
+/** The cabinet starts on this boundary (relative to the header). */
+export const SFX_CABINET_ALIGN = 8;
+/** The package is padded with zeros to this size multiple: where a signature table goes. */
+export const SFX_FILE_ALIGN = 8;
+
+/** Exit codes of the stub itself; the entry command's own code passes through unchanged. */
+export const SfxExitCode = {
+  ok: 0,
+  /** ERROR_INVALID_DATA: the package is damaged, truncated or holds an unsafe name. */
+  damaged: 13,
+  /** ERROR_INVALID_PARAMETER: an unknown switch or a switch without its value. */
+  badSwitch: 87,
+  /** ERROR_INSTALL_FAILURE: could not create the folder, write a file or start the command. */
+  failed: 1603,
+  /** ERROR_SUCCESS_REBOOT_REQUIRED: passed through from the entry command. */
+  restartRequired: 3010,
+} as const;
+export type SfxExitCode = (typeof SfxExitCode)[keyof typeof SfxExitCode];
+
+/** The stub's platforms and their PE machine fields (IMAGE_FILE_MACHINE_*). */
+export const SfxPlatform = { x86: "x86", x64: "x64" } as const;
+export type SfxPlatform = (typeof SfxPlatform)[keyof typeof SfxPlatform];
+export const PE_MACHINE: Readonly<Record<SfxPlatform, number>> = { x86: 0x014c, x64: 0x8664 };
+
+/** PE layout ([MS-PECOFF]): the offsets the package code reads. */
+export const Pe = {
+  /** "MZ" at 0; e_lfanew (u32) at 0x3c. */
+  dosSignature: 0x5a4d,
+  lfanewOffset: 0x3c,
+  /** "PE\0\0". */
+  ntSignature: 0x00004550,
+  /** COFF header: Machine u16 @+4, NumberOfSections u16 @+6, SizeOfOptionalHeader u16 @+20. */
+  coffHeaderSize: 24,
+  /** Optional header magic: PE32 and PE32+. */
+  magicPe32: 0x10b,
+  magicPe32Plus: 0x20b,
+  /** Section header: 40 bytes; SizeOfRawData u32 @+16, PointerToRawData u32 @+20. */
+  sectionHeaderSize: 40,
+  /** Data directory 4 holds the certificate table as a FILE offset and size. */
+  certificateDirectory: 4,
+} as const;
+
+/** Where the stub's source and the shipped stubs live, under the package root. */
+export const STUB_SOURCE_DIR = ["templates", "sfx"] as const;

@@ -1,0 +1,24 @@
+/** The sfx stage: the self-extracting stub and the packages made from it. */
+export { type AssembledSfx, type AssembleSfxOptions, assembleSfx } from "./assemble.js";
+export {
+  SFX_FORMAT_VERSION,
+  SFX_HEADER_SIZE,
+  SfxExitCode,
+  SfxPlatform,
+} from "./constants.js";
+export {
+  entryProblem,
+  packagePathProblem,
+  quoteWindowsArg,
+  type SfxEntry,
+  type SfxHeader,
+  windowsCommandLine,
+} from "./header.js";
+export {
+  CabinetFoundBy,
+  checkSfxChecksum,
+  type LocatedCabinet,
+  locateCabinet,
+  type SfxChecksum,
+} from "./locate.js";
+export { type BuiltStub, buildStub, STUB_FILES, stubPath } from "./stub.js";

@@ -1,0 +1,152 @@
+/**
+ * Find the cabinet inside a package: by the package header at the end of the stub's image
+ * (cabwright's own packages), else by searching for a plausible MS-CAB header (packages
+ * made by other tools, such as the seed's Sfxcab), else the file is a cabinet itself.
+ */
+import { createReadStream } from "node:fs";
+import { crc32 } from "node:zlib";
+import { CAB_SIGNATURE, CFHEADER_SIZE } from "../cab/constants.js";
+import { InputError } from "../util/errors.js";
+import { type ByteSource, bytesSource, withFileSource } from "./bytes.js";
+import { SFX_HEADER_SIZE } from "./constants.js";
+import { decodeSfxHeader, hasSfxMagic, type SfxHeader, sfxStringsLength } from "./header.js";
+import { readPeImage } from "./pe.js";
+
+export const CabinetFoundBy = {
+  /** The package header after the image (a cabwright package). */
+  header: "header",
+  /** A search for an MS-CAB header after the image, then anywhere. */
+  search: "search",
+  /** The file is a cabinet. */
+  cabinet: "cabinet",
+} as const;
+export type CabinetFoundBy = (typeof CabinetFoundBy)[keyof typeof CabinetFoundBy];
+
+export interface LocatedCabinet {
+  /** Absolute offset of the cabinet's first byte in the file. */
+  readonly offset: number;
+  /** Its size (its own CFHEADER.cbCabinet). */
+  readonly size: number;
+  readonly foundBy: CabinetFoundBy;
+  /** The package header and its offset, when found by it. */
+  readonly header?: SfxHeader & { readonly offset: number };
+}
+
+/** Locate the cabinet in a package given as bytes or as a file path. Throws InputError. */
+export function locateCabinet(exe: Uint8Array | string): LocatedCabinet {
+  return typeof exe === "string" ? withFileSource(exe, locateIn) : locateIn(bytesSource(exe));
+}
+
+function locateIn(src: ByteSource): LocatedCabinet {
+  if (cabinetSizeAt(src, 0, src.size) !== undefined) {
+    return { offset: 0, size: cabinetSizeAt(src, 0, src.size)!, foundBy: CabinetFoundBy.cabinet };
+  }
+  const pe = readPeImage(src);
+  const limit =
+    pe.certificate && pe.certificate.offset <= src.size ? pe.certificate.offset : src.size;
+  const fixed = src.read(pe.imageEnd, SFX_HEADER_SIZE);
+  if (hasSfxMagic(fixed)) return fromHeader(src, pe.imageEnd, fixed, limit);
+  // After the image first; then inside it (a cabinet kept in a resource), never past `limit`.
+  const found =
+    searchCabinet(src, pe.imageEnd, limit, limit) ??
+    searchCabinet(src, 0, Math.min(pe.imageEnd, limit), limit);
+  if (!found) {
+    throw new InputError(
+      `${src.name}: no cabinet: no package header at byte ${pe.imageEnd} (the end of the image) and no MS-CAB header anywhere in the file`,
+    );
+  }
+  return { ...found, foundBy: CabinetFoundBy.search };
+}
+
+function fromHeader(src: ByteSource, at: number, fixed: Uint8Array, limit: number): LocatedCabinet {
+  const where = `${src.name}: package header at byte ${at}`;
+  if (fixed.length < SFX_HEADER_SIZE) throw new InputError(`${where}: cut short`);
+  const strings = src.read(at + SFX_HEADER_SIZE, Math.min(sfxStringsLength(fixed), 1 << 16));
+  const header = decodeSfxHeader(fixed, strings);
+  if (typeof header === "string") throw new InputError(`${where}: ${header}`);
+  const offset = at + header.cabinetOffset;
+  const end = offset + header.cabinetSize;
+  if (end > limit) {
+    throw new InputError(
+      `${where}: the package is truncated: its cabinet ends at byte ${end} but the ${limit === src.size ? "file" : "data before the signature"} ends at byte ${limit}`,
+    );
+  }
+  if (cabinetSizeAt(src, offset, end) !== header.cabinetSize) {
+    throw new InputError(
+      `${src.name}: byte ${offset}: no MS-CAB header of ${header.cabinetSize} bytes where the package header puts the cabinet`,
+    );
+  }
+  return {
+    offset,
+    size: header.cabinetSize,
+    foundBy: CabinetFoundBy.header,
+    header: { ...header, offset: at },
+  };
+}
+
+/** cbCabinet when a plausible CFHEADER starts at `offset` and fits before `limit`. */
+function cabinetSizeAt(src: ByteSource, offset: number, limit: number): number | undefined {
+  const h = src.read(offset, CFHEADER_SIZE);
+  if (h.length < CFHEADER_SIZE) return undefined;
+  const v = new DataView(h.buffer, h.byteOffset, h.length);
+  const size = v.getUint32(8, true);
+  const plausible =
+    v.getUint32(0, true) === CAB_SIGNATURE &&
+    v.getUint32(4, true) === 0 && // reserved1
+    v.getUint32(12, true) === 0 && // reserved2
+    v.getUint32(20, true) === 0 && // reserved3
+    h[24] === 3 && // versionMinor
+    h[25] === 1 && // versionMajor
+    v.getUint32(16, true) < size && // coffFiles
+    size >= CFHEADER_SIZE &&
+    offset + size <= limit;
+  return plausible ? size : undefined;
+}
+
+const SEARCH_CHUNK = 1 << 20;
+
+/** The first plausible cabinet starting in [from, to) and ending by `limit`. */
+function searchCabinet(
+  src: ByteSource,
+  from: number,
+  to: number,
+  limit: number,
+): { offset: number; size: number } | undefined {
+  const sig = [0x4d, 0x53, 0x43, 0x46]; // "MSCF"
+  for (let base = from; base < to; base += SEARCH_CHUNK) {
+    const chunk = src.read(base, Math.min(SEARCH_CHUNK, to - base) + 3);
+    for (let i = chunk.indexOf(sig[0]!); i >= 0 && i + 3 < chunk.length; ) {
+      if (chunk[i + 1] === sig[1] && chunk[i + 2] === sig[2] && chunk[i + 3] === sig[3]) {
+        const size = cabinetSizeAt(src, base + i, limit);
+        if (size !== undefined) return { offset: base + i, size };
+      }
+      i = chunk.indexOf(sig[0]!, i + 1);
+    }
+  }
+  return undefined;
+}
+
+export interface SfxChecksum {
+  readonly ok: boolean;
+  readonly expected: number;
+  readonly actual: number;
+}
+
+/**
+ * Recompute the package's payload CRC-32 (entry strings, padding and cabinet) as the stub
+ * does before it extracts. Throws InputError when the file has no package header.
+ */
+export async function checkSfxChecksum(exePath: string): Promise<SfxChecksum> {
+  const located = locateCabinet(exePath);
+  if (!located.header) {
+    throw new InputError(`${exePath}: not a cabwright package (no package header after the image)`);
+  }
+  let actual = 0;
+  const stream = createReadStream(exePath, {
+    start: located.header.offset + SFX_HEADER_SIZE,
+    end: located.offset + located.size - 1,
+  });
+  for await (const chunk of stream) actual = crc32(chunk as Buffer, actual);
+  const expected = located.header.payloadCrc;
+  return { ok: actual === expected, expected, actual };
+}

@@ -1,0 +1,35 @@
+import { chmod, readFile, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
+import { InputError } from "../util/errors.js";
+import { tempPathFor } from "../util/fs.js";
+import { stampPe } from "./stamp.js";
+import type { StampOptions } from "./types.js";
+
+/**
+ * Stamp a file: to `outPath`, or in place when it is absent. Written atomically (temp file in
+ * the same folder, then rename), keeping the input's permission bits: readers see the old
+ * file or the complete new one, never half of it.
+ */
+export async function stampFile(path: string, opts: StampOptions, outPath?: string): Promise<void> {
+  let bytes: Uint8Array;
+  let mode: number;
+  let real: string;
+  try {
+    bytes = await readFile(path);
+    mode = (await stat(path)).mode & 0o7777;
+    // In place through a symlink means the file it points to, not a new file over the link.
+    real = await realpath(path);
+  } catch (err) {
+    throw new InputError(`${path}: cannot read: ${(err as NodeJS.ErrnoException).code ?? err}`);
+  }
+  const stamped = stampPe(bytes, opts, path);
+  const target = outPath ?? real;
+  const tmp = tempPathFor(target);
+  try {
+    await writeFile(tmp, stamped);
+    await chmod(tmp, mode);
+    await rename(tmp, target);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
