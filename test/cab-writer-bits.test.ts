@@ -3,7 +3,7 @@
  * cabinet checked byte by byte by hand, determinism (two writes, threads 1 vs 2), the
  * golden digest that catches a change of node's zlib, and refusals (CabError).
  */
-import { readdir, readFile } from "node:fs/promises";
+import { mkdir, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import test from "ava";
 import { CabinetAssembler } from "../builder/cab/assemble.js";
@@ -377,3 +377,14 @@ for (const names of [
     t.throws(() => planCabinet(files), { name: "CabError", message: /folder/ });
   });
 }
+
+test("an output path that is a folder: CabError, and no temporary file left", async (t) => {
+  const dir = await tempDir(t);
+  const out = join(dir, "taken.cab");
+  await mkdir(out);
+  await t.throwsAsync(writeCabinet(out, memoryInputs([{ name: "a", data: new Uint8Array(10) }])), {
+    name: "CabError",
+    message: /cannot write/,
+  });
+  t.deepEqual(await readdir(dir), ["taken.cab"]);
+});
