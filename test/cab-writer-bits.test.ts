@@ -3,9 +3,10 @@
  * cabinet checked byte by byte by hand, determinism (two writes, threads 1 vs 2), the
  * golden digest that catches a change of node's zlib, and refusals (CabError).
  */
-import { readdir, readFile } from "node:fs/promises";
+import { mkdir, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import test from "ava";
+import { CabinetAssembler } from "../builder/cab/assemble.js";
 import {
   type CabInputFile,
   cabinetSetPath,
@@ -275,4 +276,115 @@ test("a missing source file: CabError naming it, and no file left", async (t) =>
     message: /gone\.bin.*ENOENT/,
   });
   t.deepEqual(await readdir(dir), []);
+});
+
+test("layout: CFFILE right after CFFOLDER, full 32 KiB blocks but each folder's last, stored blocks for random data", async (t) => {
+  const dir = await tempDir(t);
+  const cab = join(dir, "layout.cab");
+  const fixture: FixtureFile[] = [
+    { name: "random.bin", data: content(100_000, "random", 31) },
+    { name: "text.txt", data: content(150_000, "text", 32) },
+    { name: "tail.bin", data: content(40_000, "mixed", 33) },
+  ];
+  await writeCabinet(cab, memoryInputs(fixture), { maxFolderSize: 120_000 });
+  const bytes = await readFile(cab);
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const folders = v.getUint16(26, true);
+  t.is(folders, 3);
+  t.is(v.getUint32(16, true), 36 + folders * 8, "coffFiles right after the CFFOLDER entries");
+  const sizes = [100_000, 150_000, 40_000];
+  for (let f = 0; f < folders; f++) {
+    let at = v.getUint32(36 + f * 8, true);
+    const blocks = v.getUint16(36 + f * 8 + 4, true);
+    t.is(blocks, Math.ceil(sizes[f]! / 32768));
+    for (let b = 0; b < blocks; b++) {
+      const cbData = v.getUint16(at + 4, true);
+      const cbUncomp = v.getUint16(at + 6, true);
+      t.is(cbUncomp, b < blocks - 1 ? 32768 : sizes[f]! - 32768 * (blocks - 1));
+      t.is(v.getUint16(at + 8, true), 0x4b43, "CK");
+      if (f === 0) {
+        // Random data: a stored deflate block (BFINAL, BTYPE 00), LEN and NLEN.
+        t.is(bytes[at + 10], 0x01);
+        t.is(v.getUint16(at + 11, true), cbUncomp);
+        t.is(v.getUint16(at + 13, true), ~cbUncomp & 0xffff);
+        t.is(cbData, cbUncomp + 7);
+      } else if (f === 1) {
+        t.true(cbData < cbUncomp / 2, "text compresses");
+      }
+      at += 8 + cbData;
+    }
+  }
+});
+
+test("a source yielding something other than bytes: CabError", async (t) => {
+  const dir = await tempDir(t);
+  const files: CabInputFile[] = [
+    {
+      name: "odd.bin",
+      size: 3,
+      date: FIXED_DATE,
+      source: () =>
+        (async function* () {
+          yield 42 as unknown as Uint8Array;
+        })(),
+    },
+  ];
+  await t.throwsAsync(writeCabinet(join(dir, "o.cab"), files), {
+    name: "CabError",
+    message: /odd\.bin.*gave number, expected bytes/,
+  });
+  t.deepEqual(await readdir(dir), []);
+});
+
+test("a single cabinet that would pass 2 GiB is refused, never written with a wrapped size", async (t) => {
+  // The assembler on its own, with a sink that keeps nothing: 65,535 blocks whose
+  // records claim 32,776 bytes each (what compression "none" writes) pass 2^31 - 1.
+  const size = 65_535 * 32_768;
+  const plan = planCabinet([{ name: "huge.bin", source: "/dev/null", size, date: FIXED_DATE }], {
+    compression: "none",
+  });
+  const sink = {
+    writeData: async () => {},
+    finishCabinet: async () => 0,
+    commit: async () => {},
+    abort: async () => {},
+  };
+  const assembler = new CabinetAssembler(plan, sink, () => "huge.cab");
+  const folder = plan.folders[0]!;
+  const record = new Uint8Array(8 * 32_776);
+  const sizes = Array(8).fill(32_776);
+  const feed = async () => {
+    for (let u = 0; u < size; u += 8 * 32_768) {
+      const n = Math.min(8, (size - u) / 32_768);
+      await assembler.addRecords(folder, u, {
+        bytes: record.subarray(0, n * 32_776),
+        recordSizes: sizes.slice(0, n),
+      });
+    }
+  };
+  await t.throwsAsync(feed(), {
+    name: "CabError",
+    message: /would exceed 2147483647 bytes.*maxCabinetSize/,
+  });
+});
+
+for (const names of [
+  ["a", "A/b"],
+  ["x/y/z", "X/Y"],
+]) {
+  test(`refuses a file that is also a folder: ${names.join(", ")}`, (t) => {
+    const files = memoryInputs(names.map((name) => ({ name, data: new Uint8Array(0) })));
+    t.throws(() => planCabinet(files), { name: "CabError", message: /folder/ });
+  });
+}
+
+test("an output path that is a folder: CabError, and no temporary file left", async (t) => {
+  const dir = await tempDir(t);
+  const out = join(dir, "taken.cab");
+  await mkdir(out);
+  await t.throwsAsync(writeCabinet(out, memoryInputs([{ name: "a", data: new Uint8Array(10) }])), {
+    name: "CabError",
+    message: /cannot write/,
+  });
+  t.deepEqual(await readdir(dir), ["taken.cab"]);
 });

@@ -2,7 +2,7 @@
  * `cabwright cab create`: PATHs relative to -C DIR in the order given, folders recursively
  * in sorted order, dates and attributes from the files, atomic output, exit 2 on bad input.
  */
-import { chmod, mkdir, readdir, utimes, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readdir, symlink, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import test from "ava";
 import { main } from "../builder/cli/main.js";
@@ -101,3 +101,15 @@ for (const [what, args] of [
     t.deepEqual(await readdir(out), []);
   });
 }
+
+test("cab create: a symlink loop is refused with exit 2", async (t) => {
+  const dir = await tempDir(t);
+  const src = await tree(dir);
+  await symlink("..", join(src, "dir", "a", "up"));
+  const out = join(dir, "loop.cab");
+  t.is(await main(["cab", "create", out, "-C", src, "dir"]), 2);
+  t.deepEqual(
+    (await readdir(dir)).filter((n) => n.includes("loop")),
+    [],
+  );
+});

@@ -12,9 +12,10 @@ import {
   expectedDigests,
   type FixtureFile,
   materialize,
+  memoryInputs,
   standardFixture,
 } from "./helpers/cab-fixtures.js";
-import { checkSetWithPeers } from "./helpers/cab-peers.js";
+import { checkSetWithPeers, testWith } from "./helpers/cab-peers.js";
 import { tempDir } from "./helpers/peers.js";
 
 /** The CFHEADER fields a set depends on, read back from the bytes. */
@@ -106,4 +107,74 @@ test("refuses a maxCabinetSize too small for one block, leaving no file", async 
     message: /maxCabinetSize 60 is too small/,
   });
   t.deepEqual(await readdir(join(dir, "out")), []);
+});
+
+test("a set is the same with threads 1 and 2", async (t) => {
+  const dir = await tempDir(t);
+  const fixture = await standardFixture();
+  const one = await writeCabinet(join(dir, "one.cab"), memoryInputs(fixture), {
+    maxCabinetSize: 300_000,
+    threads: 1,
+  });
+  const two = await writeCabinet(join(dir, "two.cab"), memoryInputs(fixture), {
+    maxCabinetSize: 300_000,
+    threads: 2,
+  });
+  t.is(one.cabinets.length, two.cabinets.length);
+  for (const [i, c] of one.cabinets.entries()) {
+    const a = await readFile(c.path);
+    const b = await readFile(two.cabinets[i]!.path);
+    // Only the set's own names (one*.cab vs two*.cab) differ.
+    t.is(a.length, b.length);
+    t.true(
+      Buffer.from(a)
+        .toString("latin1")
+        .replace(/one(\d*)\.cab/g, "X$1") ===
+        Buffer.from(b)
+          .toString("latin1")
+          .replace(/two(\d*)\.cab/g, "X$1"),
+      `cabinet ${i} differs`,
+    );
+  }
+});
+
+test("a source failing in the middle of a set leaves no file", async (t) => {
+  const dir = await tempDir(t);
+  const out = join(dir, "out");
+  const files = [
+    ...memoryInputs([{ name: "ok.bin", data: content(500_000, "random", 5) }]),
+    {
+      name: "bad.bin",
+      size: 500_000,
+      date: new Date(0),
+      source: () =>
+        (async function* () {
+          yield content(200_000, "random", 6);
+          throw new Error("disk on fire");
+        })(),
+    },
+  ];
+  await t.throwsAsync(writeCabinet(join(out, "s.cab"), files, { maxCabinetSize: 150_000 }), {
+    name: "CabError",
+    message: /bad\.bin.*disk on fire/,
+  });
+  t.deepEqual(await readdir(out), []);
+});
+
+test("more than 65,535 files: a set whose cabinets stay within the 16-bit counts", async (t) => {
+  const dir = await tempDir(t);
+  const fixture: FixtureFile[] = Array.from({ length: 65_600 }, (_, i) => ({
+    name: `d${i % 50}/f${i}`,
+    data: new TextEncoder().encode(String(i)),
+  }));
+  const r = await writeCabinet(join(dir, "many.cab"), memoryInputs(fixture), {
+    maxCabinetSize: 100_000_000,
+  });
+  t.is(r.cabinets.length, 2);
+  for (const c of r.cabinets) {
+    const h = new DataView((await readFile(c.path)).buffer);
+    t.true(h.getUint16(26, true) <= 65_533, "folders");
+    t.true(h.getUint16(28, true) <= 65_535, "files");
+  }
+  await testWith(t, "cabextract", r.cabinets[0]!.path);
 });

@@ -72,3 +72,33 @@ test("many small files (1200) pass cabextract, 7zz and gcab", async (t) => {
   t.is(result.fileCount, 1200);
   await checkWithPeers(t, cab, expectedDigests(fixture), dir, ["cabextract", "7zz", "gcab"]);
 });
+
+test("a cabinet of empty files only (a folder without data blocks) passes every reader", async (t) => {
+  const dir = await tempDir(t);
+  const fixture: FixtureFile[] = [
+    { name: "a.txt", data: new Uint8Array(0) },
+    { name: "sub/b.txt", data: new Uint8Array(0) },
+  ];
+  const cab = join(dir, "empty.cab");
+  await writeCabinet(cab, await materialize(join(dir, "in"), fixture));
+  await checkWithPeers(t, cab, expectedDigests(fixture), dir);
+});
+
+test("onProgress reports every input byte, in order", async (t) => {
+  const dir = await tempDir(t);
+  const fixture = (await standardFixture()).slice(0, 6);
+  const seen: number[] = [];
+  const r0 = fixture.reduce((n, f) => n + f.data.length, 0);
+  const r = await writeCabinet(join(dir, "p.cab"), memoryInputs(fixture), {
+    onProgress: (p) => {
+      seen.push(p.bytesIn);
+      t.is(p.totalBytes, r0);
+    },
+  });
+  t.true(seen.length > 1);
+  t.deepEqual(
+    seen,
+    [...seen].sort((a, b) => a - b),
+  );
+  t.is(seen.at(-1), r.uncompressedBytes);
+});

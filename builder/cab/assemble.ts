@@ -14,7 +14,7 @@ import {
   MAX_BLOCKS_PER_FOLDER,
   MAX_CABINET_SIZE,
   MAX_FILES_PER_CABINET,
-  MAX_FOLDERS_PER_CABINET,
+  MAX_FOLDERS_WITH_FILES,
   MAX_NAME_BYTES,
 } from "./constants.js";
 import { invalidInput } from "./errors.js";
@@ -209,7 +209,7 @@ export class CabinetAssembler {
     const fits =
       size + room <= this.limit &&
       end - part.firstFile <= MAX_FILES_PER_CABINET &&
-      folderCount <= MAX_FOLDERS_PER_CABINET &&
+      folderCount <= MAX_FOLDERS_WITH_FILES &&
       blocks + (room > 0 ? 1 : 0) <= MAX_BLOCKS_PER_FOLDER;
     // libmspack joins a folder's pieces only while their blocks total at most 65,535.
     if ((piece?.priorBlocks ?? 0) + blocks + (room > 0 ? 1 : 0) > MAX_BLOCKS_PER_FOLDER) {
@@ -347,11 +347,12 @@ export class CabinetAssembler {
       blockCount: pf.blocks,
       typeCompress: this.typeCompress,
     }));
+    const localIndex = new Map(part.folders.map((pf, i) => [pf.folder.index, i]));
     const files: FileFields[] = [];
     for (let i = part.firstFile; i < part.endFile; i++) {
       const f = this.plan.files[i]!;
       // Each planned folder has at most one piece in a cabinet.
-      const local = part.folders.findIndex((pf) => pf.folder.index === f.folder);
+      const local = localIndex.get(f.folder)!;
       const pf = part.folders[local]!;
       const fromPrev = f.offset < pf.uStart;
       const toNext = hasNext && local === part.folders.length - 1 && f.offset + f.size > pf.uEnd;

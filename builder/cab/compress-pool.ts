@@ -14,6 +14,9 @@ import type { WorkerReply, WorkerRequest } from "./mszip-worker.js";
  */
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 32 };
 
+/** Jobs under this many bytes are compressed on the calling thread (same bytes). */
+const INLINE_BELOW = 16 * 1024;
+
 export interface Compressor {
   readonly threads: number;
   /** Compress; `job.data`'s buffer may be transferred (do not use it afterwards). */
@@ -66,6 +69,14 @@ class WorkerPool implements Compressor {
 
   compress(job: CompressJob): Promise<CompressedRecords> {
     if (this.failure) return Promise.reject(this.failure);
+    // A small job (a small file's folder) costs more to post than to compress here.
+    if (job.data.length < INLINE_BELOW) {
+      try {
+        return Promise.resolve(compressRecords(job));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
     const id = this.nextId++;
     // The least busy worker (ties: the first); which one does not change the bytes.
     let slot = this.workers[0]!;

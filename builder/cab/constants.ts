@@ -46,6 +46,12 @@ export const FolderIndex = {
   continuedPrevAndNext: 0xffff,
 } as const;
 
+/**
+ * Folders that files can refer to in one cabinet: iFolder 0xFFFD..0xFFFF are the
+ * CONTINUED values, so a file's folder index is at most 0xFFFC.
+ */
+export const MAX_FOLDERS_WITH_FILES = FolderIndex.continuedFromPrev;
+
 /** CFFILE.attribs (2.4). */
 export const FileAttribute = {
   readOnly: 0x01,

@@ -27,12 +27,19 @@ export async function cabInputsFromPaths(
         },
       );
     }
-    await addPath(base, full, p, out);
+    await addPath(base, full, p, out, new Set());
   }
   return out;
 }
 
-async function addPath(base: string, full: string, given: string, out: CabInputFile[]) {
+async function addPath(
+  base: string,
+  full: string,
+  given: string,
+  out: CabInputFile[],
+  /** dev:ino of the folders above, to refuse a symlink loop. */
+  above: ReadonlySet<string>,
+) {
   let st: Awaited<ReturnType<typeof stat>>;
   try {
     st = await stat(full);
@@ -40,8 +47,17 @@ async function addPath(base: string, full: string, given: string, out: CabInputF
     throw invalidInput(`cannot read "${given}": ${(err as Error).message}`, { file: given });
   }
   if (st.isDirectory()) {
+    const id = `${st.dev}:${st.ino}`;
+    if (above.has(id)) {
+      throw invalidInput(`"${given}" loops back to a folder above it (a symlink loop)`, {
+        file: given,
+      });
+    }
+    const inside = new Set(above).add(id);
     const names = (await readdir(full)).sort(compareNames);
-    for (const name of names) await addPath(base, join(full, name), join(given, name), out);
+    for (const name of names) {
+      await addPath(base, join(full, name), join(given, name), out, inside);
+    }
     return;
   }
   if (!st.isFile()) {

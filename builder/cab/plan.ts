@@ -11,6 +11,7 @@ import {
   MAX_FILES_PER_CABINET,
   MAX_FOLDER_RESERVE,
   MAX_FOLDER_UNCOMPRESSED,
+  MAX_FOLDERS_WITH_FILES,
   MAX_HEADER_RESERVE,
   MAX_NAME_BYTES,
 } from "./constants.js";
@@ -66,7 +67,9 @@ export function planCabinet(
 
   const planned: PlannedFile[] = [];
   const folders: PlannedFolder[] = [];
+  /** Names (lower case, as Windows compares them) of files, and of the folders above them. */
   const seen = new Map<string, string>();
+  const folderNames = new Set<string>();
   let folderStart = 0;
   let folderSize = 0;
   let total = 0;
@@ -89,6 +92,23 @@ export function planCabinet(
       throw invalidInput(`file ${i} "${file.name}": the cabinet already holds "${dup}"`, {
         file: file.name,
       });
+    }
+    if (folderNames.has(key)) {
+      throw invalidInput(
+        `file ${i} "${file.name}": another file's path uses "${name}" as a folder`,
+        { file: file.name },
+      );
+    }
+    const parts = key.split("\\");
+    for (let p = 1; p < parts.length; p++) {
+      const prefix = parts.slice(0, p).join("\\");
+      if (seen.has(prefix)) {
+        throw invalidInput(
+          `file ${i} "${file.name}": its folder "${seen.get(prefix)}" is also a file of the cabinet`,
+          { file: file.name },
+        );
+      }
+      folderNames.add(prefix);
     }
     seen.set(key, name);
     const nameBytes = new TextEncoder().encode(name);
@@ -138,6 +158,11 @@ export function planCabinet(
     total += file.size;
   });
   if (files.length > 0) closeFolder(files.length);
+  if (!split && folders.length > MAX_FOLDERS_WITH_FILES) {
+    throw invalidInput(
+      `cabinet has too many folders (${folders.length}; max is ${MAX_FOLDERS_WITH_FILES}); raise maxFolderSize or set maxCabinetSize (--max-size) to split it into a set`,
+    );
+  }
   return {
     files: planned,
     folders,

@@ -40,6 +40,16 @@ async function openTemp(target: string, tag: string, flags: string): Promise<[Fi
   }
 }
 
+/** Rename a finished temporary file into place; on failure remove it, say why. */
+async function renameInto(temp: string, target: string): Promise<void> {
+  try {
+    await rename(temp, target);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw invalidInput(`cannot write "${target}": ${(err as Error).message}`, { file: target });
+  }
+}
+
 async function writeAll(fh: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
   let done = 0;
   while (done < bytes.length) {
@@ -130,7 +140,7 @@ export class DirectSink implements CabinetSink {
   async commit(): Promise<void> {
     await this.fh!.close();
     this.fh = undefined;
-    await rename(this.temp, this.target);
+    await renameInto(this.temp, this.target);
   }
 
   async abort(): Promise<void> {
@@ -192,7 +202,7 @@ export class SpoolSink implements CabinetSink {
 
   async commit(): Promise<void> {
     await this.closeSpool();
-    for (const d of this.done) await rename(d.temp, d.target);
+    for (const d of this.done) await renameInto(d.temp, d.target);
   }
 
   async abort(): Promise<void> {

@@ -81,7 +81,7 @@ class StreamReader implements SourceReader {
   private done = false;
   constructor(
     private readonly file: PlannedFile,
-    private readonly it: AsyncIterator<Uint8Array | string>,
+    private readonly it: AsyncIterator<unknown>,
   ) {}
 
   async read(dest: Uint8Array): Promise<number> {
@@ -92,10 +92,11 @@ class StreamReader implements SourceReader {
           this.done = true;
           break;
         }
-        if (typeof next.value === "string") {
-          throw invalidInput(`file "${this.file.name}": its source gave text, expected bytes`, {
-            file: this.file.name,
-          });
+        if (!(next.value instanceof Uint8Array)) {
+          throw invalidInput(
+            `file "${this.file.name}": its source gave ${typeof next.value === "string" ? "text" : typeof next.value}, expected bytes (Uint8Array)`,
+            { file: this.file.name },
+          );
         }
         this.pending = next.value;
         this.got += next.value.length;

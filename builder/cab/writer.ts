@@ -76,11 +76,14 @@ export async function writeCabinet(
   // Chunk buffers come back from the compressor and are used again: no garbage per chunk.
   const spare: ArrayBuffer[] = [];
   const takeChunk = (length: number) =>
-    new Uint8Array(spare.pop() ?? new ArrayBuffer(CHUNK_BYTES), 0, length);
+    length < CHUNK_BYTES && spare.length === 0
+      ? new Uint8Array(length) // a folder's short last chunk (small files): no 256 KiB
+      : new Uint8Array(spare.pop() ?? new ArrayBuffer(CHUNK_BYTES), 0, length);
   const drainOne = async () => {
     const head = inFlight.shift()!;
     const records = await head.result;
-    if (records.input) spare.push(records.input.buffer as ArrayBuffer);
+    const input = records.input?.buffer as ArrayBuffer | undefined;
+    if (input?.byteLength === CHUNK_BYTES) spare.push(input);
     await assembler.addRecords(head.folder, head.uStart, records);
   };
   try {
