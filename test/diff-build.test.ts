@@ -6,8 +6,9 @@
  */
 import { join } from "node:path";
 import test from "ava";
-import { type DiffSide, diffSides, loadSide } from "cabwright";
+import { type DiffSide, diffFiles, diffSides, loadSide } from "cabwright";
 import { build } from "../builder/build/build.js";
+import { demoBuild, removeDemoBuild, seedManifest } from "./helpers/demo-build.js";
 import {
   DROP_A,
   DROP_B,
@@ -88,3 +89,23 @@ for (const [i, ka] of KINDS.entries()) {
     });
   }
 }
+
+test.after.always(removeDemoBuild);
+
+test.serial(
+  "the seed rollup's demo package matches its manifest and its build record: 64 files, nothing differs",
+  async (t) => {
+    const { out } = await demoBuild();
+    const base = join(out, "fse-sp2-hr2", "fse-sp2-hr2");
+    for (const [a, b] of [
+      [seedManifest, `${base}.exe`],
+      [`${base}.build.json`, `${base}.exe`],
+      [`${base}.cab`, `${base}.exe`],
+      [seedManifest, `${base}.build.json`],
+    ] as const) {
+      const r = await diffFiles(a, b);
+      t.is(r.unchanged, 64, `${a} vs ${b}`);
+      t.deepEqual([r.added, r.removed, r.changed, r.findings], [[], [], [], []]);
+    }
+  },
+);
