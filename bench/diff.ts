@@ -1,9 +1,11 @@
 /**
  * bench diff: `cabwright diff` of two ~300 MB packages of real PE files (Wine's x64 DLLs),
  * drop B differing from drop A in known ways (a rebuilt file, a removed one, an added
- * one). Prints wall time and peak memory of the diff (a child process, measured by
- * /usr/bin/time), and, for scale, cabextract testing both cabinets in the same run (a
- * full decode of both, no hashing or PE reading). BENCH_DIFF_MB sets the size (300).
+ * one). The packages are built by `cabwright build` (.exe: stub + MSZIP cabinet, every
+ * DLL stamped); BENCH_DIFF_PACKAGER=gcab uses gcab's .cab instead. Prints wall time and
+ * peak memory of the diff (a child process, measured by /usr/bin/time), and, for scale,
+ * cabextract testing both cabinets in the same run (a full decode of both, no hashing or
+ * PE reading). BENCH_DIFF_MB sets the size (300).
  */
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -22,6 +24,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { build } from "../builder/build/build.js";
 
 const WINE_DLLS = "/usr/lib/x86_64-linux-gnu/wine/x86_64-windows";
 const CLI = fileURLToPath(new URL("../builder/cli/main.js", import.meta.url));
@@ -56,6 +59,38 @@ async function pickDlls(targetBytes: number): Promise<string[]> {
     total += (await stat(join(WINE_DLLS, name))).size;
   }
   return out;
+}
+
+function manifestFor(names: readonly string[]): string {
+  return `package:
+  name: bench
+  title: Diff benchmark
+  product: cabwright bench
+  version: 1.0.100.0
+  company: cabwright
+  copyright: (c) cabwright
+  platform: x64
+defaults:
+  version: 1.0.100.0
+  date: 2024-01-02
+  time: "03:04"
+  platform: x64
+files:
+${names.map((n) => `  - name: ${JSON.stringify(n)}`).join("\n")}
+`;
+}
+
+/** Build a drop with cabwright; returns the .exe and its .cab. */
+async function cabwrightBuild(
+  dir: string,
+  drop: string,
+  names: readonly string[],
+): Promise<{ exe: string; cab: string }> {
+  const manifest = join(dir, "bench.yaml");
+  await writeFile(manifest, manifestFor(names));
+  await build({ manifest, drop, out: join(dir, "out"), sourceDateEpoch: "1704164640" });
+  const base = join(dir, "out", "bench", "bench");
+  return { exe: `${base}.exe`, cab: `${base}.cab` };
 }
 
 async function gcab(cab: string, dir: string, names: readonly string[]): Promise<void> {
@@ -103,15 +138,28 @@ export async function run(): Promise<void> {
       (x, y) => x + y,
       0,
     );
+    process.stdout.write(`drops: ${names.length} DLLs, ${(total / 1048576).toFixed(1)} MB each\n`);
+    const packager = process.env.BENCH_DIFF_PACKAGER ?? "build";
+    let pkgA: string;
+    let pkgB: string;
+    let cabA: string;
+    let cabB: string;
+    if (packager === "gcab") {
+      cabA = pkgA = join(dir, "a.cab");
+      cabB = pkgB = join(dir, "b.cab");
+      await gcab(cabA, a, names);
+      await gcab(cabB, b, namesB);
+    } else {
+      await mkdir(join(dir, "build-a"));
+      await mkdir(join(dir, "build-b"));
+      ({ exe: pkgA, cab: cabA } = await cabwrightBuild(join(dir, "build-a"), a, names));
+      ({ exe: pkgB, cab: cabB } = await cabwrightBuild(join(dir, "build-b"), b, namesB));
+    }
     process.stdout.write(
-      `packages: ${names.length} DLLs, ${(total / 1048576).toFixed(1)} MB uncompressed each (gcab -z, MSZIP)\n`,
+      `packaged by ${packager === "gcab" ? "gcab -z" : "cabwright build"}: ${((await stat(pkgA)).size / 1048576).toFixed(1)} MB and ${((await stat(pkgB)).size / 1048576).toFixed(1)} MB\n`,
     );
-    const cabA = join(dir, "a.cab");
-    const cabB = join(dir, "b.cab");
-    await gcab(cabA, a, names);
-    await gcab(cabB, b, namesB);
 
-    const diff = await measure(process.execPath, [CLI, "diff", cabA, cabB, "--json"]);
+    const diff = await measure(process.execPath, [CLI, "diff", pkgA, pkgB, "--json"]);
     const result = JSON.parse(diff.stdout) as {
       added: { path: string }[];
       removed: { path: string }[];

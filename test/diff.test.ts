@@ -14,6 +14,7 @@ import {
 } from "cabwright";
 import fc from "fast-check";
 import { main } from "../builder/cli/main.js";
+import { referenceVersion } from "../builder/diff/rules.js";
 import { requirePeer, run, tempDir } from "./helpers/peers.js";
 import { buildVersionedPe } from "./helpers/versioned-pe.js";
 
@@ -464,4 +465,57 @@ test("a hostile build record is bad input or a side, never a crash", (t) => {
     { seed: 11, numRuns: 500 },
   );
   t.pass();
+});
+
+test("stale reference: the counted form agrees with the definition, on random sides", (t) => {
+  const naive = (s: DiffSide, f: FileFacts): string | undefined => {
+    const line = (v: string) => v.split(".").slice(0, 2).join(".");
+    if (f.version === "Not Applicable") return undefined;
+    if (s.packageVersion && line(s.packageVersion) === line(f.version)) return s.packageVersion;
+    const others = s.files.filter(
+      (g) => g !== f && g.version !== "Not Applicable" && line(g.version) === line(f.version),
+    );
+    if (others.length < 2) return undefined;
+    return others.find(
+      (g) => others.filter((h) => h.version === g.version).length * 2 > others.length,
+    )?.version;
+  };
+  const version = fc.oneof(
+    fc.constant("Not Applicable"),
+    fc
+      .tuple(fc.constantFrom(1, 2), fc.constantFrom(0, 1), fc.nat(3))
+      .map(([a, b, c]) => `${a}.${b}.${c}.0`),
+  );
+  fc.assert(
+    fc.property(
+      fc.array(version, { maxLength: 12 }),
+      fc.option(version, { nil: undefined }),
+      (versions, pkg) => {
+        const s = side(
+          versions.map((v, i) => file({ name: `f${i}.dll`, version: v })),
+          pkg && pkg !== "Not Applicable" ? { packageVersion: pkg } : {},
+        );
+        return s.files.every((f) => referenceVersion(s, f) === naive(s, f));
+      },
+    ),
+    { seed: 5, numRuns: 500 },
+  );
+  t.pass();
+});
+
+test("a cabinet's worth of files (65,535 on each side) diffs without trouble", (t) => {
+  const many = (bump: boolean) =>
+    side(
+      Array.from({ length: 65535 }, (_, i) =>
+        file({
+          name: `F${i}.dll`,
+          path: `d${i % 100}/F${i}.dll`,
+          platform: i % 2 ? "x64" : "x86",
+          version: bump && i % 1000 === 0 ? "10.2.900.0" : "10.2.952.0",
+        }),
+      ),
+    );
+  const r = diffSides(many(false), many(true));
+  t.is(r.changed.length, 66);
+  t.is(r.findings.filter((f) => f.rule === "stale-version").length, 66);
 });

@@ -95,26 +95,53 @@ const lineOf = (v: string) => v.split(".").slice(0, 2).join(".");
  * other files of that line, when there are at least two of them. Undefined: no reference.
  */
 export function referenceVersion(side: DiffSide, file: FileFacts): string | undefined {
-  if (!isVersion(file.version)) return undefined;
-  const line = lineOf(file.version);
-  if (side.packageVersion !== undefined && isVersion(side.packageVersion)) {
-    if (lineOf(side.packageVersion) === line) return side.packageVersion;
+  return versionCounts(side).reference(file);
+}
+
+/** Per product line, how many files hold each version: one pass, then O(versions) per file. */
+function versionCounts(side: DiffSide) {
+  const lines = new Map<string, Map<string, number>>();
+  for (const f of side.files) {
+    if (!isVersion(f.version)) continue;
+    const line = lineOf(f.version);
+    const counts = lines.get(line) ?? new Map<string, number>();
+    counts.set(f.version, (counts.get(f.version) ?? 0) + 1);
+    lines.set(line, counts);
   }
-  const others = side.files.filter(
-    (f) => f !== file && isVersion(f.version) && lineOf(f.version) === line,
-  );
-  if (others.length < 2) return undefined;
-  const counts = new Map<string, number>();
-  for (const f of others) counts.set(f.version, (counts.get(f.version) ?? 0) + 1);
-  for (const [version, n] of counts) if (n * 2 > others.length) return version;
-  return undefined;
+  return {
+    reference(file: FileFacts): string | undefined {
+      if (!isVersion(file.version)) return undefined;
+      const line = lineOf(file.version);
+      if (side.packageVersion !== undefined && isVersion(side.packageVersion)) {
+        if (lineOf(side.packageVersion) === line) return side.packageVersion;
+      }
+      // The other files of the line: this file's own version counted once less.
+      const counts = lines.get(line)!;
+      let others = -1;
+      for (const n of counts.values()) others += n;
+      if (others < 2) return undefined;
+      for (const [version, n] of counts) {
+        const held = version === file.version ? n - 1 : n;
+        if (held * 2 > others) return version;
+      }
+      return undefined;
+    },
+  };
 }
 
 /** Findings about side B's state, for files this diff touched. */
 export function sideFindings(b: DiffSide, touched: ReadonlySet<FileFacts>): Finding[] {
   const out: Finding[] = [];
+  const counts = versionCounts(b);
+  const x86ByName = new Map<string, FileFacts>();
+  for (const g of b.files) {
+    const key = g.name.toLowerCase();
+    if (g.platform === Platform.x86 && isVersion(g.version) && !x86ByName.has(key)) {
+      x86ByName.set(key, g);
+    }
+  }
   for (const f of b.files) {
-    const ref = touched.has(f) ? referenceVersion(b, f) : undefined;
+    const ref = touched.has(f) ? counts.reference(f) : undefined;
     if (ref !== undefined && compareVersions(f.version, ref) < 0) {
       const source =
         ref === b.packageVersion ? "the package version" : "the other files of its product";
@@ -125,12 +152,7 @@ export function sideFindings(b: DiffSide, touched: ReadonlySet<FileFacts>): Find
       });
     }
     if (f.platform === Platform.x64 && isVersion(f.version)) {
-      const partner = b.files.find(
-        (g) =>
-          g.platform === Platform.x86 &&
-          g.name.toLowerCase() === f.name.toLowerCase() &&
-          isVersion(g.version),
-      );
+      const partner = x86ByName.get(f.name.toLowerCase());
       if (partner && partner.version !== f.version && (touched.has(partner) || touched.has(f))) {
         out.push({
           rule: RuleId.pairVersionMismatch,
