@@ -267,3 +267,11 @@ test("in place through a symlink stamps the file it points to, keeping its mode"
   t.is((await inspectFile(exe)).fileVersion, "4.3.2.1");
   t.is((await stat(exe)).mode & 0o777, 0o751);
 });
+
+test("stampPe leaves its input untouched, also when given a Node Buffer", async (t) => {
+  const dir = "/usr/lib/x86_64-linux-gnu/wine/x86_64-windows";
+  const input = await readFile(`${dir}/version.dll`);
+  const before = Buffer.from(input);
+  stampPe(input, { fileVersion: "1.2.3.4" }, "version.dll");
+  t.true(input.equals(before), "the Buffer passed in is unchanged");
+});

@@ -62,7 +62,7 @@ export function peChecksum(bytes: Uint8Array, checksumOffset = checksumOffsetOf(
       wordSum(bytes, 0, Math.min(checksumOffset, bytes.length)) +
       wordSum(bytes, Math.min(checksumOffset + 4, bytes.length), bytes.length);
   } else {
-    const copy = bytes.slice();
+    const copy = new Uint8Array(bytes); // a copy even when given a Buffer (whose slice() is a view)
     copy.fill(0, checksumOffset, checksumOffset + 4);
     sum = wordSum(copy, 0, copy.length);
   }

@@ -80,7 +80,7 @@ export async function assembleSfx(opts: AssembleSfxOptions): Promise<AssembledSf
   let payloadCrc = prefixPayloadCrc(prefix);
   // The stub's CheckSum covered the stub alone: recompute it over the whole package.
   const checksum = new PeChecksum();
-  const stubNoSum = stub.slice();
+  const stubNoSum = new Uint8Array(stub); // a copy: stub may be a Buffer, whose slice() is a view
   stubNoSum.fill(0, checksumOffset, checksumOffset + 4);
   checksum.add(stubNoSum, 0);
   try {

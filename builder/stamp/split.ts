@@ -162,7 +162,7 @@ export function splitPe(
     detached = {
       headers: after.map((s) => {
         const at = h.sectionTableOffset + s.index * SECTION_HEADER_SIZE;
-        return bytes.slice(at, at + SECTION_HEADER_SIZE);
+        return new Uint8Array(bytes.subarray(at, at + SECTION_HEADER_SIZE));
       }),
       indexes: after.map((s) => s.index),
       offset,
@@ -171,7 +171,8 @@ export function splitPe(
     };
     imageLength = offset;
   }
-  const image = bytes.slice(0, imageLength);
+  // A real copy: on a Node Buffer, slice() is a view, and the edits below would reach the input.
+  const image = new Uint8Array(bytes.subarray(0, imageLength));
   const imageView = viewOf(image);
   if (after.length > 0) {
     imageView.setUint16(h.coffOffset + COFF.numberOfSections, after[0]!.index, true);
