@@ -52,6 +52,33 @@ export { type Collected, type CollectedFile, collect } from "./collect/collect.j
 export { type CollectPlan, planCollect } from "./collect/plan.js";
 export { type DemoFile, makeDemoDrop, planDemoDrop } from "./demo/drop.js";
 export { type ImageArch, type MinimalPeOptions, minimalPe } from "./demo/pe-image.js";
+export { diffSides } from "./diff/compare.js";
+export { ANY_RULE, enforceFailOn, parseFailOn } from "./diff/fail-on.js";
+export { DIFF_FORMATS, DiffFormat, formatDiff } from "./diff/format.js";
+export { diffFiles } from "./diff/index.js";
+export { neutralDigest } from "./diff/neutral.js";
+export { buildRecordSide } from "./diff/record-side.js";
+export { RULE_DESCRIPTIONS } from "./diff/rules.js";
+export { loadSide, manifestSide } from "./diff/sides.js";
+export {
+  DIFF_SCHEMA,
+  type DiffResult,
+  type DiffSide,
+  type FieldChanges,
+  type FileChange,
+  type FileFacts,
+  type Finding,
+  RULE_IDS,
+  RuleId,
+  SideKind,
+  type SideSummary,
+} from "./diff/types.js";
+export {
+  type DropFile,
+  type FileFacts as DropFileFacts,
+  manifestFromDrop,
+  scanDrop,
+} from "./init/from-drop.js";
 export { importKbFile, importKbTable } from "./kb-import/index.js";
 export { type ManifestDraftOptions, manifestFromImport } from "./kb-import/to-manifest.js";
 export { importedRowsTsv } from "./kb-import/tsv.js";

@@ -19,7 +19,13 @@ import {
   type TestCabFolder,
   walkCab,
 } from "./helpers/cab-blocks.js";
-import { type LzxTestBlockType, type LzxTestStream, lzxTestEncode } from "./helpers/lzx-writer.js";
+import { buildTestCab } from "./helpers/cab-build.js";
+import {
+  LzxBitWriter,
+  type LzxTestBlockType,
+  type LzxTestStream,
+  lzxTestEncode,
+} from "./helpers/lzx-writer.js";
 import { requirePeer, tempDir } from "./helpers/peers.js";
 
 const corpus = fileURLToPath(new URL("../../../shared/corpus/libmspack/", import.meta.url));
@@ -319,4 +325,104 @@ test("property: any data, block plan and window round-trips through the test enc
     { seed: 0x12ab, numRuns: 40 },
   );
   t.pass();
+});
+
+test("cabextract (libmspack) decodes the test encoder's streams to the same bytes", async (t) => {
+  const cabextract = requirePeer("cabextract");
+  const dir = await tempDir(t);
+  const cases: { label: string; windowBits: number; data: Uint8Array; stream: LzxTestStream }[] =
+    [];
+  for (const windowBits of [15, 16, 17, 18, 19, 20, 21]) {
+    const data = farRepeat(2 ** windowBits - 3, windowBits);
+    const type = windowBits % 2 === 0 ? "aligned" : "verbatim";
+    const blocks = [{ type, size: data.length }] as const;
+    const probe = 2 ** windowBits - 3;
+    const stream = lzxTestEncode(data, { windowBits, blocks, probe, e8FileSize: 12_000_000 });
+    cases.push({ label: `far match, ${type}, 2^${windowBits}`, windowBits, data, stream });
+  }
+  const mixed = noise(110_001, 5, 7);
+  for (let i = 0; i + 5 < mixed.length; i += 29) mixed[i] = 0xe8;
+  const plan = [
+    { type: "uncompressed", size: 1 },
+    { type: "verbatim", size: 999 },
+    { type: "uncompressed", size: 40_001 },
+    { type: "uncompressed", size: 25_535 },
+    { type: "aligned", size: 10_000 },
+    { type: "uncompressed", size: 32_767 },
+    { type: "verbatim", size: 698 },
+  ] as const;
+  for (const e8 of [false, true]) {
+    const stream = lzxTestEncode(mixed, {
+      windowBits: 17,
+      blocks: plan,
+      ...(e8 ? { e8FileSize: 12_000_000 } : {}),
+    });
+    cases.push({ label: `block mix, E8 ${e8}`, windowBits: 17, data: mixed, stream });
+  }
+  for (const [i, c] of cases.entries()) {
+    const cabPath = join(dir, `case${i}.cab`);
+    await writeFile(
+      cabPath,
+      buildTestCab(LZX | (c.windowBits << 8), c.stream.frames, c.stream.sizes, "data.bin"),
+    );
+    const theirs = execFileSync(cabextract, ["-q", "-p", cabPath], { maxBuffer: 8 << 20 });
+    t.is(md5(theirs), md5(c.data), c.label);
+    t.is(md5(decodeStream(c.windowBits, c.stream)), md5(c.data), c.label);
+  }
+});
+
+test("after a failed block the decoder refuses more until reset(), then decodes afresh", (t) => {
+  const { window, blocks } = realBlocks;
+  const decoder = createLzxDecoder(window);
+  const first = blocks[0]!;
+  t.throws(() => decoder.decompress(first.data.subarray(0, 9), first.uncompressedSize), {
+    instanceOf: CabError,
+  });
+  const err = t.throws(() => decoder.decompress(first.data, first.uncompressedSize), {
+    instanceOf: CabError,
+  });
+  t.regex(err?.message ?? "", /earlier block/);
+  decoder.reset();
+  const again = decoder.decompress(first.data, first.uncompressedSize);
+  t.is(md5(again), md5(createLzxDecoder(window).decompress(first.data, first.uncompressedSize)));
+});
+
+test("hostile: endless empty blocks, bad block types, an uncompressed block past its data", (t) => {
+  const cases: [string, (w: LzxBitWriter) => void][] = [
+    // Verbatim blocks of length 0 carry no output: the reader runs out of input, boundedly.
+    [
+      "zero-length blocks",
+      (w) => {
+        w.bits(0, 1);
+        for (let i = 0; i < 200; i++) {
+          w.bits(3, 3);
+          w.bits(0, 24);
+          w.alignForUncompressed();
+          w.raw(new Uint8Array([1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0]));
+        }
+      },
+    ],
+    ["block type 0", (w) => w.bits(0b0000, 4)],
+    ["block type 7", (w) => w.bits(0b0111, 4)],
+    [
+      "an uncompressed block that claims more bytes than the input holds",
+      (w) => {
+        w.bits(0, 1);
+        w.bits(3, 3);
+        w.bits(0, 16);
+        w.bits(4, 8);
+        w.alignForUncompressed();
+        w.raw(new Uint8Array([1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 65, 66, 67, 68]));
+        w.bits(3, 3);
+        w.bits(0, 16);
+        w.bits(200, 8);
+      },
+    ],
+  ];
+  for (const [label, write] of cases) {
+    const w = new LzxBitWriter();
+    write(w);
+    const r = decodeHostile(15, [[w.finish(), 32768]]);
+    t.is(r, "cab-error", label);
+  }
 });

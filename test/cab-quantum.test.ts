@@ -3,7 +3,9 @@
  * test-only Quantum encoder (every window size, model rescales and re-sorts, window wraps),
  * and hostile input: a CabError or output, quickly, never another exception.
  */
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import test from "ava";
@@ -17,6 +19,9 @@ import {
   type TestCabFolder,
   walkCab,
 } from "./helpers/cab-blocks.js";
+import { buildTestCab } from "./helpers/cab-build.js";
+import { requirePeer, tempDir } from "./helpers/peers.js";
+import { type QuantumTestStream, quantumTestEncode } from "./helpers/quantum-writer.js";
 
 const corpus = fileURLToPath(new URL("../../../shared/corpus/libmspack/", import.meta.url));
 const tsv = readFileSync(join(corpus, "expected-cabextract.tsv"), "utf8");
@@ -117,4 +122,100 @@ test("hostile: flipped bits and truncation of the corpus block", (t) => {
     "cab-error",
   );
   t.is(decodeHostile(windowOf(folder), [[new Uint8Array(0), 32768]]), "cab-error");
+});
+
+// ---- Streams written by the test-only encoder (test/helpers/quantum-writer.ts) ----
+
+/** Deterministic pseudo-random bytes (xorshift32) from a small alphabet, with repeats. */
+function textLike(length: number, seed: number, alphabet: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let x = seed | 1;
+  const next = () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return x >>> 0;
+  };
+  for (let i = 0; i < length; i++) {
+    const r = next();
+    // Now and then copy an earlier stretch, near or far, so all match kinds occur.
+    if (i > 600 && r % 23 === 0) {
+      const len = 3 + (next() % 40);
+      const from = i - 1 - (next() % Math.min(i - 1, 1 << (r % 22)));
+      for (let k = 0; k < len && i < length; k++) out[i++] = out[from + k]!;
+      i--;
+    } else {
+      out[i] = 32 + (r % alphabet);
+    }
+  }
+  return out;
+}
+
+function decodeStream(windowBits: number, stream: QuantumTestStream): Uint8Array {
+  const decoder = createQuantumDecoder(windowBits);
+  const out = new Uint8Array(stream.sizes.reduce((a, b) => a + b, 0));
+  let at = 0;
+  stream.frames.forEach((frame, i) => {
+    out.set(decoder.decompress(frame, stream.sizes[i]!), at);
+    at += stream.sizes[i]!;
+  });
+  return out;
+}
+
+for (const windowBits of [10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21]) {
+  test(`window 2^${windowBits}: several frames with every match kind round-trip`, (t) => {
+    const data = textLike(windowBits >= 19 ? 200_000 : 100_000, windowBits, 60);
+    const stream = quantumTestEncode(data, { windowBits });
+    t.true(stream.frames.length >= 4);
+    t.true(
+      stream.matchCounts.every((n) => n > 50),
+      `matches by kind: ${stream.matchCounts.join(", ")}`,
+    );
+    t.is(md5(decodeStream(windowBits, stream)), md5(data));
+  });
+}
+
+test("literals only: 256 distinct bytes through the four literal models, with rescales", (t) => {
+  const data = textLike(70_000, 7, 224).map((b, i) => (b * 7 + i) & 0xff);
+  const stream = quantumTestEncode(data, { windowBits: 16, matches: false });
+  t.is(md5(decodeStream(16, stream)), md5(data));
+  // The same decoder, reset, decodes the same folder again.
+  const decoder = createQuantumDecoder(16);
+  for (let round = 0; round < 2; round++) {
+    decoder.reset();
+    const parts = stream.frames.map((f, i) => decoder.decompress(f, stream.sizes[i]!));
+    t.is(md5(Buffer.concat(parts)), md5(data));
+  }
+});
+
+test("property: random data and windows round-trip through the test encoder", (t) => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 10, max: 21 }),
+      fc.integer({ min: 1, max: 70_000 }),
+      fc.integer({ min: 1, max: 224 }),
+      fc.integer(),
+      (windowBits, length, alphabet, seed) => {
+        const data = textLike(length, seed, alphabet);
+        const stream = quantumTestEncode(data, { windowBits });
+        return md5(decodeStream(windowBits, stream)) === md5(data);
+      },
+    ),
+    { seed: 0x7a11, numRuns: 30 },
+  );
+  t.pass();
+});
+
+test("cabextract (libmspack) decodes the test encoder's streams to the same bytes", async (t) => {
+  const cabextract = requirePeer("cabextract");
+  const dir = await tempDir(t);
+  for (const windowBits of [10, 12, 14, 15, 16, 18, 20, 21]) {
+    const data = textLike(120_000, windowBits + 100, 90);
+    const stream = quantumTestEncode(data, { windowBits });
+    const cabPath = join(dir, `q${windowBits}.cab`);
+    const typeCompress = QUANTUM | (4 << 4) | (windowBits << 8);
+    await writeFile(cabPath, buildTestCab(typeCompress, stream.frames, stream.sizes, "data.bin"));
+    const theirs = execFileSync(cabextract, ["-q", "-p", cabPath], { maxBuffer: 8 << 20 });
+    t.is(md5(theirs), md5(data), `window 2^${windowBits}`);
+  }
 });

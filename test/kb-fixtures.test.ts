@@ -89,6 +89,24 @@ test("flat text: every split that had to be chosen is reported, settled by the c
   t.is(imp.warnings.length, splits.length);
 });
 
+test("CSV as Microsoft publishes file information (quoted sizes, no Platform column)", async (t) => {
+  const imp = await importKbFile(`${fixtures}kb5005565-win10-x64.csv`);
+  t.is(importedRowsTsv(imp.rows), expected("kb5005565-win10-x64"));
+  t.is(imp.tables[0]!.format, "csv");
+  t.is(imp.warnings.filter((w) => w.kind === "no-platform").length, 5);
+});
+
+test("a pipe table without outer pipes, in the middle of prose", (t) => {
+  const imp = importKbTable(
+    "Intro.\n\nFile name | File version | File size | Date | Time | Platform\n---|---|--:|---|---|---\nA.dll | 1.0.0.1 | 1,024 | 01-Feb-2020 | 10:00 | x64\nB.sys | 1.0.0.1 | 2,048 | 01-Feb-2020 | 10:01 | arm64\n\nOutro | with a pipe.\n",
+    "m.md",
+  );
+  t.is(
+    importedRowsTsv(imp.rows),
+    "name\tversion\tsize\tdate\ttime\tplatform\nA.dll\t1.0.0.1\t1024\t2020-02-01\t10:00\tx64\nB.sys\t1.0.0.1\t2048\t2020-02-01\t10:01\tarm64\n",
+  );
+});
+
 test("flat cells in every date style and the x mojibake", (t) => {
   const head = "File nameFile versionFile sizeDateTimePlatform";
   const imp = importKbTable(
@@ -248,3 +266,58 @@ test.serial(
     t.truthy(err);
   },
 );
+
+test("old text layout with a trailing Folder column: kept as a note, empty where blank", async (t) => {
+  const imp = await importKbFile(`${fixtures}xp-sp2-folder-column.txt`);
+  t.is(imp.rows.length, 4);
+  t.deepEqual(
+    imp.rows.map((r) => [r.name, r.version, r.size, r.date, r.time, r.extra]),
+    [
+      ["Shell32.dll", "6.0.2800.1649", 1163264, "2005-04-20", "21:09", { Folder: "SP1QFE" }],
+      ["Shell32.dll", "6.0.2900.2668", 8453120, "2005-04-20", "21:58", { Folder: "SP2GDR" }],
+      ["Shell32.dll", "6.0.2900.2668", 8453632, "2005-04-20", "21:58", { Folder: "SP2QFE" }],
+      ["Browseui.dll", "6.0.2900.2668", 312320, "2005-04-20", "21:58", {}],
+    ],
+  );
+  t.deepEqual(
+    imp.tables[0]!.columns.map((c) => c.kind),
+    ["date", "time", "version", "size", "name", "extra"],
+  );
+  t.is(
+    imp.tables[0]!.caption,
+    "Windows XP with Service Pack 1 (SP1) and Windows XP with Service Pack 2 (SP2)",
+  );
+  t.deepEqual(
+    imp.warnings.map((w) => w.kind),
+    ["no-platform", "no-platform", "no-platform", "no-platform"],
+  );
+});
+
+test("flat text where every row is ambiguous: ties go to the longest version part, each row reported", (t) => {
+  const rows = [
+    ["Ntdll.dll", "1,732,032"],
+    ["Kernel32.dll", "1,163,264"],
+    ["Win32k.sys", "3,135,488"],
+  ];
+  const text = `File nameFile versionFile sizeDateTimePlatform${rows
+    .map(([n, s]) => `${n}6.1.7601.17514${s}20-Nov-201013:27x64`)
+    .join("")}`;
+  const imp = importKbTable(text, "all.txt");
+  t.deepEqual(
+    imp.rows.map((r) => [r.name, r.version, r.size]),
+    [
+      ["Ntdll.dll", "6.1.7601.17514", 1732032],
+      ["Kernel32.dll", "6.1.7601.17514", 1163264],
+      ["Win32k.sys", "6.1.7601.17514", 3135488],
+    ],
+  );
+  t.deepEqual(
+    imp.warnings.map((w) => [w.kind, w.row]),
+    [
+      ["split", 1],
+      ["split", 2],
+      ["split", 3],
+    ],
+  );
+  t.regex(imp.warnings[0]!.message, /no other row settles it \(the longest version part taken\)/);
+});

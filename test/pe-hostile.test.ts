@@ -182,3 +182,69 @@ test("property: any versions and strings round-trip through stampPe and inspectP
   );
   t.pass();
 });
+
+test("seeded corruption of headers and resources: only InputErrors or sound stamped files", async (t) => {
+  const dir = await tempDir(t);
+  const { buildPeWithRc, versionRc } = await import("./helpers/pe-fixtures.js");
+  const exe = await buildPeWithRc(dir, {
+    name: "fz.exe",
+    arch: "x64",
+    source: HELLO_C,
+    rc: versionRc("040904E4", "1.0.0.0", "Fuzz"),
+  });
+  const orig = new Uint8Array(await readFile(exe));
+  const rsrc = sectionTable(orig).find((s) => s.name === ".rsrc")!;
+  let outcomes = { stamped: 0, refused: 0 };
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(fc.boolean(), fc.nat(), fc.integer({ min: 0, max: 255 })), {
+        minLength: 1,
+        maxLength: 4,
+      }),
+      (edits) => {
+        const b = orig.slice();
+        for (const [inRsrc, pos, value] of edits) {
+          b[inRsrc ? rsrc.ptr + (pos % 0x200) : pos % 0x400] = value;
+        }
+        for (const fn of [
+          () => inspectPe(b, "fz"),
+          () => inspectPe(stampPe(b, { fileVersion: "9.8.7.6" }, "fz")),
+        ]) {
+          try {
+            fn();
+          } catch (err) {
+            if (!(err instanceof InputError)) throw err;
+            outcomes = { ...outcomes, refused: outcomes.refused + 1 };
+            return true;
+          }
+        }
+        outcomes = { ...outcomes, stamped: outcomes.stamped + 1 };
+        return true;
+      },
+    ),
+    { seed: 4242, numRuns: 400 },
+  );
+  t.true(outcomes.stamped > 0 && outcomes.refused > 0, JSON.stringify(outcomes));
+});
+
+test("an unaligned last section: the appended .rsrc still starts on FileAlignment", async (t) => {
+  const dir = await tempDir(t);
+  const b = new Uint8Array(
+    await readFile(await buildPe(dir, { name: "u.exe", arch: "x64", source: HELLO_C })),
+  );
+  const table = sectionTable(b);
+  const last = table.at(-1)!;
+  const v = new DataView(b.buffer);
+  const size = v.getUint32(last.at + 16, true);
+  const cut = b.slice(0, last.ptr + size - 0x20);
+  new DataView(cut.buffer).setUint32(last.at + 16, size - 0x20, true);
+  const out = stampPe(cut, { fileVersion: "1.2.3.4" }, "u.exe");
+  const rsrc = sectionTable(out).find((s) => s.name === ".rsrc")!;
+  t.is(rsrc.ptr % 0x200, 0);
+  const path = join(dir, "u-stamped.exe");
+  await writeFile(path, out);
+  const [r] = await pefileRead([path]);
+  t.true(r!.checksumValid);
+  t.is(r!.fileVersion, "1.2.3.4");
+  t.deepEqual(r!.warnings, []);
+});

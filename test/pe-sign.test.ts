@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import test from "ava";
 import { main } from "../builder/cli/main.js";
@@ -109,4 +109,34 @@ test("CLI: stamp then inspect --json; usage errors exit 2", async (t) => {
   t.like(json[1], { isPe: false, platform: "Not Applicable", fileVersion: "Not Applicable" });
   t.is(json[0].checksum.stored, json[0].checksum.computed);
   t.regex(out.join(""), /cli\.exe: stamped 1\.2\.3\.4/);
+});
+
+test("re-signing with a password-protected key read from an environment variable", async (t) => {
+  const osslsigncode = requirePeer("osslsigncode");
+  const dir = await tempDir(t);
+  const cert = await makeTestCertificate(dir, "s3cret pass");
+  const exe = await buildPe(dir, { name: "pw.exe", arch: "x64", source: HELLO_C });
+  process.env.CABWRIGHT_TEST_SIGN_PASS = "s3cret pass";
+  const code = await main([
+    "stamp",
+    exe,
+    "--version",
+    "2.0",
+    "--sign-cert",
+    cert.cert,
+    "--sign-key",
+    cert.key,
+    "--sign-pass-env",
+    "CABWRIGHT_TEST_SIGN_PASS",
+  ]);
+  delete process.env.CABWRIGHT_TEST_SIGN_PASS;
+  t.is(code, 0);
+  const v = await run(osslsigncode, ["verify", "-CAfile", cert.cert, "-in", exe]);
+  t.is(v.code, 0, v.stdout + v.stderr);
+  t.is((await inspectFile(exe)).fileVersion, "2.0.0.0");
+  t.false(
+    (await readdir(dir)).some((f) => f.includes(".tmp-")),
+    "no password or temp file left",
+  );
+  t.is(await main(["stamp", exe, "--version", "2.0", "--sign-pass-env", "CABWRIGHT_UNSET_VAR"]), 2);
 });

@@ -1,4 +1,13 @@
-import { copyFile, readdir, readFile, writeFile } from "node:fs/promises";
+import {
+  chmod,
+  copyFile,
+  lstat,
+  readdir,
+  readFile,
+  stat,
+  symlink,
+  writeFile,
+} from "node:fs/promises";
 import { join } from "node:path";
 import test from "ava";
 import {
@@ -245,4 +254,16 @@ test("a stamped x64 EXE still runs under wine: same output, same exit code", asy
   t.is(b.code, a.code);
   t.is(b.stdout, a.stdout);
   t.regex(b.stdout, /hello from 3 args/);
+});
+
+test("in place through a symlink stamps the file it points to, keeping its mode", async (t) => {
+  const dir = await tempDir(t);
+  const exe = await buildPe(dir, { name: "real.exe", arch: "x64", source: HELLO_C });
+  await chmod(exe, 0o751);
+  const link = join(dir, "link.exe");
+  await symlink(exe, link);
+  await stampFile(link, { fileVersion: "4.3.2.1" });
+  t.true((await lstat(link)).isSymbolicLink());
+  t.is((await inspectFile(exe)).fileVersion, "4.3.2.1");
+  t.is((await stat(exe)).mode & 0o777, 0o751);
 });

@@ -7,7 +7,7 @@ import { copyFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import test from "ava";
 import { inspectFile, type StampOptions, stampFile } from "../builder/index.js";
-import { HELLO_C, VERQUERY_C } from "./helpers/pe-fixtures.js";
+import { DLL_C, HELLO_C, LOADER_C, VERQUERY_C } from "./helpers/pe-fixtures.js";
 import { buildPe, requirePeer, run, tempDir, which, wineEnv } from "./helpers/peers.js";
 import { pefileRead } from "./helpers/pefile.js";
 
@@ -88,4 +88,23 @@ test("Windows' version API under wine reads the stamped versions (EXE and Wine D
     "7.0.1.2|7.0.1.2|Contoso Ltd.",
   ]);
   t.is((await inspectFile(dll)).fileVersion, "7.0.1.2");
+
+  // A stamped DLL with COFF symbols still loads and runs.
+  const loader = await buildPe(dir, {
+    name: "loader.exe",
+    arch: "x64",
+    source: LOADER_C,
+    extraArgs: ["-municode"],
+  });
+  const own = await buildPe(dir, {
+    name: "answer.dll",
+    arch: "x64",
+    source: DLL_C,
+    dll: true,
+    strip: false,
+  });
+  await stampFile(own, STAMP);
+  const l = await run(wine, [loader, winPath(own)], { env: await wineEnv() });
+  t.is(l.code, 0, l.stdout + l.stderr);
+  t.is(l.stdout.trim(), "answer=42");
 });

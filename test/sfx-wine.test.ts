@@ -9,10 +9,19 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { crc32 } from "node:zlib";
 import anyTest, { type TestFn } from "ava";
-import * as PE from "pe-library";
-import * as ResEdit from "resedit";
-import { assembleSfx, locateCabinet, SfxExitCode } from "../builder/index.js";
+import {
+  assembleSfx,
+  InputError,
+  locateCabinet,
+  OverlayMode,
+  type SfxEntry,
+  SfxExitCode,
+  stampPe,
+  stubPath,
+} from "../builder/index.js";
+import { planSfxPrefix, prefixPayloadCrc, sealSfxPrefix } from "../builder/sfx/header.js";
 import { checkSfxChecksum } from "../builder/sfx/index.js";
 import { requirePeer, run, wineEnv } from "./helpers/peers.js";
 import {
@@ -128,7 +137,7 @@ test("runs the entry command in a fresh folder, passes 3010 and switches, remove
     command: "entry.exe",
     args: [winPath(marker), "3010", "default arg"],
   });
-  const passed = ["two words", 'quote"d', "back\\slash\\"];
+  const passed = ["two words", 'quote"d', "back\\slash\\", "naïve 文字"];
   const r = await wineRunner(t, [exe, "/quiet", "/norestart", "--", ...passed]);
   t.is(r.exit, SfxExitCode.restartRequired, r.stdout + r.stderr);
   const lines = (await readFile(marker, "utf8")).split("\n");
@@ -168,6 +177,12 @@ test("bad switches give a clear message and exit 87", async (t) => {
   const noValue = await wine(t, [exe, "/x:"]);
   t.is(noValue.code, SfxExitCode.badSwitch);
   t.regex(noValue.stderr, /needs a folder/);
+  const badLog = await wine(t, [
+    exe,
+    `/log:${winPath(join(t.context.dir, "no", "such", "x.log"))}`,
+  ]);
+  t.is(badLog.code, SfxExitCode.badSwitch);
+  t.regex(badLog.stderr, /Cannot open the log file .*x\.log \(error 3/);
   const both = await wine(t, [exe, "/quiet", "/passive"]);
   t.is(both.code, SfxExitCode.badSwitch);
   t.is(both.stderr, "", "/quiet: nothing shown");
@@ -228,24 +243,19 @@ test("a name that would leave the folder is refused (13) and nothing lands outsi
   t.false(existsSync(join(dir, "out", "evil.txt")));
 });
 
-function stampVersion(bytes: Uint8Array): Uint8Array {
-  const exe = PE.NtExecutable.from(bytes);
-  const res = PE.NtExecutableResource.from(exe);
-  const vi = ResEdit.Resource.VersionInfo.createEmpty();
-  vi.setFileVersion(10, 2, 952, 0, 1033);
-  vi.setStringValues(
-    { lang: 1033, codepage: 1200 },
-    { FileDescription: "Hotfix Rollup 2", CompanyName: "Test Company" },
-  );
-  vi.outputToResourceEntries(res.entries);
-  res.outputResource(exe);
-  return new Uint8Array(exe.generate());
-}
+const PACKAGE_STAMP = {
+  fileVersion: "10.2.952.0",
+  strings: {
+    FileDescription: "Hotfix Rollup 2 for Forefront Security for Exchange Server SP2",
+    CompanyName: "Test Company",
+    LegalCopyright: "(c) 2010 Test Company",
+  },
+} as const;
 
-test("a stub stamped before assembly, and a package stamped after, both still extract", async (t) => {
-  const { stubPath } = await import("../builder/index.js");
+test("stamped with cabwright's stamp stage before or after assembly, a package still extracts", async (t) => {
+  // The recommended order: stamp a copy of the stub, then append.
   const stamped = join(t.context.dir, "stamped-stub.exe");
-  await writeFile(stamped, stampVersion(new Uint8Array(await readFile(stubPath("x64")))));
+  await writeFile(stamped, stampPe(await readFile(stubPath("x64")), PACKAGE_STAMP, "stub"));
   const before = join(t.context.dir, "stamped-before.exe");
   await assembleSfx({
     platform: "x64",
@@ -253,19 +263,27 @@ test("a stub stamped before assembly, and a package stamped after, both still ex
     outPath: before,
     stubPath: stamped,
   });
-
-  const after = join(t.context.dir, "stamped-after.exe");
+  // Stamping the finished package: the default keeps the overlay's offset when the image
+  // does not grow (else it refuses); "move" lets it follow the image. Both must extract.
   const plain = await pkg(t, "to-stamp.exe");
-  await writeFile(after, stampVersion(new Uint8Array(await readFile(plain))));
-  t.not(
-    locateCabinet(after).offset,
-    locateCabinet(plain).offset,
-    "the resource edit moved the cabinet",
-  );
-
-  for (const exe of [before, after]) {
-    t.true((await checkSfxChecksum(exe)).ok);
-    const out = join(t.context.dir, `${exe.endsWith("before.exe") ? "b" : "a"}-out`);
+  const plainBytes = await readFile(plain);
+  const packages = [before];
+  for (const overlay of [OverlayMode.keepOffset, OverlayMode.move]) {
+    let bytes: Uint8Array;
+    try {
+      bytes = stampPe(plainBytes, { ...PACKAGE_STAMP, overlay }, "package");
+    } catch (err) {
+      t.true(err instanceof InputError && overlay === OverlayMode.keepOffset, String(err));
+      t.log(`stamp --overlay ${overlay} refused: ${(err as Error).message}`);
+      continue;
+    }
+    const after = join(t.context.dir, `stamped-after-${overlay}.exe`);
+    await writeFile(after, bytes);
+    packages.push(after);
+  }
+  for (const exe of packages) {
+    t.true((await checkSfxChecksum(exe)).ok, exe);
+    const out = `${exe}-out`;
     const r = await wine(t, [exe, "/quiet", `/x:${winPath(out)}`]);
     t.is(r.code, 0, `${exe}: ${r.stderr}`);
     await assertExtracted(t, out);
@@ -300,18 +318,28 @@ test("a package signed after assembly (osslsigncode) keeps its cabinet and extra
 });
 
 test("no entry command and no /x: extracts beside the package, into a folder named after it", async (t) => {
-  const dir = join(t.context.dir, "default-place");
+  const dir = join(t.context.dir, "default place é");
   await mkdir(dir);
-  const exe = join(dir, "hotfix.exe");
+  const exe = join(dir, "hot fix 文字.v2.exe");
   await assembleSfx({ platform: "x64", cabinetPath: t.context.cab, outPath: exe });
   const r = await wine(t, [exe, "/quiet"]);
   t.is(r.code, 0, r.stderr);
-  await assertExtracted(t, join(dir, "hotfix"));
+  await assertExtracted(t, join(dir, "hot fix 文字.v2"));
 });
+
+/** A package assembleSfx would refuse (its entry checks), made by hand, CRCs and all. */
+async function forgePackage(cabPath: string, outPath: string, entry: SfxEntry): Promise<void> {
+  const cab = new Uint8Array(await readFile(cabPath));
+  const prefix = planSfxPrefix(cab.length, entry);
+  const sealed = sealSfxPrefix(prefix, crc32(cab, prefixPayloadCrc(prefix)));
+  const stub = new Uint8Array(await readFile(stubPath("x64")));
+  await writeFile(outPath, Buffer.concat([stub, sealed, cab]));
+}
 
 test("an entry command missing from the package fails with 1603 and the folder is removed", async (t) => {
   const log = join(t.context.dir, "missing-entry.log");
-  const exe = await pkg(t, "missing-entry.exe", { command: "bin/absent.exe", args: [] });
+  const exe = join(t.context.dir, "missing-entry.exe");
+  await forgePackage(t.context.cab, exe, { command: "bin/absent.exe", args: [] });
   const r = await wineRunner(t, [exe, "/quiet", `/log:${winPath(log)}`]);
   t.is(r.exit, SfxExitCode.failed, r.stdout + r.stderr);
   const text = await readFile(log, "utf8");
@@ -319,4 +347,48 @@ test("an entry command missing from the package fails with 1603 and the folder i
   const folder = /folder (.*cwsfx-[0-9a-f]{8})/.exec(text)?.[1];
   t.truthy(folder, text);
   t.false(existsSync(unixPath(folder!, t.context.env.WINEPREFIX!)), "temporary folder removed");
+});
+
+test("a .cmd entry command runs through cmd.exe and its exit code comes back", async (t) => {
+  const dir = join(t.context.dir, "batch");
+  const cab = join(dir, "batch.cab");
+  const marker = join(dir, "batch-marker.txt");
+  await gcabFrom(join(dir, "in"), cab, [
+    ["setup files/run me.cmd", "@echo off\r\necho ran %1 %2 > %3\r\nexit /b 3010\r\n"],
+  ]);
+  const exe = join(dir, "batch.exe");
+  await assembleSfx({
+    platform: "x64",
+    cabinetPath: cab,
+    outPath: exe,
+    entry: { command: "setup files/run me.cmd", args: ["first", "second"] },
+  });
+  const r = await wineRunner(t, [exe, "--", winPath(marker)]); // (/quiet would come before it)
+  t.is(r.exit, SfxExitCode.restartRequired, r.stdout + r.stderr);
+  t.is((await readFile(marker, "utf8")).trim(), "ran first second");
+});
+
+test("a package header naming an entry command outside the package is refused (13)", async (t) => {
+  const exe = join(t.context.dir, "forged.exe");
+  await forgePackage(t.context.cab, exe, { command: "..\\entry.exe", args: ["x", "0"] });
+  const r = await wine(t, [exe]);
+  t.is(r.code, SfxExitCode.damaged);
+  t.regex(r.stderr, /damaged: its entry command is not a path inside the package/);
+});
+
+test("the x86 stub extracts too, where 32-bit wine is installed", async (t) => {
+  const exe = join(t.context.dir, "x86.exe");
+  await assembleSfx({ platform: "x86", cabinetPath: t.context.cab, outPath: exe });
+  const probe = await wine(t, [exe, "/?"]);
+  if (probe.code !== 0 || !probe.stdout.startsWith("Usage:")) {
+    // The issue allows this: the x86 stub shares the x64 stub's source and is checked with
+    // pefile (sfx-stub.test.ts); it runs only where wine32 is.
+    t.log("32-bit wine not installed (Debian: wine32:i386): the x86 stub was not run");
+    t.pass();
+    return;
+  }
+  const out = join(t.context.dir, "x86-out");
+  const r = await wine(t, [exe, "/quiet", `/x:${winPath(out)}`]);
+  t.is(r.code, 0, r.stderr);
+  await assertExtracted(t, out);
 });

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import test from "ava";
 import fc from "fast-check";
 import { assembleSfx, InputError, locateCabinet, stubPath } from "../builder/index.js";
+import { bytesSource } from "../builder/sfx/bytes.js";
 import { SFX_HEADER_SIZE } from "../builder/sfx/constants.js";
 import {
   decodeSfxHeader,
@@ -18,7 +19,9 @@ import {
   windowsCommandLine,
 } from "../builder/sfx/header.js";
 import { checkSfxChecksum } from "../builder/sfx/index.js";
-import { tempDir } from "./helpers/peers.js";
+import { readPeImage } from "../builder/sfx/pe.js";
+import { PeChecksum } from "../builder/sfx/pe-checksum.js";
+import { requirePefile, run, tempDir } from "./helpers/peers.js";
 import { gcabFrom } from "./helpers/sfx.js";
 
 /**
@@ -124,6 +127,7 @@ async function fixture(t: Parameters<typeof tempDir>[0]) {
   await gcabFrom(join(dir, "in"), cab, [
     ["a.txt", "alpha\r\n"],
     ["sub/b.txt", "b".repeat(5000)],
+    ["Setup.exe", "MZ (not really)"],
   ]);
   return { dir, cab, cabBytes: new Uint8Array(await readFile(cab)) };
 }
@@ -141,7 +145,11 @@ test("assembleSfx writes stub | header | entry | cabinet | padding, byte-identic
   t.is(ra.size, bytes.length);
   t.is(bytes.length % 8, 0);
   t.is(ra.headerOffset, stub.length);
-  t.deepEqual(bytes.subarray(0, stub.length), stub);
+  // The stub, but for its CheckSum field (recomputed over the package).
+  const { checksumOffset } = readPeImage(bytesSource(stub));
+  const head = bytes.slice(0, stub.length);
+  head.set(stub.subarray(checksumOffset, checksumOffset + 4), checksumOffset);
+  t.deepEqual(head, stub);
   t.deepEqual(bytes.subarray(ra.cabinetOffset, ra.cabinetOffset + ra.cabinetSize), cabBytes);
   t.true(bytes.subarray(ra.cabinetOffset + ra.cabinetSize).every((x) => x === 0));
 
@@ -197,6 +205,15 @@ test("assembleSfx refuses a wrong stub, a bad cabinet or entry, and leaves no fi
       { platform: "x64", cabinetPath: cab, outPath: out, entry: { command: "../x.exe", args: [] } },
       /package entry: entry command "\.\.\/x\.exe": it has a "\.\." part/,
     ],
+    [
+      {
+        platform: "x64",
+        cabinetPath: cab,
+        outPath: out,
+        entry: { command: "sub/c.txt", args: [] },
+      },
+      /files\.cab: the package entry command "sub\/c\.txt" is not among the cabinet's 3 files/,
+    ],
   ];
   for (const [opts, message] of cases) {
     await t.throwsAsync(assembleSfx(opts), { instanceOf: InputError, message });
@@ -251,4 +268,69 @@ test("cabwright sfx and locate: the stage from the command line; a bad cabinet e
   t.like(locateCabinet(out), { foundBy: "header", header: { entry: { command: "a.txt" } } });
   t.is(await main(["locate", out]), 0);
   t.is(await main(["sfx", out, "-o", join(dir, "again.exe")]), 2, "a package is not a cabinet");
+});
+
+test("the package's PE checksum is recomputed over the whole file (pefile agrees)", async (t) => {
+  const py = await requirePefile();
+  const { dir, cab } = await fixture(t);
+  const out = join(dir, "sum.exe");
+  await assembleSfx({ platform: "x64", cabinetPath: cab, outPath: out });
+  const script =
+    "import sys, pefile\nfor p in sys.argv[1:]:\n pe = pefile.PE(p, fast_load=True)\n print(pe.OPTIONAL_HEADER.CheckSum, pe.generate_checksum())";
+  const r = await run(py, ["-c", script, out, stubPath("x86"), stubPath("x64")]);
+  t.is(r.code, 0, r.stderr);
+  for (const line of r.stdout.trim().split("\n")) {
+    const [stored, computed] = line.split(" ");
+    t.is(stored, computed);
+  }
+});
+
+test("PeChecksum gives the same sum whatever the pieces (seeded property)", (t) => {
+  fc.assert(
+    fc.property(
+      fc.uint8Array({ minLength: 0, maxLength: 300 }),
+      fc.array(fc.nat(300), { maxLength: 6 }),
+      (bytes, cuts) => {
+        const points = [0, ...cuts.map((c) => c % (bytes.length + 1)).sort((a, b) => a - b)];
+        const pieces = new PeChecksum();
+        points.forEach((from, i) => {
+          const to = points[i + 1] ?? bytes.length;
+          pieces.add(bytes.subarray(from, to), from);
+        });
+        t.is(pieces.value(), new PeChecksum().add(bytes, 0).value());
+      },
+    ),
+    { seed: 11, numRuns: 300 },
+  );
+  // Two words 0xffff and 0x0001 carry around to 0x0001, plus the length 4.
+  t.is(new PeChecksum().add(Uint8Array.from([0xff, 0xff, 0x01, 0x00]), 0).value(), 5);
+});
+
+test("locateCabinet on damaged packages: a location inside the file or an InputError, nothing else", async (t) => {
+  const { dir, cab } = await fixture(t);
+  const pkg = join(dir, "fuzz.exe");
+  const r = await assembleSfx({ platform: "x64", cabinetPath: cab, outPath: pkg });
+  const good = new Uint8Array(await readFile(pkg));
+  // Damage where it matters: the PE headers, the package header, the cabinet header.
+  const hot = fc.oneof(
+    fc.integer({ min: 0, max: 1023 }),
+    fc.integer({ min: r.headerOffset, max: r.cabinetOffset + 40 }),
+  );
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(hot, fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 }),
+      fc.option(fc.integer({ min: 0, max: good.length })),
+      (flips, cut) => {
+        const bytes = good.slice(0, cut ?? good.length);
+        for (const [at, x] of flips) if (at < bytes.length) bytes[at]! ^= x;
+        try {
+          const found = locateCabinet(bytes);
+          t.true(found.offset >= 0 && found.offset + found.size <= bytes.length);
+        } catch (err) {
+          t.true(err instanceof InputError, String(err));
+        }
+      },
+    ),
+    { seed: 23, numRuns: 400 },
+  );
 });

@@ -5,7 +5,9 @@
  * when it is complete. Without maxCabinetSize there is one cabinet, and a limit that
  * would be exceeded is an error instead of a split.
  */
+import { blockChecksum } from "./checksum.js";
 import {
+  CFDATA_SIZE,
   CompressionType,
   FolderIndex,
   MAX_BLOCK_UNCOMPRESSED,
@@ -17,6 +19,8 @@ import {
 } from "./constants.js";
 import { invalidInput } from "./errors.js";
 import {
+  dataHeaderSize,
+  encodeDataHeader,
   encodeTables,
   type FileFields,
   type FolderFields,
@@ -25,25 +29,43 @@ import {
   headerSize,
   namePairSize,
 } from "./layout-encode.js";
-import { type CompressedRecords, compressRecords } from "./mszip-compress.js";
+import type { CompressedRecords } from "./mszip-compress.js";
 import type { CabinetSink } from "./sinks.js";
 import type { CabPlan, PlannedFolder, WrittenCabinet } from "./writer-types.js";
 
 /** The most cabinets a set can have: iCabinet is a u16. */
 const MAX_CABINETS_IN_SET = 0x10000;
-const NO_DISK_NAME = new Uint8Array(0);
+/** szDiskPrev / szDiskNext: readers (libmspack) refuse empty names; "Disk1", "Disk2"... */
+function diskName(index: number): Uint8Array {
+  return new TextEncoder().encode(`Disk${index + 1}`);
+}
+
+/** A CFDATA record for a fragment of a split block (cbUncomp 0 for all but the last). */
+function fragment(payload: Uint8Array, uncompressedSize: number, reserve: number): Uint8Array {
+  const out = new Uint8Array(CFDATA_SIZE + reserve + payload.length);
+  encodeDataHeader(
+    out,
+    0,
+    blockChecksum(payload, uncompressedSize),
+    payload.length,
+    uncompressedSize,
+    reserve,
+  );
+  out.set(payload, CFDATA_SIZE + reserve);
+  return out;
+}
 
 /** A folder's piece in one cabinet. */
 interface PartFolder {
   readonly folder: PlannedFolder;
-  /** Subtracted from the plan's file offsets: non-zero when a set restarts a folder. */
-  readonly base: number;
   /** Offset of its first CFDATA record in the cabinet's data area. */
   readonly dataStart: number;
   /** Folder-uncompressed range [uStart, uEnd) held by this cabinet's blocks. */
   readonly uStart: number;
   uEnd: number;
   blocks: number;
+  /** Blocks of the same folder in earlier cabinets (fragments of split blocks included). */
+  readonly priorBlocks: number;
 }
 
 interface Part {
@@ -83,42 +105,38 @@ export class CabinetAssembler {
 
   /** The records of blocks of `folder` starting at uncompressed offset `uStart`. */
   async addRecords(folder: PlannedFolder, uStart: number, chunk: CompressedRecords): Promise<void> {
+    const { bytes, recordSizes: sizes } = chunk;
     let runStart = 0;
     let at = 0;
-    let bytes = chunk.bytes;
-    let sizes = chunk.recordSizes;
     for (let b = 0; b < sizes.length; b++) {
       const u0 = uStart + b * MAX_BLOCK_UNCOMPRESSED;
       const u1 = Math.min(u0 + MAX_BLOCK_UNCOMPRESSED, folder.uncompressedSize);
       const size = sizes[b]!;
-      if (!this.tryAddBlock(folder, u0, u1, size)) {
-        await this.sink.writeData(bytes.subarray(runStart, at));
-        await this.closePart(true);
-        const restart = this.startNextPart(folder, u0);
-        if (restart) {
-          // No file crosses the boundary: the rest of the folder becomes a new folder
-          // (readers only join folders across cabinets through a continued file), so this
-          // block is compressed again without the previous block as history.
-          const rest = chunk.data.subarray(b * MAX_BLOCK_UNCOMPRESSED);
-          const redone = compressRecords({
-            compression: this.plan.compression,
-            data: rest,
-            history: undefined,
-            dataReserve: this.plan.reserve.data,
-          });
-          // Only the first block changes; later blocks keep their history.
-          const first = redone.bytes.subarray(0, redone.recordSizes[0]!);
-          const tail = bytes.subarray(at + size);
-          const merged = new Uint8Array(first.length + tail.length);
-          merged.set(first, 0);
-          merged.set(tail, first.length);
-          bytes = merged;
-          sizes = [redone.recordSizes[0]!, ...sizes.slice(b + 1)];
-          return this.addRecords(folder, u0, { bytes, recordSizes: sizes, data: rest });
-        }
-        runStart = at;
-        if (!this.tryAddBlock(folder, u0, u1, size)) throw this.tooSmall(size);
+      if (this.tryAddBlock(folder, u0, u1, size)) {
+        at += size;
+        continue;
       }
+      // The block does not fit: this cabinet is full.
+      await this.sink.writeData(bytes.subarray(runStart, at));
+      const piece = this.pieceOf(folder);
+      if (piece && this.crossingFile(folder, u0)) {
+        // A file crosses the boundary: the folder continues in the next cabinet. As FCI
+        // does (and libmspack requires), the block is split: its first bytes end this
+        // cabinet in a fragment with cbUncomp 0, the rest opens the next one.
+        await this.splitBlock(folder, piece, u0, u1, bytes.subarray(at, at + size));
+        at += size;
+        runStart = at;
+        continue;
+      }
+      if (u0 > 0) {
+        // Cannot happen: in a set each file has its own folder, so a boundary inside a
+        // folder is always crossed by its file.
+        throw new Error("cab writer: a folder boundary inside a folder without a file across it");
+      }
+      await this.closePart(true);
+      this.startNextPart(folder, u0);
+      if (!this.tryAddBlock(folder, u0, u1, size)) throw this.tooSmall(size);
+      runStart = at;
       at += size;
     }
     await this.sink.writeData(bytes.subarray(runStart, at));
@@ -147,6 +165,18 @@ export class CabinetAssembler {
     return { index, folders: [], firstFile, endFile: firstFile, fileTableBytes: 0, dataBytes: 0 };
   }
 
+  /** The current cabinet's piece of `folder`, if it has one. */
+  private pieceOf(folder: PlannedFolder): PartFolder | undefined {
+    const last = this.part.folders.at(-1);
+    return last && last === this.current && last.folder === folder ? last : undefined;
+  }
+
+  /** The file listed last in the current cabinet, if it crosses folder offset u0. */
+  private crossingFile(folder: PlannedFolder, u0: number): boolean {
+    const f = this.plan.files[this.part.endFile - 1];
+    return f !== undefined && f.folder === folder.index && f.offset < u0 && f.offset + f.size > u0;
+  }
+
   /**
    * Add a block (u0 === u1: an empty folder) to the current cabinet if it fits, with the
    * files it touches; false if it does not fit and the set may split here.
@@ -154,8 +184,7 @@ export class CabinetAssembler {
   private tryAddBlock(folder: PlannedFolder, u0: number, u1: number, recordSize: number): boolean {
     const part = this.part;
     const files = this.plan.files;
-    const last = part.folders.at(-1);
-    const piece = this.current?.folder === folder && last === this.current ? last : undefined;
+    const piece = this.pieceOf(folder);
     let end = Math.max(part.endFile, folder.firstFile);
     let fileBytes = 0;
     while (end < folder.endFile) {
@@ -172,12 +201,22 @@ export class CabinetAssembler {
       fileBytes +
       part.dataBytes +
       recordSize;
+    // In a set, a block that the folder's next block follows leaves room for a fragment
+    // of that block (a header and one byte), in case the next block must be split.
+    const room =
+      this.split && u1 < folder.uncompressedSize ? dataHeaderSize(this.plan.reserve) + 1 : 0;
     const blocks = (piece?.blocks ?? 0) + (u1 > u0 ? 1 : 0);
     const fits =
-      size <= this.limit &&
+      size + room <= this.limit &&
       end - part.firstFile <= MAX_FILES_PER_CABINET &&
       folderCount <= MAX_FOLDERS_PER_CABINET &&
-      blocks <= MAX_BLOCKS_PER_FOLDER;
+      blocks + (room > 0 ? 1 : 0) <= MAX_BLOCKS_PER_FOLDER;
+    // libmspack joins a folder's pieces only while their blocks total at most 65,535.
+    if ((piece?.priorBlocks ?? 0) + blocks + (room > 0 ? 1 : 0) > MAX_BLOCKS_PER_FOLDER) {
+      throw invalidInput(
+        `folder ${folder.index} would have more than ${MAX_BLOCKS_PER_FOLDER} data blocks across the set; raise maxCabinetSize (--max-size) or set a smaller maxFolderSize`,
+      );
+    }
     if (!fits) {
       if (this.split && (part.dataBytes > 0 || part.folders.length > 0)) return false;
       if (this.split) throw this.tooSmall(recordSize);
@@ -190,11 +229,11 @@ export class CabinetAssembler {
     if (!target) {
       target = {
         folder,
-        base: u0,
         dataStart: part.dataBytes,
         uStart: u0,
         uEnd: u0,
         blocks: 0,
+        priorBlocks: 0,
       };
       part.folders.push(target);
       this.current = target;
@@ -208,37 +247,57 @@ export class CabinetAssembler {
     return true;
   }
 
+  /** End this cabinet with the block's first bytes; open the next with the rest. */
+  private async splitBlock(
+    folder: PlannedFolder,
+    piece: PartFolder,
+    u0: number,
+    u1: number,
+    record: Uint8Array,
+  ): Promise<void> {
+    const r = this.plan.reserve;
+    const headerBytes = dataHeaderSize(r);
+    const payload = record.subarray(headerBytes);
+    const used = this.tablesSize(this.part, true) + this.part.dataBytes;
+    const firstLength = Math.min(this.limit - used - headerBytes, payload.length - 1);
+    if (firstLength < 1 || piece.blocks + 1 > MAX_BLOCKS_PER_FOLDER) {
+      throw new Error("cab writer: no room left to split a block (a bug in the set layout)");
+    }
+    const first = fragment(payload.subarray(0, firstLength), 0, r.data);
+    await this.sink.writeData(first);
+    piece.blocks++;
+    this.part.dataBytes += first.length;
+    this.payloadBytes += first.length;
+    await this.closePart(true);
+    this.startNextPart(folder, u0);
+    const rest = fragment(payload.subarray(firstLength), u1 - u0, r.data);
+    if (!this.tryAddBlock(folder, u0, u1, rest.length)) throw this.tooSmall(rest.length);
+    await this.sink.writeData(rest);
+  }
+
   /**
-   * Start the next cabinet at `folder`'s offset u0. Returns true when the folder must
-   * restart as a new folder there (no file crosses the boundary).
+   * Start the next cabinet at `folder`'s offset u0: with the folder's continuation when a
+   * file crosses u0, else with nothing (a new folder starts with the next block).
    */
-  private startNextPart(folder: PlannedFolder, u0: number): boolean {
+  private startNextPart(folder: PlannedFolder, u0: number): void {
     const prev = this.part;
-    const lastFile = this.plan.files[prev.endFile - 1];
-    const crossing =
-      lastFile !== undefined &&
-      lastFile.folder === folder.index &&
-      lastFile.offset < u0 &&
-      lastFile.offset + lastFile.size > u0;
+    const crossing = this.crossingFile(folder, u0);
     this.part = this.newPart(prev.index + 1, crossing ? prev.endFile - 1 : prev.endFile);
-    const continues = this.current?.folder === folder && u0 > 0;
-    if (continues && crossing) {
-      // The same folder continues: its piece here keeps the folder's offsets.
-      const base = this.current!.base;
+    if (crossing) {
+      // The same folder continues; file offsets stay relative to the folder's start.
       const piece: PartFolder = {
         folder,
-        base,
         dataStart: 0,
         uStart: u0,
         uEnd: u0,
         blocks: 0,
+        priorBlocks: this.current!.priorBlocks + this.current!.blocks,
       };
       this.part.folders.push(piece);
       this.current = piece;
-      return false;
+      return;
     }
     this.current = undefined;
-    return continues;
   }
 
   private tablesSize(part: Part, assumeNext: boolean): number {
@@ -266,11 +325,11 @@ export class CabinetAssembler {
   }
 
   private prevNamesSize(index: number): number | undefined {
-    return index > 0 ? namePairSize(this.nameBytes(index - 1), NO_DISK_NAME) : undefined;
+    return index > 0 ? namePairSize(this.nameBytes(index - 1), diskName(index - 1)) : undefined;
   }
 
   private nextNamesSize(index: number): number {
-    return namePairSize(this.nameBytes(index + 1), NO_DISK_NAME);
+    return namePairSize(this.nameBytes(index + 1), diskName(index + 1));
   }
 
   private async closePart(hasNext: boolean): Promise<void> {
@@ -306,7 +365,7 @@ export class CabinetAssembler {
               : local;
       files.push({
         size: f.size,
-        offset: f.offset - pf.base,
+        offset: f.offset,
         folder: iFolder,
         dosDate: f.dosDate,
         dosTime: f.dosTime,
@@ -324,10 +383,10 @@ export class CabinetAssembler {
         cabinetIndex: part.index,
         reserve: r,
         ...(part.index > 0
-          ? { prev: { cabinet: this.nameBytes(part.index - 1), disk: NO_DISK_NAME } }
+          ? { prev: { cabinet: this.nameBytes(part.index - 1), disk: diskName(part.index - 1) } }
           : {}),
         ...(hasNext
-          ? { next: { cabinet: this.nameBytes(part.index + 1), disk: NO_DISK_NAME } }
+          ? { next: { cabinet: this.nameBytes(part.index + 1), disk: diskName(part.index + 1) } }
           : {}),
       },
       folders,

@@ -51,17 +51,6 @@ export class LzxBitReader {
     }
   }
 
-  /** The next `n` bits (1..17) without consuming them; call ensure(n) first. */
-  peek(n: number): number {
-    return this.buf >>> (32 - n);
-  }
-
-  /** Drop `n` bits (0..bits). */
-  remove(n: number): void {
-    this.buf = n === 32 ? 0 : this.buf << n;
-    this.bits -= n;
-  }
-
   /** Read `n` bits (0..17) as an unsigned number. */
   read(n: number): number {
     if (n === 0) return 0;

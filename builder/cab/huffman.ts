@@ -16,8 +16,10 @@ export class HuffmanTable {
   readonly symbols: number;
   /** Code length per symbol; LZX keeps these across blocks (delta coding). */
   readonly lengths: Uint8Array;
-  private table: Int32Array;
-  private maxLen = 0;
+  /** The lookup table (read directly by the LZX hot loop); valid up to 2^maxLen. */
+  readonly table: Int32Array;
+  /** Bits to peek for a lookup; 0 for an empty tree. */
+  maxLen = 0;
   /** True when every length is zero: allowed for the length tree, unusable for decoding. */
   empty = true;
 

@@ -21,7 +21,7 @@
  * Every loop is bounded: each symbol writes at least one output byte, and block headers and
  * trees consume input bits, of which the bit reader supplies only a few past the end.
  */
-import { LzxBitReader } from "./bitstream.js";
+import { LzxBitReader, MAX_OVERREAD } from "./bitstream.js";
 import type { BlockDecoder } from "./block-decoder.js";
 import { LZX_MAX_WINDOW_BITS, LZX_MIN_WINDOW_BITS } from "./constants.js";
 import { CabError } from "./errors.js";
@@ -103,6 +103,8 @@ class LzxDecoder implements BlockDecoder {
   private r2 = 1;
   /** Where the next frame starts in the window. */
   private windowPos = 0;
+  /** Set when a block failed: the folder cannot go on. */
+  private failed = false;
   /** Bytes decoded so far in this folder. */
   private offset = 0;
   private frames = 0;
@@ -114,6 +116,7 @@ class LzxDecoder implements BlockDecoder {
   }
 
   reset(): void {
+    this.failed = false;
     this.headerRead = false;
     this.e8FileSize = 0;
     this.e8Started = false;
@@ -131,6 +134,17 @@ class LzxDecoder implements BlockDecoder {
   }
 
   decompress(input: Uint8Array, outputSize: number): Uint8Array {
+    // After a failed block the state is unknown: refuse until reset() rather than guess.
+    if (this.failed) fail("an earlier block of this folder failed to decode");
+    try {
+      return this.decodeBlock(input, outputSize);
+    } catch (err) {
+      this.failed = true;
+      throw err;
+    }
+  }
+
+  private decodeBlock(input: Uint8Array, outputSize: number): Uint8Array {
     if (!Number.isInteger(outputSize) || outputSize < 0 || outputSize > LZX_FRAME_SIZE) {
       fail(`a block expands to ${outputSize} bytes (at most ${LZX_FRAME_SIZE})`);
     }
@@ -272,43 +286,111 @@ class LzxDecoder implements BlockDecoder {
     }
   }
 
-  /** Decode verbatim or aligned-offset symbols into window[pos, runEnd). */
+  /**
+   * Decode verbatim or aligned-offset symbols into window[start, runEnd). The hot loop: the
+   * bit buffer lives in locals (refilled to at least 17 bits before each field, which is the
+   * widest), and Huffman lookups read the tables directly.
+   */
   private decodeRun(start: number, runEnd: number, frameStart: number): void {
     const br = this.br;
+    const input = br.input;
+    const inEnd = input.length;
+    const overreadEnd = inEnd + MAX_OVERREAD;
+    let ip = br.pos;
+    let buf = br.buf;
+    let bits = br.bits;
     const window = this.window;
     const windowSize = this.layout.windowSize;
     const mask = windowSize - 1;
-    const main = this.mainTree;
-    const lengthTree = this.lengthTree;
-    const aligned = this.blockType === LzxBlockType.aligned ? this.alignedTree : undefined;
+    const mainTable = this.mainTree.table;
+    const mainBits = this.mainTree.maxLen;
+    const lengthTable = this.lengthTree.table;
+    const lengthBits = this.lengthTree.maxLen;
+    const isAligned = this.blockType === LzxBlockType.aligned;
+    const alignedTable = this.alignedTree.table;
+    const alignedBits = this.alignedTree.maxLen;
+    const produced0 = this.offset - frameStart;
     let r0 = this.r0;
     let r1 = this.r1;
     let r2 = this.r2;
     let pos = start;
     while (pos < runEnd) {
-      const sym = main.decode(br);
+      while (bits < 17) {
+        if (ip + 1 < inEnd) buf |= (input[ip]! | (input[ip + 1]! << 8)) << (16 - bits);
+        else if (ip + 2 > overreadEnd) fail("data ends before its block is complete");
+        else if (ip < inEnd) buf |= input[ip]! << (16 - bits);
+        ip += 2;
+        bits += 16;
+      }
+      let e = mainTable[buf >>> (32 - mainBits)]!;
+      let len = e & 31;
+      buf <<= len;
+      bits -= len;
+      const sym = e >>> 5;
       if (sym < LZX_NUM_CHARS) {
         window[pos++] = sym;
         continue;
       }
       const header = sym - LZX_NUM_CHARS;
       let length = header & 7;
-      if (length === LZX_NUM_PRIMARY_LENGTHS) length += lengthTree.decode(br);
+      if (length === LZX_NUM_PRIMARY_LENGTHS) {
+        if (lengthBits === 0) fail("a match needs the length tree, which is empty");
+        while (bits < 17) {
+          if (ip + 1 < inEnd) buf |= (input[ip]! | (input[ip + 1]! << 8)) << (16 - bits);
+          else if (ip + 2 > overreadEnd) fail("data ends before its block is complete");
+          else if (ip < inEnd) buf |= input[ip]! << (16 - bits);
+          ip += 2;
+          bits += 16;
+        }
+        e = lengthTable[buf >>> (32 - lengthBits)]!;
+        len = e & 31;
+        buf <<= len;
+        bits -= len;
+        length += e >>> 5;
+      }
       length += LZX_MIN_MATCH;
       const slot = header >>> 3;
       let distance: number;
       if (slot > 2) {
-        const extra = LZX_EXTRA_BITS[slot]!;
+        let extra = LZX_EXTRA_BITS[slot]!;
         distance = LZX_POSITION_BASE[slot]! - 2;
-        if (aligned === undefined) {
-          distance += br.read(extra);
-        } else if (extra > 3) {
-          distance += br.read(extra - 3) << 3;
-          distance += aligned.decode(br);
-        } else if (extra === 3) {
-          distance += aligned.decode(br);
-        } else {
-          distance += br.read(extra);
+        if (isAligned && extra >= 3) {
+          extra -= 3;
+          if (extra > 0) {
+            while (bits < 17) {
+              if (ip + 1 < inEnd) buf |= (input[ip]! | (input[ip + 1]! << 8)) << (16 - bits);
+              else if (ip + 2 > overreadEnd) fail("data ends before its block is complete");
+              else if (ip < inEnd) buf |= input[ip]! << (16 - bits);
+              ip += 2;
+              bits += 16;
+            }
+            distance += (buf >>> (32 - extra)) << 3;
+            buf <<= extra;
+            bits -= extra;
+          }
+          while (bits < 17) {
+            if (ip + 1 < inEnd) buf |= (input[ip]! | (input[ip + 1]! << 8)) << (16 - bits);
+            else if (ip + 2 > overreadEnd) fail("data ends before its block is complete");
+            else if (ip < inEnd) buf |= input[ip]! << (16 - bits);
+            ip += 2;
+            bits += 16;
+          }
+          e = alignedTable[buf >>> (32 - alignedBits)]!;
+          len = e & 31;
+          buf <<= len;
+          bits -= len;
+          distance += e >>> 5;
+        } else if (extra > 0) {
+          while (bits < 17) {
+            if (ip + 1 < inEnd) buf |= (input[ip]! | (input[ip + 1]! << 8)) << (16 - bits);
+            else if (ip + 2 > overreadEnd) fail("data ends before its block is complete");
+            else if (ip < inEnd) buf |= input[ip]! << (16 - bits);
+            ip += 2;
+            bits += 16;
+          }
+          distance += buf >>> (32 - extra);
+          buf <<= extra;
+          bits -= extra;
         }
         r2 = r1;
         r1 = r0;
@@ -327,14 +409,23 @@ class LzxDecoder implements BlockDecoder {
       if (pos + length > runEnd) {
         fail(`a ${length}-byte match runs past the end of its block or frame`);
       }
-      const produced = this.offset + (pos - frameStart);
+      const produced = produced0 + pos;
       if (distance === 0 || distance > produced || distance > windowSize) {
         fail(`a match reaches ${distance} bytes back, ${produced} decoded so far`);
       }
       let src = (pos - distance) & mask;
-      if (distance >= length && src + length <= windowSize) {
+      if (src + length <= windowSize && distance >= length) {
         window.copyWithin(pos, src, src + length);
         pos += length;
+      } else if (src + length <= windowSize && distance >= 16) {
+        // Overlapping: copy `distance` bytes at a time, each chunk already written.
+        const end = pos + length;
+        while (pos < end) {
+          const n = Math.min(distance, end - pos);
+          window.copyWithin(pos, src, src + n);
+          pos += n;
+          src += n;
+        }
       } else {
         for (let i = 0; i < length; i++) {
           window[pos++] = window[src]!;
@@ -342,6 +433,9 @@ class LzxDecoder implements BlockDecoder {
         }
       }
     }
+    br.pos = ip;
+    br.buf = buf;
+    br.bits = bits;
     this.r0 = r0;
     this.r1 = r1;
     this.r2 = r2;
@@ -354,14 +448,9 @@ class LzxDecoder implements BlockDecoder {
  */
 function undoE8(data: Uint8Array, curpos: number, fileSize: number): void {
   const limit = data.length - LZX_E8_MIN_FRAME;
-  let i = 0;
-  let cur = curpos;
-  while (i < limit) {
-    if (data[i] !== LZX_E8_BYTE) {
-      i++;
-      cur++;
-      continue;
-    }
+  // indexOf is a native scan: E8 bytes are sparse, even in x86 code.
+  for (let i = data.indexOf(LZX_E8_BYTE); i >= 0 && i < limit; i = data.indexOf(LZX_E8_BYTE, i)) {
+    const cur = curpos + i;
     const abs = data[i + 1]! | (data[i + 2]! << 8) | (data[i + 3]! << 16) | (data[i + 4]! << 24);
     if (abs >= -cur && abs < fileSize) {
       const rel = abs >= 0 ? abs - cur : abs + fileSize;
@@ -371,6 +460,5 @@ function undoE8(data: Uint8Array, curpos: number, fileSize: number): void {
       data[i + 4] = (rel >>> 24) & 0xff;
     }
     i += 5;
-    cur += 5;
   }
 }

@@ -15,7 +15,7 @@ export type WorkerReply =
       readonly id: number;
       readonly bytes: Uint8Array;
       readonly recordSizes: readonly number[];
-      readonly data: Uint8Array;
+      readonly input: Uint8Array;
     }
   | { readonly id: number; readonly error: string };
 
@@ -28,9 +28,9 @@ if (port) {
         id: req.id,
         bytes: r.bytes,
         recordSizes: r.recordSizes,
-        data: r.data,
+        input: req.job.data,
       };
-      port.postMessage(reply, [r.bytes.buffer as ArrayBuffer, r.data.buffer as ArrayBuffer]);
+      port.postMessage(reply, [r.bytes.buffer as ArrayBuffer, req.job.data.buffer as ArrayBuffer]);
     } catch (err) {
       const reply: WorkerReply = { id: req.id, error: String((err as Error)?.stack ?? err) };
       port.postMessage(reply);

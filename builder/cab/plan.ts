@@ -51,10 +51,9 @@ export function planCabinet(
   if (maxCabinetSize !== undefined)
     checkInteger("maxCabinetSize", maxCabinetSize, 1, MAX_CABINET_SIZE);
   const split = maxCabinetSize !== undefined;
-  // Without a set, a folder must fit one cabinet's 65,535 blocks; in a set, each cabinet
-  // holds a part of the folder, and only the u32 folder offsets limit it.
-  // maxFolderSize is soft (a larger file gets a folder of its own); folderLimit is hard.
-  const folderLimit = split ? MAX_FOLDER_UNCOMPRESSED : MAX_FOLDER_BLOCK_BYTES;
+  // A folder holds at most 65,535 blocks, in a set too (libmspack joins a folder's pieces
+  // only up to that). maxFolderSize is soft (a larger file gets a folder of its own).
+  const folderLimit = MAX_FOLDER_BLOCK_BYTES;
   const folderTarget = Math.min(options.maxFolderSize ?? Number.POSITIVE_INFINITY, folderLimit);
   if (options.maxFolderSize !== undefined) {
     checkInteger("maxFolderSize", options.maxFolderSize, 1, Number.MAX_SAFE_INTEGER);
@@ -102,7 +101,7 @@ export function planCabinet(
     checkInteger(`file ${i} "${file.name}": size`, file.size, 0, MAX_FOLDER_UNCOMPRESSED);
     if (file.size > folderLimit) {
       throw invalidInput(
-        `file ${i} "${file.name}": ${file.size} bytes do not fit one folder (max is ${folderLimit}${split ? "" : "; set maxCabinetSize (--max-size) to split into a set"})`,
+        `file ${i} "${file.name}": ${file.size} bytes do not fit one folder (max is ${folderLimit}: ${MAX_BLOCKS_PER_FOLDER} blocks of ${MAX_BLOCK_UNCOMPRESSED})`,
         { file: file.name },
       );
     }
@@ -117,7 +116,10 @@ export function planCabinet(
         { file: file.name },
       );
     }
-    if (folderSize + file.size > folderTarget && i > folderStart) closeFolder(i);
+    // In a set, every file gets a folder of its own: a folder continued in the next
+    // cabinet then holds only the continued file, and FDI (Windows, Wine), which starts
+    // each cabinet's other folders afresh, can extract every file.
+    if ((split || folderSize + file.size > folderTarget) && i > folderStart) closeFolder(i);
     const ascii = nameBytes.length === name.length;
     const dos = dateToDosDateTime(file.date);
     planned.push({
@@ -149,7 +151,8 @@ export function planCabinet(
 
 /**
  * "a/b\\c" -> "a\\b\\c". Refused: empty names or parts, ".", "..", a leading separator or
- * a drive letter (readers would write outside their target folder), NUL and control bytes.
+ * a drive letter (readers would write outside their target folder), control characters,
+ * and what Windows cannot create (< > : " | ? *, a trailing "." or " ", device names).
  */
 function normalizeName(raw: string, i: number): string {
   const where = { file: raw };
@@ -169,6 +172,23 @@ function normalizeName(raw: string, i: number): string {
         `file ${i} "${raw}": name has an empty, "." or ".." part (expected a relative path)`,
         where,
       );
+    }
+    // What Windows cannot create: these characters, a part ending in "." or " " (it
+    // drops them), device names.
+    if (/[<>:"|?*]/.test(p)) {
+      throw invalidInput(
+        `file ${i} "${raw}": name has one of < > : " | ? * (Windows refuses them)`,
+        where,
+      );
+    }
+    if (/[. ]$/.test(p)) {
+      throw invalidInput(
+        `file ${i} "${raw}": a name part ends with "." or " " (Windows drops it)`,
+        where,
+      );
+    }
+    if (/^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\.|$)/i.test(p)) {
+      throw invalidInput(`file ${i} "${raw}": "${p}" is a Windows device name`, where);
     }
   }
   if (/\p{Cs}/u.test(raw)) {

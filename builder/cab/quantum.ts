@@ -56,6 +56,22 @@ class MsbBitReader {
     this.bits = 0;
   }
 
+  /** Read one bit (the arithmetic coder's renormalisation: the hot path). */
+  bit(): number {
+    if (this.bits === 0) {
+      const p = this.pos++;
+      if (p < this.input.length) this.buf = this.input[p]!;
+      else if (p >= this.input.length + MAX_OVERREAD)
+        fail("data ends before its frame is complete");
+      else this.buf = 0;
+      this.bits = 8;
+    }
+    this.bits--;
+    const v = (this.buf >>> this.bits) & 1;
+    this.buf &= (1 << this.bits) - 1;
+    return v;
+  }
+
   /** Read `n` bits (0..24). */
   read(n: number): number {
     if (n === 0) return 0;
@@ -123,6 +139,8 @@ class QuantumDecoder implements BlockDecoder {
   private readonly lengths: QuantumModel;
   private readonly selector: QuantumModel;
   private windowPos = 0;
+  /** Set when a block failed: the folder cannot go on. */
+  private failed = false;
   /** Bytes decoded so far in this folder. */
   private offset = 0;
   // Arithmetic coder: low, high and code value, 16 bits each.
@@ -145,6 +163,7 @@ class QuantumDecoder implements BlockDecoder {
   }
 
   reset(): void {
+    this.failed = false;
     for (const m of this.literals) m.reset();
     this.match3.reset();
     this.match4.reset();
@@ -156,6 +175,17 @@ class QuantumDecoder implements BlockDecoder {
   }
 
   decompress(input: Uint8Array, outputSize: number): Uint8Array {
+    // After a failed block the state is unknown: refuse until reset() rather than guess.
+    if (this.failed) fail("an earlier block of this folder failed to decode");
+    try {
+      return this.decodeBlock(input, outputSize);
+    } catch (err) {
+      this.failed = true;
+      throw err;
+    }
+  }
+
+  private decodeBlock(input: Uint8Array, outputSize: number): Uint8Array {
     if (!Number.isInteger(outputSize) || outputSize < 0 || outputSize > QTM_FRAME_SIZE) {
       fail(`a block expands to ${outputSize} bytes (at most ${QTM_FRAME_SIZE})`);
     }
@@ -236,16 +266,21 @@ class QuantumDecoder implements BlockDecoder {
     model.bump(i - 1);
     const br = this.br;
     for (;;) {
-      if ((low & 0x8000) !== (high & 0x8000)) {
-        // Underflow: low is 01..., high is 10...; drop the second bit.
-        if ((low & 0x4000) === 0 || (high & 0x4000) !== 0) break;
-        code ^= 0x4000;
-        low &= 0x3fff;
-        high |= 0x4000;
+      const same = Math.clz32((low ^ high) << 16); // leading bits low and high share (32 if all)
+      if (same > 0) {
+        // Settled leading bits shift out together: n shifts, n new code bits.
+        const n = Math.min(same, 16);
+        low = (low << n) & 0xffff;
+        high = ((high << n) | ((1 << n) - 1)) & 0xffff;
+        code = ((code << n) | br.read(n)) & 0xffff;
+        continue;
       }
-      low = (low << 1) & 0xffff;
-      high = ((high << 1) | 1) & 0xffff;
-      code = ((code << 1) | br.read(1)) & 0xffff;
+      // Top bits differ. Underflow (low 01..., high 10...): drop the second bit and shift.
+      if ((low & 0x4000) === 0 || (high & 0x4000) !== 0) break;
+      code ^= 0x4000;
+      low = (low & 0x3fff) << 1;
+      high = (((high | 0x4000) << 1) | 1) & 0xffff;
+      code = ((code << 1) | br.bit()) & 0xffff;
     }
     this.low = low;
     this.high = high;

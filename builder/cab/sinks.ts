@@ -7,8 +7,9 @@
  *     part's data is spooled to a temporary file, then copied after its tables.
  */
 import { randomBytes } from "node:crypto";
-import { type FileHandle, open, rename, rm } from "node:fs/promises";
+import { type FileHandle, mkdir, open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { invalidInput } from "./errors.js";
 
 export interface CabinetSink {
   /** Append CFDATA records to the current cabinet. */
@@ -28,11 +29,62 @@ function tempPathFor(target: string, tag: string): string {
   );
 }
 
+/** Create a temporary file next to `target` (its folder is created if missing). */
+async function openTemp(target: string, tag: string, flags: string): Promise<[FileHandle, string]> {
+  const temp = tempPathFor(target, tag);
+  try {
+    await mkdir(dirname(target), { recursive: true });
+    return [await open(temp, flags), temp];
+  } catch (err) {
+    throw invalidInput(`cannot write "${target}": ${(err as Error).message}`, { file: target });
+  }
+}
+
 async function writeAll(fh: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
   let done = 0;
   while (done < bytes.length) {
     const { bytesWritten } = await fh.write(bytes, done, bytes.length - done, position + done);
     done += bytesWritten;
+  }
+}
+
+/** Writes at most this many buffers at once; the caller goes on reading meanwhile. */
+const MAX_PENDING_WRITES = 8;
+
+/**
+ * Positional writes that the caller does not wait for, up to MAX_PENDING_WRITES at once
+ * (each at its own offset, so their order does not matter). The buffers must not change
+ * until `flush()`; the first failure is thrown by the next call.
+ */
+class WriteQueue {
+  private readonly pending = new Set<Promise<void>>();
+  private failure: unknown;
+
+  constructor(private readonly fh: FileHandle) {}
+
+  async write(bytes: Uint8Array, position: number): Promise<void> {
+    this.check();
+    while (this.pending.size >= MAX_PENDING_WRITES) await Promise.race(this.pending);
+    this.check();
+    const p: Promise<void> = writeAll(this.fh, bytes, position).then(
+      () => {
+        this.pending.delete(p);
+      },
+      (err) => {
+        this.pending.delete(p);
+        this.failure ??= err;
+      },
+    );
+    this.pending.add(p);
+  }
+
+  async flush(): Promise<void> {
+    await Promise.all(this.pending);
+    this.check();
+  }
+
+  private check(): void {
+    if (this.failure !== undefined) throw this.failure;
   }
 }
 
@@ -51,16 +103,17 @@ export class DirectSink implements CabinetSink {
     this.fh = fh;
     this.temp = temp;
     this.pos = tablesSize;
+    this.queue = new WriteQueue(fh);
   }
+  private readonly queue: WriteQueue;
 
   static async open(target: string, tablesSize: number): Promise<DirectSink> {
-    const temp = tempPathFor(target, "tmp");
-    const fh = await open(temp, "wx");
+    const [fh, temp] = await openTemp(target, "tmp", "wx");
     return new DirectSink(target, tablesSize, fh, temp);
   }
 
   async writeData(bytes: Uint8Array): Promise<void> {
-    await writeAll(this.fh!, bytes, this.pos);
+    await this.queue.write(bytes, this.pos);
     this.pos += bytes.length;
   }
 
@@ -68,7 +121,8 @@ export class DirectSink implements CabinetSink {
     if (tables.length !== this.tablesSize || path !== this.target || this.finished) {
       throw new Error("cab writer: tables differ from the planned size");
     }
-    await writeAll(this.fh!, tables, 0);
+    await this.queue.write(tables, 0);
+    await this.queue.flush();
     this.finished = true;
     return this.pos;
   }
@@ -80,6 +134,7 @@ export class DirectSink implements CabinetSink {
   }
 
   async abort(): Promise<void> {
+    await this.queue.flush().catch(() => {});
     await this.fh?.close().catch(() => {});
     this.fh = undefined;
     await rm(this.temp, { force: true });
@@ -94,25 +149,28 @@ export class SpoolSink implements CabinetSink {
   private readonly spoolPath: string;
   private readonly done: { temp: string; target: string }[] = [];
 
+  private readonly queue: WriteQueue;
+
   private constructor(spoolPath: string, spool: FileHandle) {
     this.spoolPath = spoolPath;
     this.spool = spool;
+    this.queue = new WriteQueue(spool);
   }
 
   static async open(firstTarget: string): Promise<SpoolSink> {
-    const spoolPath = tempPathFor(firstTarget, "spool");
-    return new SpoolSink(spoolPath, await open(spoolPath, "wx+"));
+    const [spool, spoolPath] = await openTemp(firstTarget, "spool", "wx+");
+    return new SpoolSink(spoolPath, spool);
   }
 
   async writeData(bytes: Uint8Array): Promise<void> {
-    await writeAll(this.spool!, bytes, this.spoolSize);
+    await this.queue.write(bytes, this.spoolSize);
     this.spoolSize += bytes.length;
   }
 
   async finishCabinet(path: string, tables: Uint8Array): Promise<number> {
-    const temp = tempPathFor(path, "tmp");
+    await this.queue.flush();
+    const [out, temp] = await openTemp(path, "tmp", "wx");
     this.done.push({ temp, target: path });
-    const out = await open(temp, "wx");
     try {
       await writeAll(out, tables, 0);
       const buf = new Uint8Array(Math.min(COPY_CHUNK, Math.max(1, this.spoolSize)));
@@ -143,6 +201,7 @@ export class SpoolSink implements CabinetSink {
   }
 
   private async closeSpool(): Promise<void> {
+    await this.queue.flush().catch(() => {});
     await this.spool?.close().catch(() => {});
     this.spool = undefined;
     await rm(this.spoolPath, { force: true });

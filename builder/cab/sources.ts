@@ -1,48 +1,121 @@
 /**
- * Reading an input file's bytes, checked against the size the plan promised.
+ * Reading an input file's bytes straight into the writer's buffers, checked against the
+ * size the plan promised. Path sources are read with positional reads into the caller's
+ * buffer (no intermediate buffers); stream sources are copied piece by piece.
  */
-import { createReadStream } from "node:fs";
+import { type FileHandle, open } from "node:fs/promises";
 import { invalidData, invalidInput } from "./errors.js";
 import type { PlannedFile } from "./writer-types.js";
 
-const READ_CHUNK = 1 << 20;
+export interface SourceReader {
+  /** Fill `dest` as far as the file goes; 0 at its end. */
+  read(dest: Uint8Array): Promise<number>;
+  close(): Promise<void>;
+}
 
-/** The file's bytes in pieces; throws a CabError if they are not exactly `file.size`. */
-export async function* readPlannedFile(file: PlannedFile): AsyncGenerator<Uint8Array> {
+export async function openPlannedFile(file: PlannedFile): Promise<SourceReader> {
   const where = { file: file.name };
-  let got = 0;
-  let stream: NodeJS.ReadableStream | AsyncIterable<Uint8Array>;
   try {
-    stream =
-      typeof file.source === "string"
-        ? createReadStream(file.source, { highWaterMark: READ_CHUNK })
-        : file.source();
+    if (typeof file.source === "string") return new PathReader(file, await open(file.source, "r"));
+    return new StreamReader(file, file.source()[Symbol.asyncIterator]());
   } catch (err) {
     throw invalidInput(`file "${file.name}": cannot open its source: ${message(err)}`, where);
   }
-  try {
-    for await (const piece of stream as AsyncIterable<Uint8Array | string>) {
-      if (typeof piece === "string") {
-        throw invalidInput(`file "${file.name}": its source gave text, expected bytes`, where);
+}
+
+function tooLong(file: PlannedFile) {
+  return invalidData(
+    `file "${file.name}": its source gave more than the ${file.size} bytes declared`,
+    { file: file.name },
+  );
+}
+
+function tooShort(file: PlannedFile, got: number) {
+  return invalidData(
+    `file "${file.name}": its source ended after ${got} bytes, ${file.size} declared`,
+    { file: file.name },
+  );
+}
+
+function readError(file: PlannedFile, err: unknown) {
+  if ((err as Error)?.name === "CabError") return err;
+  return invalidInput(`file "${file.name}": cannot read its source: ${message(err)}`, {
+    file: file.name,
+  });
+}
+
+class PathReader implements SourceReader {
+  private got = 0;
+  constructor(
+    private readonly file: PlannedFile,
+    private readonly fh: FileHandle,
+  ) {}
+
+  async read(dest: Uint8Array): Promise<number> {
+    const want = Math.min(dest.length, this.file.size - this.got);
+    try {
+      if (this.got === this.file.size) {
+        // At the declared end: the file must end here too.
+        const probe = await this.fh.read(new Uint8Array(1), 0, 1, this.got);
+        if (probe.bytesRead > 0) throw tooLong(this.file);
+        return 0;
       }
-      got += piece.length;
-      if (got > file.size) {
-        throw invalidData(
-          `file "${file.name}": its source gave more than the ${file.size} bytes declared`,
-          where,
-        );
-      }
-      yield piece;
+      if (want === 0) throw new Error("cab writer: read into an empty buffer");
+      const { bytesRead } = await this.fh.read(dest, 0, want, this.got);
+      if (bytesRead === 0) throw tooShort(this.file, this.got);
+      this.got += bytesRead;
+      return bytesRead;
+    } catch (err) {
+      throw readError(this.file, err);
     }
-  } catch (err) {
-    if ((err as Error)?.name === "CabError") throw err;
-    throw invalidInput(`file "${file.name}": cannot read its source: ${message(err)}`, where);
   }
-  if (got !== file.size) {
-    throw invalidData(
-      `file "${file.name}": its source ended after ${got} bytes, ${file.size} declared`,
-      where,
-    );
+
+  close(): Promise<void> {
+    return this.fh.close();
+  }
+}
+
+class StreamReader implements SourceReader {
+  private got = 0;
+  private pending: Uint8Array = new Uint8Array(0);
+  private done = false;
+  constructor(
+    private readonly file: PlannedFile,
+    private readonly it: AsyncIterator<Uint8Array | string>,
+  ) {}
+
+  async read(dest: Uint8Array): Promise<number> {
+    try {
+      while (this.pending.length === 0 && !this.done) {
+        const next = await this.it.next();
+        if (next.done) {
+          this.done = true;
+          break;
+        }
+        if (typeof next.value === "string") {
+          throw invalidInput(`file "${this.file.name}": its source gave text, expected bytes`, {
+            file: this.file.name,
+          });
+        }
+        this.pending = next.value;
+        this.got += next.value.length;
+        if (this.got > this.file.size) throw tooLong(this.file);
+      }
+    } catch (err) {
+      throw readError(this.file, err);
+    }
+    if (this.pending.length === 0) {
+      if (this.got !== this.file.size) throw tooShort(this.file, this.got);
+      return 0;
+    }
+    const n = Math.min(dest.length, this.pending.length);
+    dest.set(this.pending.subarray(0, n));
+    this.pending = this.pending.subarray(n);
+    return n;
+  }
+
+  async close(): Promise<void> {
+    if (!this.done) await this.it.return?.();
   }
 }
 

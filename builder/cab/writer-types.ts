@@ -45,7 +45,7 @@ export interface WriteCabinetOptions {
   readonly reserve?: { readonly header?: number; readonly folder?: number; readonly data?: number };
   /** CFHEADER.setID, 0..65535. Default 0. */
   readonly setId?: number;
-  /** Compression threads. Default: available cores. 1 compresses on the calling thread. */
+  /** Compression threads. Default: available cores (at most 8). 1: the calling thread. */
   readonly threads?: number;
   readonly onProgress?: (p: CabProgress) => void;
 }

@@ -14,7 +14,7 @@ import { fileEntrySize, folderEntrySize, headerSize } from "./layout-encode.js";
 import type { CompressedRecords } from "./mszip-compress.js";
 import { planCabinet } from "./plan.js";
 import { type CabinetSink, DirectSink, SpoolSink } from "./sinks.js";
-import { readPlannedFile } from "./sources.js";
+import { openPlannedFile } from "./sources.js";
 import type {
   CabInputFile,
   CabPlan,
@@ -26,6 +26,8 @@ import type {
 /** Blocks per compression job: large enough to amortize messaging, small for memory. */
 const BLOCKS_PER_CHUNK = 8;
 const CHUNK_BYTES = BLOCKS_PER_CHUNK * MAX_BLOCK_UNCOMPRESSED;
+/** Default threads: the available cores, at most 8 (each worker costs 10-25 MB). */
+const MAX_DEFAULT_THREADS = 8;
 
 /**
  * The path of cabinet `index` (0-based) of a set written to `outPath`: OUT.cab, OUT2.cab,
@@ -58,7 +60,7 @@ export async function writeCabinet(
       file: outPath,
     });
   }
-  const threads = options.threads ?? availableParallelism();
+  const threads = options.threads ?? Math.min(availableParallelism(), MAX_DEFAULT_THREADS);
   if (!Number.isSafeInteger(threads) || threads < 1) {
     throw invalidInput(`threads must be a positive integer, got ${threads}`);
   }
@@ -68,12 +70,18 @@ export async function writeCabinet(
       : await SpoolSink.open(outPath);
   const compressor = createCompressor(plan.compression === "mszip" ? threads : 1);
   const assembler = new CabinetAssembler(plan, sink, (i) => cabinetSetPath(outPath, i));
-  const maxInFlight = compressor.threads * 2;
+  const maxInFlight = compressor.threads * 4;
   const inFlight: { folder: PlannedFolder; uStart: number; result: Promise<CompressedRecords> }[] =
     [];
+  // Chunk buffers come back from the compressor and are used again: no garbage per chunk.
+  const spare: ArrayBuffer[] = [];
+  const takeChunk = (length: number) =>
+    new Uint8Array(spare.pop() ?? new ArrayBuffer(CHUNK_BYTES), 0, length);
   const drainOne = async () => {
     const head = inFlight.shift()!;
-    await assembler.addRecords(head.folder, head.uStart, await head.result);
+    const records = await head.result;
+    if (records.input) spare.push(records.input.buffer as ArrayBuffer);
+    await assembler.addRecords(head.folder, head.uStart, records);
   };
   try {
     let bytesIn = 0;
@@ -85,17 +93,17 @@ export async function writeCabinet(
       }
       let uStart = 0;
       let history: Uint8Array | undefined;
-      let chunk = new Uint8Array(Math.min(CHUNK_BYTES, folder.uncompressedSize));
+      let chunk = takeChunk(Math.min(CHUNK_BYTES, folder.uncompressedSize));
       let fill = 0;
       for (let i = folder.firstFile; i < folder.endFile; i++) {
         const file = plan.files[i]!;
-        for await (const piece of readPlannedFile(file)) {
-          let rest = piece;
-          while (rest.length > 0) {
-            const n = Math.min(rest.length, chunk.length - fill);
-            chunk.set(rest.subarray(0, n), fill);
+        const reader = await openPlannedFile(file);
+        try {
+          for (;;) {
+            const n = await reader.read(chunk.subarray(fill));
+            if (n === 0) break;
             fill += n;
-            rest = rest.subarray(n);
+            bytesIn += n;
             if (fill === chunk.length) {
               const data = chunk;
               const length = data.length; // `data` is detached once sent to a worker
@@ -114,13 +122,18 @@ export async function writeCabinet(
               inFlight.push({ folder, uStart, result });
               uStart += length;
               history = nextHistory;
-              chunk = new Uint8Array(Math.min(CHUNK_BYTES, left));
               fill = 0;
               while (inFlight.length > maxInFlight) await drainOne();
+              chunk = takeChunk(Math.min(CHUNK_BYTES, left));
+              options.onProgress?.({
+                file: file.name,
+                bytesIn,
+                totalBytes: plan.uncompressedBytes,
+              });
             }
           }
-          bytesIn += piece.length;
-          options.onProgress?.({ file: file.name, bytesIn, totalBytes: plan.uncompressedBytes });
+        } finally {
+          await reader.close();
         }
       }
     }

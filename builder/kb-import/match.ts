@@ -64,10 +64,10 @@ function cellEnds(text: string, start: number, kind: ColumnKind, mode: MatchMode
   return ends;
 }
 
-function skipBlanks(text: string, at: number, mode: MatchMode): number {
+/** Past the blanks (spaces, tabs) at `at`. */
+function skipBlanks(text: string, at: number): number {
   let i = at;
   while (i < text.length && (text[i] === " " || text[i] === "\t")) i++;
-  if (mode === "flat") return i;
   return i;
 }
 
@@ -77,6 +77,8 @@ export function matchRow(
   start: number,
   kinds: readonly ColumnKind[],
   mode: MatchMode,
+  /** In "spaces" mode: text after the last cell is allowed (columns kept as notes). */
+  trailing = false,
 ): RowMatch {
   const readings: RowReading[] = [];
   let furthest = { cells: 0, at: start };
@@ -88,8 +90,8 @@ export function matchRow(
     if (readings.length >= MAX_READINGS) return;
     if (col === kinds.length) {
       if (mode === "spaces") {
-        const rest = skipBlanks(text, pos, mode);
-        if (rest < text.length && text[rest] !== "\n" && text[rest] !== "\r") {
+        const rest = skipBlanks(text, pos);
+        if (!trailing && rest < text.length && text[rest] !== "\n" && text[rest] !== "\r") {
           if (col > furthest.cells || (col === furthest.cells && rest > furthest.at)) {
             furthest = { cells: col, at: rest };
           }
@@ -99,7 +101,7 @@ export function matchRow(
       readings.push({ cells: [...cells], starts: [...starts], end: pos, penalty });
       return;
     }
-    const at = col === 0 ? pos : skipBlanks(text, pos, mode);
+    const at = col === 0 ? pos : skipBlanks(text, pos);
     if (mode === "spaces" && col > 0 && at === pos) return; // cells need a blank between
     if (col > furthest.cells || (col === furthest.cells && at > furthest.at)) {
       furthest = { cells: col, at };

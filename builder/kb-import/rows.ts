@@ -29,13 +29,20 @@ interface Values {
   name: string;
   version: string;
   size: number | undefined;
+  /** The size was printed with thousands separators. */
+  grouped: boolean;
   date: CellValue & { kind: "date" };
   time: string | undefined;
   platform: (CellValue & { kind: "platform" }) | undefined;
 }
 
 function valuesOf(cells: readonly CellValue[]): Values {
-  const v: Partial<Values> = { size: undefined, time: undefined, platform: undefined };
+  const v: Partial<Values> = {
+    size: undefined,
+    grouped: false,
+    time: undefined,
+    platform: undefined,
+  };
   for (const c of cells) {
     switch (c.kind) {
       case "name":
@@ -46,6 +53,7 @@ function valuesOf(cells: readonly CellValue[]): Values {
         break;
       case "size":
         v.size = c.cell.value;
+        v.grouped = c.cell.grouped;
         break;
       case "date":
         v.date = c;
@@ -92,16 +100,21 @@ export function resolveRows(
   });
   // What the rows that could be read only one way say.
   const versionCount = new Map<string, number>();
+  // Failing those, in how many rows a version is one of the readings.
+  const possibleCount = new Map<string, number>();
   for (const c of choices) {
     if (c.length === 1) versionCount.set(c[0]!.version, (versionCount.get(c[0]!.version) ?? 0) + 1);
+    for (const version of new Set(c.map((o) => o.version))) {
+      possibleCount.set(version, (possibleCount.get(version) ?? 0) + 1);
+    }
   }
 
   const rows: ImportedRow[] = [];
   const warnings: ImportWarning[] = [];
   pending.forEach((p, i) => {
     const rowNo = i + 1;
-    const options_ = choices[i]!;
-    let v = options_[0]!;
+    const readings = choices[i]!;
+    let v = readings[0]!;
     const warn = (kind: ImportWarning["kind"], message: string) =>
       warnings.push({
         kind,
@@ -109,18 +122,34 @@ export function resolveRows(
         at: p.at,
         message: `row ${rowNo} (${v.name}): ${message}`,
       });
-    if (options_.length > 1) {
-      const scored = options_.map((o) => ({ o, n: versionCount.get(o.version) ?? 0 }));
-      scored.sort((a, b) => b.n - a.n);
+    if (readings.length > 1) {
+      const scored = readings.map((o) => ({
+        o,
+        n: versionCount.get(o.version) ?? 0,
+        m: possibleCount.get(o.version) ?? 0,
+      }));
+      // Last, with grouped sizes ("1,732,032"), the longer version part: a size's first
+      // group is 1 to 3 digits, a build number usually 4 or 5.
+      scored.sort(
+        (a, b) =>
+          b.n - a.n ||
+          b.m - a.m ||
+          (a.o.grouped && b.o.grouped ? b.o.version.length - a.o.version.length : 0),
+      );
       v = scored[0]!.o;
       const others = scored
         .slice(1)
         .map((s) => describe(s.o))
         .join(" or ");
+      const best = scored[0]!;
       const why =
-        scored[0]!.n > 0
-          ? `${scored[0]!.n} other row(s) that read one way only have version ${v.version}`
-          : "no other row settles it (first reading taken)";
+        best.n > 0
+          ? `${best.n} other row(s) that read one way only have version ${v.version}`
+          : best.m > 1 && best.m > (scored[1]?.m ?? 0)
+            ? `${best.m} rows can be read with version ${v.version}, more than with any other`
+            : best.o.grouped
+              ? "no other row settles it (the longest version part taken)"
+              : "no other row settles it (first reading taken)";
       warn(
         WarningKind.split,
         `"${p.source.length > 80 ? `${p.source.slice(0, 77)}...` : p.source}" can be read as ${describe(v)} or ${others}; chose ${describe(v)}: ${why}`,

@@ -36,49 +36,103 @@ function splitLines(text: string): Line[] {
 const SPACED_HEADING_RE =
   /file\s+name|file\s+version|file\s+size|filename|version|size|date(?:\s*\(utc\))?|time(?:\s*\(utc\))?|platform|name/gi;
 
-/** Cells of a line cut at a one-character separator, with their offsets. */
-function cut(line: Line, sep: "|" | "\t", trimPipes: boolean): Cell[] {
-  let body = line.text;
-  let base = line.offset;
-  if (trimPipes) {
-    const lead = body.indexOf("|");
-    base += lead + 1;
-    body = body.slice(lead + 1).replace(/\|\s*$/, "");
+type Delimited = "markdown" | "tabs" | "csv";
+
+/** A line's cells for a delimited format, with their offsets. */
+function cellsOf(line: Line, format: Delimited): Cell[] {
+  const text = line.text;
+  let from = text.length - text.trimStart().length;
+  // Trailing tabs are empty cells, not blanks.
+  let to = format === "tabs" ? text.replace(/[ \r]+$/, "").length : text.trimEnd().length;
+  if (format === "markdown") {
+    if (text[from] === "|") from++;
+    if (to > from && text[to - 1] === "|") to--;
   }
   const cells: Cell[] = [];
-  let from = 0;
-  for (;;) {
-    const next = body.indexOf(sep, from);
-    const part = body.slice(from, next === -1 ? body.length : next);
+  const push = (a: number, b: number, value?: string) => {
+    const part = text.slice(a, b);
     const lead = part.length - part.trimStart().length;
-    cells.push({ text: part.trim(), offset: base + from + lead });
-    if (next === -1) break;
-    from = next + 1;
+    cells.push({ text: value ?? part.trim(), offset: line.offset + a + lead });
+  };
+  if (format !== "csv") {
+    const sep = format === "markdown" ? "|" : "\t";
+    for (let a = from; ; ) {
+      const next = text.indexOf(sep, a);
+      if (next === -1 || next >= to) {
+        push(a, to);
+        break;
+      }
+      push(a, next);
+      a = next + 1;
+    }
+    return cells;
+  }
+  // CSV (RFC 4180): a quoted field may hold commas ("421,232") and doubled quotes.
+  let a = from;
+  while (a <= to) {
+    let b = a;
+    while (b < to && text[b] === " ") b++;
+    if (text[b] === '"') {
+      let value = "";
+      let i = b + 1;
+      for (; i < to; i++) {
+        if (text[i] === '"') {
+          if (text[i + 1] === '"') {
+            value += '"';
+            i++;
+          } else break;
+        } else value += text[i];
+      }
+      const comma = text.indexOf(",", i);
+      const end = comma === -1 || comma >= to ? to : comma;
+      cells.push({ text: value.trim(), offset: line.offset + b + 1 });
+      a = end + 1;
+      if (end === to) break;
+    } else {
+      const comma = text.indexOf(",", a);
+      const end = comma === -1 || comma >= to ? to : comma;
+      push(a, end);
+      a = end + 1;
+      if (end === to) break;
+    }
   }
   return cells;
 }
 
-type Heading =
-  | { readonly format: "markdown" | "tabs"; readonly columns: Column[] }
-  | { readonly format: "spaces"; readonly columns: Column[] };
+interface Heading {
+  readonly format: Delimited | "spaces";
+  readonly columns: Column[];
+}
 
 function headingOf(line: Line): Heading | undefined {
   const t = line.text.trim();
   if (t === "" || t.length > 400) return undefined;
-  if (t.startsWith("|")) {
-    const columns = columnsOf(cut(line, "|", true).map((c) => c.text));
-    return columns && { format: "markdown", columns };
+  const delimited: [Delimited, boolean][] = [
+    ["markdown", t.includes("|")],
+    ["tabs", t.includes("\t")],
+    ["csv", t.includes(",")],
+  ];
+  for (const [format, present] of delimited) {
+    if (!present) continue;
+    const columns = columnsOf(cellsOf(line, format).map((c) => c.text));
+    if (columns?.every((c) => c.heading.length <= 40)) return { format, columns };
   }
-  if (t.includes("\t")) {
-    const columns = columnsOf(t.split(/\t+/));
-    if (columns?.every((c) => c.heading.length <= 40)) {
-      return { format: "tabs", columns };
-    }
-  }
-  const found = [...t.matchAll(SPACED_HEADING_RE)].map((m) => m[0]);
-  const residue = t.replace(SPACED_HEADING_RE, "").trim();
+  const matches = [...t.matchAll(SPACED_HEADING_RE)];
+  const last = matches[matches.length - 1];
+  if (!last) return undefined;
+  const residue = t
+    .slice(0, last.index + last[0].length)
+    .replace(SPACED_HEADING_RE, "")
+    .trim();
   if (residue !== "") return undefined;
-  const columns = columnsOf(found);
+  // Headings after the known ones ("Folder", "SP requirement  Service branch") are kept
+  // as notes; they must look like headings, apart by two blanks or a tab.
+  const rest = t.slice(last.index + last[0].length).trim();
+  const extras = rest === "" ? [] : rest.split(/\s{2,}|\t/);
+  if (!extras.every((h) => /^[A-Za-z][A-Za-z ()/.-]{0,30}$/.test(h)) || extras.length > 4) {
+    return undefined;
+  }
+  const columns = columnsOf([...matches.map((m) => m[0]), ...extras]);
   return columns && { format: "spaces", columns };
 }
 
@@ -106,6 +160,7 @@ export function readTextTables(
     const kinds = heading.columns
       .filter((c) => c.kind !== "extra")
       .map((c) => c.kind as ColumnKind);
+    const extras = heading.columns.filter((c) => c.kind === "extra").map((c) => c.heading);
     let j = i + 1;
     let last = headLine;
     for (; j < lines.length; j++) {
@@ -119,20 +174,20 @@ export function readTextTables(
       if (RULE_RE.test(t) && /[-=_]/.test(t)) continue;
       if (headingOf(line)) break;
       let row: PendingRow | undefined;
-      if (heading.format === "markdown" || heading.format === "tabs") {
-        const cells =
-          heading.format === "markdown"
-            ? t.startsWith("|")
-              ? cut(line, "|", true)
-              : []
-            : cut(trimmedStart(line), "\t", false);
+      if (heading.format === "spaces") {
+        row = spacedRow(line, kinds, tableNo, where, file, extras);
+      } else {
+        const cells = cellsOf(line, heading.format);
+        if (heading.format === "markdown" && !t.includes("|")) break;
         if (cells.length === heading.columns.length) {
           row = readDelimitedRow(heading.columns, cells, cells[0]!.offset, tableNo, where, file);
         } else if (heading.format === "tabs") {
           row = spacedRow(line, kinds, tableNo, where, file);
+        } else if (heading.format === "csv" && cells.length > 1) {
+          throw new InputError(
+            `${file}:${where(line.offset)} a CSV row of ${cells.length} fields; the heading has ${heading.columns.length}`,
+          );
         }
-      } else {
-        row = spacedRow(line, kinds, tableNo, where, file);
       }
       if (!row) break;
       rows.push(row);
@@ -165,11 +220,12 @@ function spacedRow(
   table: number,
   where: (offset: number) => string,
   file: string,
+  extras: readonly string[] = [],
 ): PendingRow | undefined {
   const lead = line.text.length - line.text.trimStart().length;
   const start = line.offset + lead;
   const body = line.text.trimStart();
-  const m = matchRow(body, 0, kinds, "spaces");
+  const m = matchRow(body, 0, kinds, "spaces", extras.length > 0);
   if (m.readings.length === 0) {
     // A line that reads as the first cells of a row, then fails, is a broken row.
     if (m.furthest.cells >= 2) {
@@ -187,16 +243,11 @@ function spacedRow(
   return {
     readings: m.readings.map((r) => r.cells),
     kinds,
-    extra: {},
+    extra: trailingNotes(body.slice(m.readings[0]!.end).trim(), extras),
     at: where(start),
     table,
     source: body.trim(),
   };
-}
-
-function trimmedStart(line: Line): Line {
-  const text = line.text.trimStart();
-  return { text, offset: line.offset + line.text.length - text.length };
 }
 
 function captionAbove(lines: readonly Line[], headIndex: number): string | undefined {
@@ -206,4 +257,14 @@ function captionAbove(lines: readonly Line[], headIndex: number): string | undef
     return t.length <= 160 ? t : undefined;
   }
   return undefined;
+}
+
+/** The text after a row's last known cell, under the extra headings. */
+function trailingNotes(text: string, extras: readonly string[]): Record<string, string> {
+  if (text === "" || extras.length === 0) return {};
+  const parts = text.split(/\s{2,}|\t/);
+  if (parts.length === extras.length) {
+    return Object.fromEntries(extras.map((h, i) => [h, parts[i]!]));
+  }
+  return { [extras.join(" / ")]: text };
 }

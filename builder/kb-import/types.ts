@@ -25,6 +25,7 @@ export const SourceFormat = {
   html: "html",
   markdown: "markdown",
   tabs: "tabs",
+  csv: "csv",
   spaces: "spaces",
   flat: "flat",
 } as const;

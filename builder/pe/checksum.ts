@@ -6,11 +6,28 @@
  */
 import { parsePeHeaders } from "./headers.js";
 
-/** Sum of little-endian 16-bit words of bytes[start, end); `start` must be even. */
+/** Words summed between folds: keeps the running sum far below 2^53. */
+const FOLD_EVERY = 1 << 20;
+
+/**
+ * Sum of little-endian 16-bit words of bytes[start, end); `start` must be even. Where the
+ * data is 4-byte aligned it is read as 32-bit words: lo + hi * 65536 equals lo + hi modulo
+ * 65535, which is all the folded one's-complement sum keeps.
+ */
 function wordSum(bytes: Uint8Array, start: number, end: number): number {
   let sum = 0;
-  const last = end - ((end - start) & 1);
-  for (let i = start; i < last; i += 2) sum += bytes[i]! | (bytes[i + 1]! << 8);
+  let i = start;
+  if ((bytes.byteOffset + start) % 4 === 0 && start % 4 === 0) {
+    const words = new Uint32Array(bytes.buffer, bytes.byteOffset + start, (end - start) >>> 2);
+    for (let w = 0; w < words.length; w += FOLD_EVERY) {
+      const stop = Math.min(words.length, w + FOLD_EVERY);
+      for (let k = w; k < stop; k++) sum += words[k]!;
+      sum = fold(sum);
+    }
+    i = start + words.length * 4;
+  }
+  const last = end - ((end - i) & 1);
+  for (; i < last; i += 2) sum += bytes[i]! | (bytes[i + 1]! << 8);
   if (last < end) sum += bytes[last]!;
   return sum;
 }

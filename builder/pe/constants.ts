@@ -62,7 +62,12 @@ export const DirectoryEntry = {
   security: 4,
   baseReloc: 5,
   debug: 6,
+  /** Bound imports live in the header area, right after the section table. */
+  boundImport: 11,
 } as const;
+
+/** IMAGE_DEBUG_DIRECTORY: 28 bytes; AddressOfRawData (an RVA) and PointerToRawData (a file offset). */
+export const DEBUG_ENTRY = { size: 28, addressOfRawData: 20, pointerToRawData: 24 } as const;
 
 /** IMAGE_SECTION_HEADER: 40 bytes. */
 export const SECTION_HEADER_SIZE = 40;
@@ -79,9 +84,6 @@ export const IMAGE_SCN_MEM_DISCARDABLE = 0x02000000;
 
 /** COFF symbol table: 18-byte records, then the string table (a 4-byte size first). */
 export const COFF_SYMBOL_SIZE = 18;
-/** IMAGE_SYMBOL.SectionNumber (int16) offset inside a record, and NumberOfAuxSymbols. */
-export const SYMBOL_SECTION_NUMBER = 12;
-export const SYMBOL_NUMBER_OF_AUX = 17;
 
 /** Resource directory (IMAGE_RESOURCE_DIRECTORY, 16 bytes) and its 8-byte entries. */
 export const RESOURCE_DIRECTORY_SIZE = 16;

@@ -15,6 +15,11 @@ import { parseVersionInfo } from "./version-info.js";
  * damaged PE throws an InputError naming `label` and the byte offset.
  */
 export function inspectPe(bytes: Uint8Array, label = "input"): PeInfo {
+  return readPeInfo(bytes, label, true);
+}
+
+/** inspectPe, optionally without the checksum pass over the whole file. */
+export function readPeInfo(bytes: Uint8Array, label: string, withChecksum: boolean): PeInfo {
   const h = parsePeHeaders(bytes, label);
   if (!h) {
     return {
@@ -38,7 +43,9 @@ export function inspectPe(bytes: Uint8Array, label = "input"): PeInfo {
     strings: { ...(version?.stringTables[0]?.strings ?? {}) },
     stringTables: (version?.stringTables ?? []).map((t) => ({ ...t, strings: { ...t.strings } })),
     signed: security.rva !== 0 && security.size !== 0,
-    checksum: { stored: h.checksum, computed: peChecksum(bytes, h.checksumOffset) },
+    ...(withChecksum
+      ? { checksum: { stored: h.checksum, computed: peChecksum(bytes, h.checksumOffset) } }
+      : {}),
     timeDateStamp: h.timeDateStamp,
   };
   if (version?.fixed) info.productVersion = version.fixed.productVersion;

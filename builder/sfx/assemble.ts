@@ -7,10 +7,18 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { open, readFile, rename, rm } from "node:fs/promises";
 import { crc32 } from "node:zlib";
-import { CAB_SIGNATURE, CFHEADER_SIZE, HeaderFlag, MAX_CABINET_SIZE } from "../cab/constants.js";
+import {
+  CAB_SIGNATURE,
+  CFFILE_SIZE,
+  CFHEADER_SIZE,
+  HeaderFlag,
+  MAX_CABINET_SIZE,
+  MAX_NAME_BYTES,
+} from "../cab/constants.js";
 import { InputError } from "../util/errors.js";
 import { tempPathFor } from "../util/fs.js";
 import { bytesSource } from "./bytes.js";
+import { cabinetFileNames } from "./cab-names.js";
 import { PE_MACHINE, SFX_FILE_ALIGN, type SfxPlatform } from "./constants.js";
 import {
   entryProblem,
@@ -20,6 +28,7 @@ import {
   sealSfxPrefix,
 } from "./header.js";
 import { readPeImage } from "./pe.js";
+import { PeChecksum } from "./pe-checksum.js";
 import { stubPath as shippedStubPath } from "./stub.js";
 
 export interface AssembleSfxOptions {
@@ -57,8 +66,9 @@ export async function assembleSfx(opts: AssembleSfxOptions): Promise<AssembledSf
     if (problem) throw new InputError(`package entry: ${problem}`);
   }
   const stubFile = opts.stubPath ?? shippedStubPath(opts.platform);
-  const stub = await readStub(stubFile, opts.platform);
+  const { bytes: stub, checksumOffset } = await readStub(stubFile, opts.platform);
   const cabinetSize = await checkCabinet(opts.cabinetPath);
+  if (opts.entry) await checkEntryInCabinet(opts.cabinetPath, opts.entry.command);
   const prefix = planSfxPrefix(cabinetSize, opts.entry);
   const headerOffset = stub.length;
   const cabinetOffset = headerOffset + prefix.cabinetOffset;
@@ -68,13 +78,18 @@ export async function assembleSfx(opts: AssembleSfxOptions): Promise<AssembledSf
   const tmp = tempPathFor(opts.outPath);
   const out = await open(tmp, "wx");
   let payloadCrc = prefixPayloadCrc(prefix);
+  // The stub's CheckSum covered the stub alone: recompute it over the whole package.
+  const checksum = new PeChecksum();
+  const stubNoSum = stub.slice();
+  stubNoSum.fill(0, checksumOffset, checksumOffset + 4);
+  checksum.add(stubNoSum, 0);
   try {
-    await out.write(stub, 0, stub.length, 0);
     await out.write(prefix.bytes, 0, prefix.bytes.length, headerOffset);
     let at = cabinetOffset;
     for await (const chunk of createReadStream(opts.cabinetPath)) {
       const buf = chunk as Buffer;
       payloadCrc = crc32(buf, payloadCrc);
+      checksum.add(buf, at);
       await out.write(buf, 0, buf.length, at);
       at += buf.length;
     }
@@ -85,6 +100,9 @@ export async function assembleSfx(opts: AssembleSfxOptions): Promise<AssembledSf
     }
     await out.write(padding, 0, padding.length, end);
     const sealed = sealSfxPrefix(prefix, payloadCrc);
+    checksum.add(sealed, headerOffset).add(padding, end);
+    new DataView(stubNoSum.buffer).setUint32(checksumOffset, checksum.value(), true);
+    await out.write(stubNoSum, 0, stub.length, 0);
     await out.write(sealed, 0, sealed.length, headerOffset);
     await out.close();
     await rename(tmp, opts.outPath);
@@ -104,7 +122,10 @@ export async function assembleSfx(opts: AssembleSfxOptions): Promise<AssembledSf
 }
 
 /** The stub's bytes, checked: a PE for `platform`, unsigned, nothing after its image. */
-async function readStub(path: string, platform: SfxPlatform): Promise<Uint8Array> {
+async function readStub(
+  path: string,
+  platform: SfxPlatform,
+): Promise<{ bytes: Uint8Array; checksumOffset: number }> {
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(await readFile(path));
@@ -127,7 +148,34 @@ async function readStub(path: string, platform: SfxPlatform): Promise<Uint8Array
       `${path}: ${bytes.length - pe.imageEnd} bytes follow the image at byte ${pe.imageEnd}; a stub must end with its image (is it already a package?)`,
     );
   }
-  return bytes;
+  return { bytes, checksumOffset: pe.checksumOffset };
+}
+
+/** The entry command must be one of the cabinet's files (compared as Windows does: any case). */
+async function checkEntryInCabinet(cabinetPath: string, command: string): Promise<void> {
+  // The CFFILE table sits before the data: read it, not the whole cabinet.
+  const fh = await open(cabinetPath, "r");
+  let head: Uint8Array;
+  try {
+    const size = (await fh.stat()).size;
+    const probe = Buffer.alloc(Math.min(size, CFHEADER_SIZE));
+    await fh.read(probe, 0, probe.length, 0);
+    const coffFiles = probe.readUInt32LE(16);
+    const cFiles = probe.readUInt16LE(28);
+    const want = Math.min(size, coffFiles + cFiles * (CFFILE_SIZE + MAX_NAME_BYTES + 1));
+    head = Buffer.alloc(want);
+    await fh.read(head, 0, want, 0);
+  } finally {
+    await fh.close();
+  }
+  const names = cabinetFileNames(head);
+  if (typeof names === "string") throw new InputError(`${cabinetPath}: ${names}`);
+  const wanted = command.replaceAll("/", "\\").toLowerCase();
+  if (!names.some((n) => n.toLowerCase() === wanted)) {
+    throw new InputError(
+      `${cabinetPath}: the package entry command "${command}" is not among the cabinet's ${names.length} files`,
+    );
+  }
 }
 
 /** The cabinet's size, after checking its CFHEADER agrees with the file. */

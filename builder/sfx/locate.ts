@@ -46,7 +46,10 @@ function locateIn(src: ByteSource): LocatedCabinet {
     pe.certificate && pe.certificate.offset <= src.size ? pe.certificate.offset : src.size;
   const fixed = src.read(pe.imageEnd, SFX_HEADER_SIZE);
   if (hasSfxMagic(fixed)) return fromHeader(src, pe.imageEnd, fixed, limit);
-  const found = searchCabinet(src, pe.imageEnd, limit) ?? searchCabinet(src, 0, pe.imageEnd);
+  // After the image first; then inside it (a cabinet kept in a resource), never past `limit`.
+  const found =
+    searchCabinet(src, pe.imageEnd, limit, limit) ??
+    searchCabinet(src, 0, Math.min(pe.imageEnd, limit), limit);
   if (!found) {
     throw new InputError(
       `${src.name}: no cabinet: no package header at byte ${pe.imageEnd} (the end of the image) and no MS-CAB header anywhere in the file`,
@@ -102,14 +105,16 @@ function cabinetSizeAt(src: ByteSource, offset: number, limit: number): number |
 
 const SEARCH_CHUNK = 1 << 20;
 
+/** The first plausible cabinet starting in [from, to) and ending by `limit`. */
 function searchCabinet(
   src: ByteSource,
   from: number,
+  to: number,
   limit: number,
 ): { offset: number; size: number } | undefined {
   const sig = [0x4d, 0x53, 0x43, 0x46]; // "MSCF"
-  for (let base = from; base < limit; base += SEARCH_CHUNK) {
-    const chunk = src.read(base, Math.min(SEARCH_CHUNK + 3, limit - base));
+  for (let base = from; base < to; base += SEARCH_CHUNK) {
+    const chunk = src.read(base, Math.min(SEARCH_CHUNK, to - base) + 3);
     for (let i = chunk.indexOf(sig[0]!); i >= 0 && i + 3 < chunk.length; ) {
       if (chunk[i + 1] === sig[1] && chunk[i + 2] === sig[2] && chunk[i + 3] === sig[3]) {
         const size = cabinetSizeAt(src, base + i, limit);

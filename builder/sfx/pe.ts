@@ -11,6 +11,8 @@ export interface PeImage {
   readonly machine: number;
   /** First byte after the image: the largest PointerToRawData + SizeOfRawData (or SizeOfHeaders). */
   readonly imageEnd: number;
+  /** File offset of IMAGE_OPTIONAL_HEADER.CheckSum (u32). */
+  readonly checksumOffset: number;
   /** The certificate table (file offset and size), when the file is signed. */
   readonly certificate?: { readonly offset: number; readonly size: number };
 }
@@ -57,7 +59,10 @@ export function readPeImage(src: ByteSource): PeImage {
     const rawPtr = u32(table, s + 20);
     if (rawSize !== 0) imageEnd = Math.max(imageEnd, rawPtr + rawSize);
   }
-  return certificate ? { machine, imageEnd, certificate } : { machine, imageEnd };
+  const checksumOffset = optAt + 64; // CheckSum: at 64 in both PE32 and PE32+
+  return certificate
+    ? { machine, imageEnd, checksumOffset, certificate }
+    : { machine, imageEnd, checksumOffset };
 }
 
 function u16(b: Uint8Array, at: number): number {

@@ -1,6 +1,6 @@
 /**
  * The SFX stubs: where the shipped builds are, and how to build them from
- * templates/sfx/sfxstub.c with mingw-w64, reproducibly (same source and toolchain, same bytes).
+ * templates/sfx/*.c (sfxstub.c first) with mingw-w64, reproducibly (same source and toolchain, same bytes).
  */
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -53,6 +53,14 @@ export const STUB_CFLAGS: readonly string[] = [
   "-Wl,--dynamicbase",
   "-Wl,--nxcompat",
 ];
+/** The stub's C sources in link order (templates/sfx/; sfx.h declares what they share). */
+export const STUB_SOURCES: readonly string[] = [
+  "sfxstub.c",
+  "sfx-base.c",
+  "sfx-ui.c",
+  "sfx-package.c",
+  "sfx-extract.c",
+];
 export const STUB_LIBS: readonly string[] = ["-lshell32", "-luser32", "-lkernel32", "-lgcc"];
 
 /** The shipped stub for a platform (or use an already stamped copy: see assembleSfx). */
@@ -60,7 +68,7 @@ export function stubPath(platform: SfxPlatform): string {
   return bundledPath(...STUB_SOURCE_DIR, STUB_FILES[platform]);
 }
 
-/** The folder holding sfxstub.c, sfxstub.rc and the shipped stubs. */
+/** The folder holding the stub sources (sfxstub.c ...), sfxstub.rc and the shipped stubs. */
 export function stubSourceDir(): string {
   return bundledPath(...STUB_SOURCE_DIR);
 }
@@ -85,7 +93,11 @@ export async function buildStub(
     const exe = join(work, "sfxstub.exe");
     // Relative source names from the source folder: nothing of the checkout's path gets in.
     await tool(tools.windres, ["-O", "coff", "-o", res, "sfxstub.rc"], sourceDir);
-    await tool(tools.gcc, [...STUB_CFLAGS, "-o", exe, "sfxstub.c", res, ...STUB_LIBS], sourceDir);
+    await tool(
+      tools.gcc,
+      [...STUB_CFLAGS, "-o", exe, ...STUB_SOURCES, res, ...STUB_LIBS],
+      sourceDir,
+    );
     const bytes = new Uint8Array(await readFile(exe));
     const version = await tool(tools.gcc, ["--version"], sourceDir);
     return {

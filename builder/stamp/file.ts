@@ -1,4 +1,4 @@
-import { chmod, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, readFile, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
 import { InputError } from "../util/errors.js";
 import { tempPathFor } from "../util/fs.js";
 import { stampPe } from "./stamp.js";
@@ -12,14 +12,17 @@ import type { StampOptions } from "./types.js";
 export async function stampFile(path: string, opts: StampOptions, outPath?: string): Promise<void> {
   let bytes: Uint8Array;
   let mode: number;
+  let real: string;
   try {
     bytes = await readFile(path);
     mode = (await stat(path)).mode & 0o7777;
+    // In place through a symlink means the file it points to, not a new file over the link.
+    real = await realpath(path);
   } catch (err) {
     throw new InputError(`${path}: cannot read: ${(err as NodeJS.ErrnoException).code ?? err}`);
   }
   const stamped = stampPe(bytes, opts, path);
-  const target = outPath ?? path;
+  const target = outPath ?? real;
   const tmp = tempPathFor(target);
   try {
     await writeFile(tmp, stamped);

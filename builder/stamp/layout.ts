@@ -5,8 +5,11 @@
  */
 import {
   DATA_DIRECTORY_SIZE,
+  DEBUG_ENTRY,
   DirectoryEntry,
   IMAGE_SCN_MEM_DISCARDABLE,
+  OPT,
+  SECTION,
   SECTION_HEADER_SIZE,
 } from "../pe/constants.js";
 import {
@@ -19,10 +22,6 @@ import {
 import { InputError } from "../util/errors.js";
 
 const hex = (n: number) => `0x${n.toString(16)}`;
-/** IMAGE_DIRECTORY_ENTRY_BOUND_IMPORT: lives in the header area, right after the section table. */
-const BOUND_IMPORT = 11;
-/** IMAGE_DEBUG_DIRECTORY: 28 bytes; AddressOfRawData at 20, PointerToRawData at 24. */
-const DEBUG_ENTRY_SIZE = 28;
 const DIRECTORY_NAMES = [
   "export",
   "import",
@@ -41,6 +40,38 @@ const DIRECTORY_NAMES = [
   "CLR runtime",
   "reserved",
 ];
+
+/**
+ * Sections must be in ascending address order without overlap, and their raw data too, as
+ * the PE format requires; pe-library would silently reorder them otherwise.
+ */
+export function checkSectionTable(h: PeHeaders, label: string): void {
+  const alignUp = (n: number) => Math.ceil(n / h.sectionAlignment) * h.sectionAlignment;
+  if (h.sectionAlignment === 0 || (h.sectionAlignment & (h.sectionAlignment - 1)) !== 0) {
+    throw new InputError(
+      `${label}: damaged PE file at offset ${hex(h.optionalOffset + OPT.sectionAlignment)}: SectionAlignment ${h.sectionAlignment} is not a power of two`,
+    );
+  }
+  let vaEnd = 0;
+  let rawEnd = 0;
+  for (const s of h.sections) {
+    const at = h.sectionTableOffset + s.index * SECTION_HEADER_SIZE;
+    if (s.virtualAddress < vaEnd || s.virtualAddress % h.sectionAlignment !== 0) {
+      throw new InputError(
+        `${label}: damaged PE file at offset ${hex(at + SECTION.virtualAddress)}: section ${s.name} at RVA ${hex(s.virtualAddress)} is out of order, overlaps the previous one or is not aligned to ${hex(h.sectionAlignment)}`,
+      );
+    }
+    vaEnd = s.virtualAddress + alignUp(Math.max(s.virtualSize, 1));
+    if (s.sizeOfRawData > 0 && s.pointerToRawData > 0) {
+      if (s.pointerToRawData < rawEnd) {
+        throw new InputError(
+          `${label}: damaged PE file at offset ${hex(at + SECTION.pointerToRawData)}: section ${s.name} raw data at ${hex(s.pointerToRawData)} overlaps the previous section's (ending at ${hex(rawEnd)})`,
+        );
+      }
+      rawEnd = s.pointerToRawData + s.sizeOfRawData;
+    }
+  }
+}
 
 /** The section that holds the resources, or undefined when the file has none. */
 export function resourceSection(h: PeHeaders, label: string): SectionHeader | undefined {
@@ -72,8 +103,8 @@ export function checkRoomForSection(bytes: Uint8Array, h: PeHeaders, label: stri
       .filter((s) => s.sizeOfRawData > 0 && s.pointerToRawData > 0)
       .map((s) => s.pointerToRawData),
   );
-  const sizeOfHeaders = viewOf(bytes).getUint32(h.optionalOffset + 60, true);
-  const bound = directory(h, BOUND_IMPORT);
+  const sizeOfHeaders = viewOf(bytes).getUint32(h.optionalOffset + OPT.sizeOfHeaders, true);
+  const bound = directory(h, DirectoryEntry.boundImport);
   const free =
     slotEnd <= firstRaw &&
     slotEnd <= sizeOfHeaders &&
@@ -139,25 +170,28 @@ export function fixMovedSections(
     const base =
       after.sections[debugSection.index]!.pointerToRawData +
       (debug.rva - debugSection.virtualAddress);
-    for (let o = 0; o + DEBUG_ENTRY_SIZE <= debug.size; o += DEBUG_ENTRY_SIZE) {
-      const rva = view.getUint32(base + o + 20, true);
-      const ptr = view.getUint32(base + o + 24, true);
+    for (let o = 0; o + DEBUG_ENTRY.size <= debug.size; o += DEBUG_ENTRY.size) {
+      const rva = view.getUint32(base + o + DEBUG_ENTRY.addressOfRawData, true);
+      const ptr = view.getUint32(base + o + DEBUG_ENTRY.pointerToRawData, true);
       const byRva = rva ? sectionForRva(before, rva) : undefined;
-      if (byRva) view.setUint32(base + o + 20, rva + vaDelta(byRva), true);
+      if (byRva)
+        view.setUint32(base + o + DEBUG_ENTRY.addressOfRawData, rva + vaDelta(byRva), true);
       const byPtr = before.sections.find(
         (s) =>
           s.sizeOfRawData > 0 &&
           ptr >= s.pointerToRawData &&
           ptr < s.pointerToRawData + s.sizeOfRawData,
       );
-      if (byPtr) view.setUint32(base + o + 24, ptr + rawDelta(byPtr), true);
-      else if (ptr >= tail.from) view.setUint32(base + o + 24, ptr + tail.delta, true);
+      if (byPtr)
+        view.setUint32(base + o + DEBUG_ENTRY.pointerToRawData, ptr + rawDelta(byPtr), true);
+      else if (ptr >= tail.from)
+        view.setUint32(base + o + DEBUG_ENTRY.pointerToRawData, ptr + tail.delta, true);
     }
   }
 }
 
 /** The final file must be a sound PE: sections in order, aligned, inside the file. */
-export function checkSound(h: PeHeaders, label: string): void {
+export function checkSound(h: PeHeaders, before: PeHeaders, label: string): void {
   let prevEnd = 0;
   const align = (n: number) => Math.ceil(n / h.sectionAlignment) * h.sectionAlignment;
   for (const s of h.sections) {
@@ -165,5 +199,40 @@ export function checkSound(h: PeHeaders, label: string): void {
       throw new Error(`${label}: stamped image has overlapping section ${s.name}: this is a bug`);
     }
     prevEnd = s.virtualAddress + align(Math.max(s.virtualSize, 1));
+    const old = before.sections[s.index];
+    const placedByUs = !old || old.pointerToRawData !== s.pointerToRawData;
+    const wasAligned = !old || old.pointerToRawData % h.fileAlignment === 0;
+    if (
+      placedByUs &&
+      wasAligned &&
+      s.sizeOfRawData > 0 &&
+      s.pointerToRawData % h.fileAlignment !== 0
+    ) {
+      throw new Error(
+        `${label}: stamped section ${s.name} starts at unaligned offset ${hex(s.pointerToRawData)}: this is a bug`,
+      );
+    }
   }
+}
+
+/**
+ * Before a .rsrc section is appended: pe-library places it right where the last section's
+ * raw data ends, so that end must be FileAlignment-aligned. Round the last section's
+ * SizeOfRawData up (zero bytes, which the loader would map as zeros anyway).
+ */
+export function alignLastSection(image: Uint8Array, h: PeHeaders): Uint8Array {
+  const withData = h.sections.filter((s) => s.sizeOfRawData > 0 && s.pointerToRawData > 0);
+  const last = withData.reduce<SectionHeader | undefined>(
+    (a, s) => (!a || s.pointerToRawData > a.pointerToRawData ? s : a),
+    undefined,
+  );
+  if (!last) return image;
+  const end = last.pointerToRawData + last.sizeOfRawData;
+  const aligned = Math.ceil(end / h.fileAlignment) * h.fileAlignment;
+  if (aligned === end) return image;
+  const out = new Uint8Array(Math.max(image.length, aligned));
+  out.set(image);
+  const at = h.sectionTableOffset + last.index * SECTION_HEADER_SIZE + SECTION.sizeOfRawData;
+  viewOf(out).setUint32(at, aligned - last.pointerToRawData, true);
+  return out;
 }

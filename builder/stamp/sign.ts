@@ -5,7 +5,7 @@
  * stores the CheckSum again once the certificate table is appended.
  */
 import { execFile } from "node:child_process";
-import { chmod, rename, rm, stat } from "node:fs/promises";
+import { chmod, rename, rm, stat, writeFile } from "node:fs/promises";
 import { promisify } from "node:util";
 import { InputError } from "../util/errors.js";
 import { tempPathFor } from "../util/fs.js";
@@ -32,7 +32,12 @@ export async function signFile(path: string, config: SigningConfig): Promise<voi
   const tool = config.osslsigncode ?? "osslsigncode";
   const tmp = tempPathFor(path);
   const args = ["sign", "-h", "sha256", "-certs", config.cert, "-key", config.key];
-  if (config.password !== undefined) args.push("-pass", config.password);
+  // The password goes through a private file, never on a command line others can read.
+  const passFile = config.password !== undefined ? `${tmp}.pass` : undefined;
+  if (passFile) {
+    await writeFile(passFile, config.password!, { mode: 0o600 });
+    args.push("-readpass", passFile);
+  }
   if (config.description) args.push("-n", config.description);
   if (config.timestampUrl) args.push("-ts", config.timestampUrl);
   args.push("-in", path, "-out", tmp);
@@ -40,8 +45,10 @@ export async function signFile(path: string, config: SigningConfig): Promise<voi
     await execFileP(tool, args, { maxBuffer: 16 << 20 });
     await chmod(tmp, (await stat(path)).mode & 0o7777);
     await rename(tmp, path);
+    if (passFile) await rm(passFile, { force: true });
   } catch (err) {
     await rm(tmp, { force: true });
+    if (passFile) await rm(passFile, { force: true });
     const e = err as NodeJS.ErrnoException & { stderr?: string; stdout?: string };
     if (e.code === "ENOENT" && !e.stderr) {
       throw new InputError(

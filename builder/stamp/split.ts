@@ -5,7 +5,14 @@
  * pe-library refuses files with symbols, so the image handed to it says it has none; the
  * stamp stage puts the tail back and points PointerToSymbolTable at its new place.
  */
-import { COFF, COFF_SYMBOL_SIZE, DirectoryEntry, SECTION_HEADER_SIZE } from "../pe/constants.js";
+import {
+  CERTIFICATE_ALIGNMENT,
+  COFF,
+  COFF_SYMBOL_SIZE,
+  DATA_DIRECTORY_SIZE,
+  DirectoryEntry,
+  SECTION_HEADER_SIZE,
+} from "../pe/constants.js";
 import {
   directory,
   type PeHeaders,
@@ -98,7 +105,11 @@ export function splitPe(
     }
     const certEnd = cert.rva + cert.size;
     // The table is 8-byte aligned at the end of the file; allow its alignment padding.
-    if (cert.rva < h.imageEnd || certEnd > bytes.length || bytes.length - certEnd >= 8) {
+    if (
+      cert.rva < h.imageEnd ||
+      certEnd > bytes.length ||
+      bytes.length - certEnd >= CERTIFICATE_ALIGNMENT
+    ) {
       throw new InputError(
         `${label}: certificate table at offset ${hex(cert.rva)} (${cert.size} bytes) is not at the end of the file (${hex(bytes.length)}); cannot strip it safely`,
       );
@@ -167,7 +178,9 @@ export function splitPe(
   }
   imageView.setUint32(h.coffOffset + COFF.pointerToSymbolTable, 0, true);
   imageView.setUint32(h.coffOffset + COFF.numberOfSymbols, 0, true);
-  const certField = h.dataDirectoryOffset + DirectoryEntry.security * 8;
+  // A zero CheckSum stops pe-library computing its own (wrong for odd lengths); ours follows.
+  imageView.setUint32(h.checksumOffset, 0, true);
+  const certField = h.dataDirectoryOffset + DirectoryEntry.security * DATA_DIRECTORY_SIZE;
   if (h.dataDirectories.length > DirectoryEntry.security) {
     imageView.setUint32(certField, 0, true);
     imageView.setUint32(certField + 4, 0, true);

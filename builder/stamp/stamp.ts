@@ -1,19 +1,31 @@
 /**
  * stampPe: write a version resource into a PE image, pure bytes in, bytes out.
  *
- *   split      headers + sections | tail (COFF symbols, overlay) | certificate (refused/stripped)
+ *   check      section table, resource tree and version resources sound before any library
+ *   split      headers + sections up to .rsrc/.reloc | detached sections after them (debug)
+ *              | tail (COFF symbols, overlay) | certificate (refused or stripped)
  *   rebuild    pe-library + resedit rewrite .rsrc (or add it) in the image only
+ *   reattach   detached sections after the rebuilt ones, moved as one block
  *   fix up     directories and debug entries of moved sections; tail placed back; symbol
  *              pointer, TimeDateStamp, CheckSum (always recomputed, valid for any length)
  *   read back  our own reader must see the new versions, or nothing is returned
  */
 import { NtExecutable, NtExecutableResource } from "resedit";
 import { writeChecksum } from "../pe/checksum.js";
-import { COFF, OPT, SECTION, SECTION_HEADER_SIZE } from "../pe/constants.js";
+import { COFF, DirectoryEntry, OPT, SECTION, SECTION_HEADER_SIZE } from "../pe/constants.js";
 import { type PeHeaders, parsePeHeaders, viewOf } from "../pe/headers.js";
-import { inspectPe } from "../pe/inspect.js";
+import { readPeInfo } from "../pe/inspect.js";
+import { checkResourceTree, findVersionResources } from "../pe/resources.js";
+import { parseVersionInfo } from "../pe/version-info.js";
 import { InputError } from "../util/errors.js";
-import { checkRoomForSection, checkSound, fixMovedSections, resourceSection } from "./layout.js";
+import {
+  alignLastSection,
+  checkRoomForSection,
+  checkSectionTable,
+  checkSound,
+  fixMovedSections,
+  resourceSection,
+} from "./layout.js";
 import { type Detached, splitPe } from "./split.js";
 import { OverlayMode, type StampOptions } from "./types.js";
 import { parseVersionParts } from "./version.js";
@@ -49,20 +61,35 @@ function rebuildImage(
   } catch (err) {
     throw new InputError(`${label}: cannot read the PE resources: ${(err as Error).message}`);
   }
-  editVersionResources(res, {
-    file,
-    product,
-    strings: { FileVersion: file.text, ProductVersion: product.text, ...(opts.strings ?? {}) },
-    isDll: h.isDll,
-  });
-  res.outputResource(exe);
-  const out = new Uint8Array(exe.generate());
+  let out: Uint8Array;
+  try {
+    editVersionResources(res, {
+      file,
+      product,
+      strings: { FileVersion: file.text, ProductVersion: product.text, ...(opts.strings ?? {}) },
+      isDll: h.isDll,
+    });
+    res.outputResource(exe);
+    out = new Uint8Array(exe.generate());
+  } catch (err) {
+    throw new InputError(`${label}: cannot rewrite the PE resources: ${(err as Error).message}`);
+  }
   const after = parsePeHeaders(out, label);
   if (!after) throw new Error(`${label}: rebuilt image lost its PE signature: this is a bug`);
+  // pe-library pads .rsrc with "PADDINGX"; zeros, as linkers write, compress better in a cab.
+  const rsrcDir = after.dataDirectories[DirectoryEntry.resource];
+  const rsrc = after.sections.find((s) => s.virtualAddress === rsrcDir?.rva);
+  if (rsrc && rsrc.virtualSize < rsrc.sizeOfRawData) {
+    out.fill(
+      0,
+      rsrc.pointerToRawData + rsrc.virtualSize,
+      rsrc.pointerToRawData + rsrc.sizeOfRawData,
+    );
+  }
   // pe-library rounds the file up to FileAlignment; the image ends where the sections do.
   return out.subarray(
     0,
-    Math.max(rawEnd(after), after.sectionTableOffset + after.sections.length * 40),
+    Math.max(rawEnd(after), after.sectionTableOffset + after.sections.length * SECTION_HEADER_SIZE),
   );
 }
 
@@ -122,11 +149,24 @@ export function stampPe(bytes: Uint8Array, opts: StampOptions, label = "input"):
   // Validate versions before any work so the message is about the option, not the file.
   parseVersionParts(opts.fileVersion, "file version");
   if (opts.productVersion !== undefined) parseVersionParts(opts.productVersion, "product version");
+  checkSectionTable(h, label);
+  if (h.dataDirectories.length <= DirectoryEntry.security) {
+    // pe-library writes the resource and certificate entries whatever the count says.
+    throw new InputError(
+      `${label}: the optional header has ${h.dataDirectories.length} data directories (NumberOfRvaAndSizes), fewer than the 5 the resource and certificate entries need; cannot stamp it`,
+    );
+  }
   const rsrc = resourceSection(h, label);
+  checkResourceTree(bytes, h, label);
+  // resedit loops forever on a zero-length block: every version resource must parse first.
+  for (const r of findVersionResources(bytes, h, label)) {
+    parseVersionInfo(bytes, r.offset, r.size, label);
+  }
   if (!rsrc) checkRoomForSection(bytes, h, label);
   const split = splitPe(bytes, h, rsrc, label, opts.stripSignature === true);
 
-  const image = reattach(rebuildImage(split.image, h, opts, label), split.detached, label);
+  const toRebuild = rsrc ? split.image : alignLastSection(split.image, h);
+  const image = reattach(rebuildImage(toRebuild, h, opts, label), split.detached, label);
   const mode = opts.overlay ?? OverlayMode.keepOffset;
   let tailAt = image.length;
   if (split.hasOverlay && mode === OverlayMode.keepOffset) {
@@ -141,6 +181,11 @@ export function stampPe(bytes: Uint8Array, opts: StampOptions, label = "input"):
   out.set(image);
   out.set(split.tail, tailAt);
 
+  // Section names as they were, byte for byte (pe-library re-encodes them as text).
+  for (const s of h.sections) {
+    const at = h.sectionTableOffset + s.index * SECTION_HEADER_SIZE;
+    out.set(bytes.subarray(at, at + 8), at);
+  }
   const after = parsePeHeaders(out, label);
   if (!after) throw new Error(`${label}: stamped file lost its PE signature: this is a bug`);
   fixMovedSections(
@@ -163,7 +208,7 @@ export function stampPe(bytes: Uint8Array, opts: StampOptions, label = "input"):
   if (opts.timeDateStamp !== undefined) {
     view.setUint32(after.coffOffset + COFF.timeDateStamp, opts.timeDateStamp >>> 0, true);
   }
-  checkSound(after, label);
+  checkSound(after, h, label);
   writeChecksum(out, after.checksumOffset);
   readBack(out, opts, label);
   return out;
@@ -171,9 +216,9 @@ export function stampPe(bytes: Uint8Array, opts: StampOptions, label = "input"):
 
 /** Our own reader must find what was written, or the stamp did not happen. */
 function readBack(out: Uint8Array, opts: StampOptions, label: string): void {
-  let info: ReturnType<typeof inspectPe>;
+  let info: ReturnType<typeof readPeInfo>;
   try {
-    info = inspectPe(out, label);
+    info = readPeInfo(out, label, false);
   } catch (err) {
     if (err instanceof InputError) throw new Error(`stamped ${err.message}: this is a bug`);
     throw err;

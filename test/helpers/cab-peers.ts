@@ -96,3 +96,35 @@ export async function checkWithPeers(
     sameTree(t, peer, await extractWith(t, peer, cab, work), want);
   }
 }
+
+/**
+ * A cabinet set: cabextract and 7-Zip test and extract it from its first cabinet (they
+ * follow the set); Wine's FDI extracts each cabinet in turn (as FDICopy is called once
+ * per cabinet), and the union must be the whole set. gcab does not read sets.
+ */
+export async function checkSetWithPeers(
+  t: ExecutionContext,
+  cabs: readonly string[],
+  want: Map<string, string>,
+  work: string,
+): Promise<void> {
+  const first = cabs[0]!;
+  for (const peer of ["cabextract", "7zz"] as const) {
+    await testWith(t, peer, first);
+    sameTree(t, peer, await extractWith(t, peer, first, work), want);
+  }
+  const out = join(work, "x-wine-set");
+  await mkdir(out, { recursive: true });
+  const env = await wineEnv();
+  for (const cab of cabs) {
+    const r = await run(
+      requirePeer("wine"),
+      ["extrac32", "/E", "/L", winePath(out), winePath(cab)],
+      {
+        env,
+      },
+    );
+    t.is(r.code, 0, `wine extrac32 of ${cab} failed:\n${r.stdout}\n${r.stderr}`);
+  }
+  sameTree(t, "wine", await treeDigests(out), want);
+}

@@ -13,6 +13,19 @@ int main(int argc, char **argv) { printf("hello from %d args\\n", argc); return 
 export const DLL_C = `__declspec(dllexport) int answer(void) { return 42; }
 `;
 
+/** Loads a DLL by path and calls its `answer` export: proves a stamped DLL still works. */
+export const LOADER_C = `#include <windows.h>
+#include <stdio.h>
+int wmain(int argc, wchar_t **argv) {
+  HMODULE m = LoadLibraryW(argv[1]);
+  if (!m) { printf("LoadLibrary failed: %lu\\n", GetLastError()); return 2; }
+  int (*answer)(void) = (int (*)(void))GetProcAddress(m, "answer");
+  if (!answer) return 3;
+  printf("answer=%d\\n", answer());
+  return 0;
+}
+`;
+
 /**
  * Prints what Windows' own version API (GetFileVersionInfoW / VerQueryValueW) reads from a
  * file: the fixed FileVersion, then FileVersion and CompanyName of the first translation.
@@ -101,7 +114,10 @@ export async function buildPeWithRc(
 }
 
 /** A throwaway self-signed code-signing certificate and key (PEM), made with openssl. */
-export async function makeTestCertificate(dir: string): Promise<{ cert: string; key: string }> {
+export async function makeTestCertificate(
+  dir: string,
+  password?: string,
+): Promise<{ cert: string; key: string }> {
   const openssl = which("openssl");
   if (!openssl) throw new Error("test needs `openssl`: install the Debian package openssl");
   const cert = join(dir, "test-cert.pem");
@@ -111,7 +127,7 @@ export async function makeTestCertificate(dir: string): Promise<{ cert: string; 
     "-x509",
     "-newkey",
     "rsa:2048",
-    "-nodes",
+    ...(password === undefined ? ["-nodes"] : ["-passout", `pass:${password}`]),
     "-days",
     "2",
     "-subj",

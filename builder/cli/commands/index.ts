@@ -1,5 +1,6 @@
 import { registerBuild, registerDemo, registerVerify } from "./build.js";
 import { registerCabCreate, registerCabExtract, registerCabList, registerCabTest } from "./cab.js";
+import { registerDiff } from "./diff.js";
 import { registerInit } from "./init.js";
 import { registerCheck, registerTable } from "./manifest.js";
 import { registerInspect, registerStamp } from "./pe.js";
@@ -21,6 +22,7 @@ export const commands: readonly RegisterCommand[] = [
   registerStamp,
   registerInspect,
   registerSfx,
+  registerDiff,
   registerInit,
   registerReport,
 ];

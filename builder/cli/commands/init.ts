@@ -1,14 +1,17 @@
 import { Option } from "commander";
+import { manifestFromDrop, scanDrop } from "../../init/from-drop.js";
 import { importKbFile } from "../../kb-import/index.js";
 import { manifestFromImport } from "../../kb-import/to-manifest.js";
 import { parseManifest } from "../../manifest/load.js";
 import { PLATFORMS, type Platform } from "../../manifest/types.js";
+import { inspectFile } from "../../pe/inspect.js";
 import { InputError } from "../../util/errors.js";
 import { writeFileAtomic } from "../../util/fs.js";
 import type { RegisterCommand } from "./types.js";
 
 interface InitOptions {
   fromKb?: string;
+  fromDrop?: string;
   output?: string;
   year?: string;
   platform?: Platform;
@@ -19,8 +22,11 @@ interface InitOptions {
 export const registerInit: RegisterCommand = (program) => {
   program
     .command("init")
-    .description("start a manifest from a published KB article's File information table")
+    .description(
+      "start a manifest from a published KB article's File information table, or from a build drop",
+    )
     .option("--from-kb <file>", "article as HTML, copied text or flat scraped text")
+    .option("--from-drop <dir>", "build drop: every file's version, platform, size, UTC date")
     .option(
       "-o, --output <manifest>",
       "write the manifest to MANIFEST (atomically) instead of stdout",
@@ -35,7 +41,16 @@ export const registerInit: RegisterCommand = (program) => {
     .option("--name <name>", "package name (default: from the KB number or the file name)")
     .option("--strict", "fail (exit 2) when the import had to make any decision")
     .action(async (opts: InitOptions) => {
-      if (!opts.fromKb) throw new InputError("init: give --from-kb FILE");
+      if (!opts.fromKb === !opts.fromDrop) {
+        throw new InputError("init: give either --from-kb FILE or --from-drop DIR");
+      }
+      if (opts.fromDrop) {
+        const files = await scanDrop(opts.fromDrop, inspectFile);
+        const yaml = manifestFromDrop(opts.fromDrop, files, opts.name ? { name: opts.name } : {});
+        await emit(yaml, opts.output, `${files.length} files of ${opts.fromDrop}`);
+        return;
+      }
+      const fromKb = opts.fromKb!;
       let year: number | undefined;
       if (opts.year !== undefined) {
         if (!/^\d{4}$/.test(opts.year)) {
@@ -43,26 +58,32 @@ export const registerInit: RegisterCommand = (program) => {
         }
         year = Number(opts.year);
       }
-      const imp = await importKbFile(opts.fromKb, year !== undefined ? { year } : {});
+      const imp = await importKbFile(fromKb, year !== undefined ? { year } : {});
       for (const w of imp.warnings) {
-        process.stderr.write(`cabwright: warning: ${opts.fromKb}:${w.at} ${w.message}\n`);
+        process.stderr.write(`cabwright: warning: ${fromKb}:${w.at} ${w.message}\n`);
       }
       if (opts.strict && imp.warnings.length > 0) {
         throw new InputError(
-          `${opts.fromKb}: the import made ${imp.warnings.length} decision(s) (listed above) and --strict is set`,
+          `${fromKb}: the import made ${imp.warnings.length} decision(s) (listed above) and --strict is set`,
         );
       }
       const yaml = manifestFromImport(imp, {
         ...(opts.platform ? { platform: opts.platform } : {}),
         ...(opts.name ? { name: opts.name } : {}),
       });
-      // What we write must load: check it before it replaces anything.
-      const { manifest } = parseManifest(opts.output ?? "(manifest)", yaml);
-      if (opts.output) {
-        await writeFileAtomic(opts.output, yaml);
-        process.stderr.write(
-          `cabwright: ${opts.output}: ${manifest.files.length} files from ${imp.tables.length} table(s) of ${opts.fromKb}\n`,
-        );
-      } else process.stdout.write(yaml);
+      await emit(
+        yaml,
+        opts.output,
+        `${imp.rows.length} rows from ${imp.tables.length} table(s) of ${fromKb}`,
+      );
     });
 };
+
+/** Check the manifest loads before it replaces anything, then write it (or print it). */
+async function emit(yaml: string, output: string | undefined, what: string): Promise<void> {
+  parseManifest(output ?? "(manifest)", yaml);
+  if (output) {
+    await writeFileAtomic(output, yaml);
+    process.stderr.write(`cabwright: ${output}: ${what}\n`);
+  } else process.stdout.write(yaml);
+}

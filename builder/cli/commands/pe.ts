@@ -96,7 +96,7 @@ export const registerStamp: RegisterCommand = (program: Command, setExitCode) =>
     .option("--strip-signature", "drop an Authenticode signature instead of refusing the file")
     .option("--sign-cert <file>", "re-sign each stamped file with this certificate (osslsigncode)")
     .option("--sign-key <file>", "private key of --sign-cert")
-    .option("--sign-pass <password>", "password of --sign-key")
+    .option("--sign-pass-env <var>", "environment variable holding the password of --sign-key")
     .option(
       "--overlay <mode>",
       "data after the image: keep-offset (default) keeps it at its file offset; move lets it follow the image",
@@ -112,9 +112,13 @@ export const registerStamp: RegisterCommand = (program: Command, setExitCode) =>
           overlay?: string;
           signCert?: string;
           signKey?: string;
-          signPass?: string;
+          signPassEnv?: string;
         },
       ) => {
+        const password = opts.signPassEnv ? process.env[opts.signPassEnv] : undefined;
+        if (opts.signPassEnv && password === undefined) {
+          throw new InputError(`--sign-pass-env ${opts.signPassEnv}: the variable is not set`);
+        }
         if ((opts.signCert === undefined) !== (opts.signKey === undefined)) {
           throw new InputError("--sign-cert and --sign-key go together: give both or neither");
         }
@@ -138,7 +142,7 @@ export const registerStamp: RegisterCommand = (program: Command, setExitCode) =>
             await signFile(file, {
               cert: opts.signCert,
               key: opts.signKey,
-              ...(opts.signPass !== undefined ? { password: opts.signPass } : {}),
+              ...(password !== undefined ? { password } : {}),
             });
           }
           process.stdout.write(

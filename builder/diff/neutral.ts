@@ -1,0 +1,230 @@
+/**
+ * neutralDigest: SHA-256 of a PE "apart from its version stamp", so that two builds that
+ * differ only in their version resource (and in what a relink or restamp moves with it:
+ * checksum, timestamps, layout offsets) get the same digest, and any change to code, data
+ * or another resource gives a different one.
+ *
+ * Rather than zeroing the version bytes in place (which fails as soon as a longer version
+ * string makes the resource section grow and shifts what follows), the digest is taken
+ * over a canonical stream, each item length-prefixed:
+ *   1. the headers up to the section table, with the COFF NumberOfSections,
+ *      TimeDateStamp and PointerToSymbolTable, the optional header CheckSum, SizeOfImage and
+ *      SizeOfInitializedData, and the resource and certificate directory entries zeroed;
+ *   2. per section: its name and characteristics, its VirtualAddress and VirtualSize
+ *      unless it holds the resource directory, and its raw bytes with the resource tree
+ *      cut out, debug-directory TimeDateStamp/PointerToRawData zeroed, trailing zeros
+ *      trimmed (file alignment padding); a section that is the resource tree's own
+ *      (.rsrc) is left out, with NumberOfSections: the tree is hashed by item 3, its
+ *      padding is whatever the stamper wrote, and stamping a file that had no
+ *      resources adds one; sections after it (.reloc) are hashed without their address,
+ *      and data directories pointing into them without their RVA, as a grown .rsrc
+ *      moves them;
+ *   3. the resources other than RT_VERSION, by (type, name, language), ids and bytes;
+ *   4. the overlay after the last section, without the Authenticode certificate table.
+ * A signature is thus neutral too: signing a file does not change its neutral digest.
+ */
+import { createHash, type Hash } from "node:crypto";
+import { COFF, DEBUG, DIR, OPT, RT_VERSION, SECTION_HEADER_SIZE } from "./pe-constants.js";
+import {
+  debugEntryOffsets,
+  PeDamaged,
+  type PeLayout,
+  type PeSection,
+  type ResourceId,
+  type ResourceLeaf,
+  readPeLayout,
+  readResources,
+  sectionOf,
+} from "./pe-walk.js";
+
+const DOMAIN = "cabwright-neutral/1";
+
+/** A half-open byte range [start, end) of the file. */
+interface Range {
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * SHA-256 (hex) of a PE with its version resource, checksum and timestamps neutralised;
+ * undefined when the bytes are not a PE or are a damaged one.
+ */
+export function neutralDigest(bytes: Uint8Array): string | undefined {
+  try {
+    const layout = readPeLayout(bytes);
+    if (!layout) return undefined;
+    return digestOf(bytes, layout);
+  } catch (err) {
+    if (err instanceof PeDamaged) return undefined;
+    throw err;
+  }
+}
+
+function digestOf(bytes: Uint8Array, layout: PeLayout): string {
+  const hash = createHash("sha256");
+  const item = (data: Uint8Array | string) => {
+    const b = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+    const len = Buffer.alloc(4);
+    len.writeUInt32LE(b.length);
+    hash.update(len);
+    hash.update(b);
+  };
+  /** One item made of several pieces: their total length, then each piece. */
+  const items = (parts: readonly Uint8Array[]) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32LE(parts.reduce((n, p) => n + p.length, 0));
+    hash.update(len);
+    for (const p of parts) hash.update(p);
+  };
+  item(DOMAIN);
+
+  const resDir = layout.directories[DIR.resource];
+  const resSection = resDir ? sectionOf(layout, resDir.rva) : undefined;
+  /** The resources have a section of their own (.rsrc), as linkers and stampers make it. */
+  const dedicated = resDir !== undefined && resSection?.virtualAddress === resDir.rva;
+  /**
+   * Sections placed after a dedicated resource section move when a longer version makes it
+   * grow (typically .reloc): their addresses are layout, not content.
+   */
+  const moves = (s: PeSection | undefined) =>
+    dedicated && s !== undefined && s.virtualAddress > resSection!.virtualAddress;
+
+  // 1. Headers before the section table, variable fields zeroed.
+  const headerEnd = layout.sectionTableEnd - layout.sections.length * SECTION_HEADER_SIZE;
+  const headers = Buffer.from(bytes.subarray(0, headerEnd));
+  const zero = (at: number, length: number) => {
+    if (at + length <= headers.length) headers.fill(0, at, at + length);
+  };
+  zero(layout.coffOffset + COFF.numberOfSections, 2);
+  zero(layout.coffOffset + COFF.timeDateStamp, 4);
+  zero(layout.coffOffset + COFF.pointerToSymbolTable, 4);
+  zero(layout.optOffset + OPT.checkSum, 4);
+  zero(layout.optOffset + OPT.sizeOfImage, 4);
+  zero(layout.optOffset + OPT.sizeOfInitializedData, 4);
+  if (layout.directories.length > DIR.resource) zero(layout.directoryEntryOffset(DIR.resource), 8);
+  if (layout.directories.length > DIR.security) zero(layout.directoryEntryOffset(DIR.security), 8);
+  layout.directories.forEach((d, i) => {
+    if (d && i !== DIR.security && moves(sectionOf(layout, d.rva))) {
+      zero(layout.directoryEntryOffset(i), 4); // its RVA; the size stays
+    }
+  });
+  item(headers);
+
+  // 2. Sections.
+  const resources = readResources(bytes, layout);
+  const cut: Range[] = resources.map((l) => ({ start: l.offset, end: l.offset + l.size }));
+  if (resDir && resSection) {
+    const start = resSection.rawOffset + (resDir.rva - resSection.virtualAddress);
+    cut.push({ start, end: start + resDir.size });
+  }
+  const zeroed: Range[] = debugEntryOffsets(layout).flatMap((e) =>
+    [DEBUG.timeDateStamp, DEBUG.pointerToRawData].map((f) => ({ start: e + f, end: e + f + 4 })),
+  );
+  for (const s of layout.sections) {
+    // A section of its own for the resources holds nothing but the tree (hashed below)
+    // and padding, which stampers fill as they like (resedit writes "PADDINGX"); a
+    // stamper may also add one to a file that had none. So it is left out entirely.
+    if (s === resSection && dedicated) continue;
+    const meta = Buffer.alloc(12);
+    if (s !== resSection) {
+      if (!moves(s)) meta.writeUInt32LE(s.virtualAddress, 0);
+      meta.writeUInt32LE(s.virtualSize, 4);
+    }
+    meta.writeUInt32LE(s.characteristics, 8);
+    item(s.name);
+    item(meta);
+    items(pieces(bytes, s.rawOffset, s.rawOffset + s.rawSize, cut, zeroed));
+  }
+
+  // 3. Resources other than the version, in a canonical order.
+  const kept = resources.filter((l) => l.type !== RT_VERSION).sort(compareLeaves);
+  for (const l of kept) {
+    item(`${idText(l.type)}/${idText(l.name)}/${idText(l.lang)}`);
+    item(bytes.subarray(l.offset, l.offset + l.size));
+  }
+
+  // 4. Overlay, without the certificate table (its directory entry holds a file offset).
+  const lastEnd = layout.sections.reduce(
+    (m, s) => Math.max(m, s.rawSize > 0 ? s.rawOffset + s.rawSize : 0),
+    layout.sectionTableEnd,
+  );
+  const security = layout.directories[DIR.security];
+  const overlayCut: Range[] = security
+    ? [{ start: security.rva, end: security.rva + security.size }]
+    : [];
+  items(pieces(bytes, Math.min(lastEnd, bytes.length), bytes.length, overlayCut, []));
+  return hashHex(hash);
+}
+
+/**
+ * The bytes [start, end) of the file as pieces (views, no copies): the `cut` ranges left
+ * out, the `zero` ranges replaced by zeros, trailing zeros (alignment padding) trimmed.
+ */
+function pieces(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  cut: readonly Range[],
+  zero: readonly Range[],
+): Uint8Array[] {
+  const clip = (r: Range) => ({ start: Math.max(start, r.start), end: Math.min(end, r.end) });
+  const cuts = cut
+    .map(clip)
+    .filter((r) => r.end > r.start)
+    .sort((x, y) => x.start - y.start);
+  const spans: Range[] = [];
+  let at = start;
+  for (const r of cuts) {
+    if (r.start > at) spans.push({ start: at, end: r.start });
+    at = Math.max(at, r.end);
+  }
+  if (at < end) spans.push({ start: at, end });
+  const zeros = zero
+    .map(clip)
+    .filter((r) => r.end > r.start)
+    .sort((x, y) => x.start - y.start);
+  const out: Uint8Array[] = [];
+  for (const span of spans) {
+    let pos = span.start;
+    for (const z of zeros) {
+      const zs = Math.max(z.start, pos);
+      const ze = Math.min(z.end, span.end);
+      if (ze <= zs) continue;
+      if (zs > pos) out.push(bytes.subarray(pos, zs));
+      out.push(new Uint8Array(ze - zs));
+      pos = ze;
+    }
+    if (pos < span.end) out.push(bytes.subarray(pos, span.end));
+  }
+  // Trim trailing zeros across pieces.
+  while (out.length > 0) {
+    const last = out[out.length - 1]!;
+    let n = last.length;
+    while (n > 0 && last[n - 1] === 0) n--;
+    if (n > 0) {
+      out[out.length - 1] = last.subarray(0, n);
+      break;
+    }
+    out.pop();
+  }
+  return out;
+}
+
+function idText(id: ResourceId): string {
+  return typeof id === "number" ? `#${id}` : JSON.stringify(id);
+}
+
+function compareId(a: ResourceId, b: ResourceId): number {
+  if (typeof a === "number" && typeof b === "number") return a - b;
+  if (typeof a === "number") return -1;
+  if (typeof b === "number") return 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function compareLeaves(a: ResourceLeaf, b: ResourceLeaf): number {
+  return compareId(a.type, b.type) || compareId(a.name, b.name) || compareId(a.lang, b.lang);
+}
+
+function hashHex(hash: Hash): string {
+  return hash.digest("hex");
+}

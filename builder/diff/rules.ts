@@ -1,0 +1,144 @@
+/**
+ * Release-discipline rules: what a generic diff cannot say. Each rule is a pure function
+ * of a matched pair, or of side B and the set of files this diff touched (added or
+ * changed), so that diffing a package against itself finds nothing.
+ */
+import { NOT_APPLICABLE, Platform } from "../manifest/types.js";
+import { compareVersions, parseVersion } from "../manifest/validate-fields.js";
+import { fileLabel, type MatchedPair } from "./match.js";
+import { type DiffSide, type FileFacts, type Finding, RuleId } from "./types.js";
+
+/** One line per rule, for --help, docs and reports. */
+export const RULE_DESCRIPTIONS: Readonly<Record<RuleId, string>> = {
+  [RuleId.rebuiltWithoutVersionBump]:
+    "content changed (SHA-256, else size) but the version did not: a rebuild without a bump",
+  [RuleId.versionOnlyChange]:
+    "version changed but the content is identical apart from the version resource",
+  [RuleId.versionBackwards]: "the version went backwards",
+  [RuleId.staleVersion]:
+    "a file older than the package's other files of the same product (same major.minor)",
+  [RuleId.platformChanged]: "the platform changed",
+  [RuleId.pairVersionMismatch]: "an x86/x64 pair (same name, both platforms) disagrees on version",
+  [RuleId.signatureRemoved]: "a signed file became unsigned",
+};
+
+const isVersion = (v: string) => v !== NOT_APPLICABLE && parseVersion(v) !== undefined;
+const short = (digest: string) => digest.slice(0, 12);
+
+/** Whether the content differs: by SHA-256 when both know it, else by size; undefined: unknown. */
+export function contentChanged(a: FileFacts, b: FileFacts): boolean | undefined {
+  if (a.sha256 !== undefined && b.sha256 !== undefined) return a.sha256 !== b.sha256;
+  if (a.size !== undefined && b.size !== undefined) return a.size !== b.size;
+  return undefined;
+}
+
+/** Findings about one matched file, in rule order. */
+export function pairFindings({ a, b }: MatchedPair): Finding[] {
+  const file = fileLabel(b);
+  const out: Finding[] = [];
+  const bothVersions = isVersion(a.version) && isVersion(b.version);
+  if (bothVersions && a.version === b.version && contentChanged(a, b) === true) {
+    const how =
+      a.sha256 !== undefined && b.sha256 !== undefined
+        ? `SHA-256 ${short(a.sha256)}… -> ${short(b.sha256)}…`
+        : `size ${a.size} -> ${b.size}`;
+    const neutral =
+      a.neutralSha256 !== undefined && a.neutralSha256 === b.neutralSha256
+        ? " (only timestamps or checksum differ)"
+        : "";
+    out.push({
+      rule: RuleId.rebuiltWithoutVersionBump,
+      file,
+      message: `content changed (${how})${neutral} but the version stayed ${b.version}`,
+    });
+  }
+  if (bothVersions && a.version !== b.version) {
+    const sameNeutral = a.neutralSha256 !== undefined && a.neutralSha256 === b.neutralSha256;
+    const sameBytes = a.sha256 !== undefined && a.sha256 === b.sha256;
+    if (sameNeutral || sameBytes) {
+      out.push({
+        rule: RuleId.versionOnlyChange,
+        file,
+        message: `version ${a.version} -> ${b.version} but the content is identical apart from the version resource`,
+      });
+    }
+    if (compareVersions(b.version, a.version) < 0) {
+      out.push({
+        rule: RuleId.versionBackwards,
+        file,
+        message: `version went backwards: ${a.version} -> ${b.version}`,
+      });
+    }
+  }
+  if (a.platform !== b.platform) {
+    out.push({
+      rule: RuleId.platformChanged,
+      file,
+      message: `platform changed: ${a.platform} -> ${b.platform}`,
+    });
+  }
+  if (a.signed === true && b.signed === false) {
+    out.push({
+      rule: RuleId.signatureRemoved,
+      file,
+      message: "was signed and is no longer",
+    });
+  }
+  return out;
+}
+
+const lineOf = (v: string) => v.split(".").slice(0, 2).join(".");
+
+/**
+ * The version a file should be at least: the package's own version when it is of the same
+ * product line (major.minor); otherwise the version held by a strict majority of the
+ * other files of that line, when there are at least two of them. Undefined: no reference.
+ */
+export function referenceVersion(side: DiffSide, file: FileFacts): string | undefined {
+  if (!isVersion(file.version)) return undefined;
+  const line = lineOf(file.version);
+  if (side.packageVersion !== undefined && isVersion(side.packageVersion)) {
+    if (lineOf(side.packageVersion) === line) return side.packageVersion;
+  }
+  const others = side.files.filter(
+    (f) => f !== file && isVersion(f.version) && lineOf(f.version) === line,
+  );
+  if (others.length < 2) return undefined;
+  const counts = new Map<string, number>();
+  for (const f of others) counts.set(f.version, (counts.get(f.version) ?? 0) + 1);
+  for (const [version, n] of counts) if (n * 2 > others.length) return version;
+  return undefined;
+}
+
+/** Findings about side B's state, for files this diff touched. */
+export function sideFindings(b: DiffSide, touched: ReadonlySet<FileFacts>): Finding[] {
+  const out: Finding[] = [];
+  for (const f of b.files) {
+    const ref = touched.has(f) ? referenceVersion(b, f) : undefined;
+    if (ref !== undefined && compareVersions(f.version, ref) < 0) {
+      const source =
+        ref === b.packageVersion ? "the package version" : "the other files of its product";
+      out.push({
+        rule: RuleId.staleVersion,
+        file: fileLabel(f),
+        message: `version ${f.version} is older than ${ref}, ${source}`,
+      });
+    }
+    if (f.platform === Platform.x64 && isVersion(f.version)) {
+      const partner = b.files.find(
+        (g) =>
+          g.platform === Platform.x86 &&
+          g.name.toLowerCase() === f.name.toLowerCase() &&
+          isVersion(g.version),
+      );
+      if (partner && partner.version !== f.version && (touched.has(partner) || touched.has(f))) {
+        out.push({
+          rule: RuleId.pairVersionMismatch,
+          file: fileLabel(f),
+          message: `x64 ${f.version} but x86 ${fileLabel(partner)} is ${partner.version}`,
+        });
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,81 @@
+/**
+ * Loading either side of a diff: a manifest, a package (.exe or .cab) or a build record,
+ * told apart by their first bytes and, for text, by extension and content.
+ */
+import { open, readFile } from "node:fs/promises";
+import { extname } from "node:path";
+import { loadManifest } from "../manifest/load.js";
+import type { Manifest } from "../manifest/types.js";
+import { InputError } from "../util/errors.js";
+import { loadPackageSide } from "./cab-package.js";
+import { buildRecordSide, looksLikeBuildRecord } from "./record-side.js";
+import { normaliseTime } from "./time.js";
+import { type DiffSide, SideKind } from "./types.js";
+
+const MSCF = Buffer.from("MSCF");
+const MZ = Buffer.from("MZ");
+
+export function manifestSide(label: string, manifest: Manifest): DiffSide {
+  return {
+    kind: SideKind.manifest,
+    label,
+    packageVersion: manifest.package.version,
+    files: manifest.files.map((f) => ({
+      path: f.path,
+      name: f.name,
+      version: f.version,
+      ...(f.size !== undefined ? { size: f.size } : {}),
+      date: f.date,
+      time: normaliseTime(f.time),
+      platform: f.platform,
+    })),
+  };
+}
+
+async function head(file: string): Promise<Buffer> {
+  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    handle = await open(file, "r");
+    const buf = Buffer.alloc(4);
+    const { bytesRead } = await handle.read(buf, 0, 4, 0);
+    return buf.subarray(0, bytesRead);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new InputError(
+      code === "EISDIR"
+        ? `${file}: is a folder; expected a manifest, a package (.exe, .cab) or a build record`
+        : `${file}: cannot read it (${code ?? String(err)})`,
+    );
+  } finally {
+    await handle?.close();
+  }
+}
+
+/** Load one side, whatever its kind. */
+export async function loadSide(file: string): Promise<DiffSide> {
+  const first = await head(file);
+  if (first.subarray(0, 4).equals(MSCF)) return loadPackageSide(file, false);
+  if (first.subarray(0, 2).equals(MZ)) return loadPackageSide(file, true);
+  const ext = extname(file).toLowerCase();
+  if (ext === ".yaml" || ext === ".yml")
+    return manifestSide(file, (await loadManifest(file)).manifest);
+  if (ext === ".json") {
+    const text = await readFile(file, "utf8");
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      throw new InputError(`${file}: is not valid JSON (${(err as Error).message})`);
+    }
+    if (looksLikeBuildRecord(value)) return buildRecordSide(file, value);
+    return manifestSide(file, (await loadManifest(file)).manifest);
+  }
+  if (ext === ".exe" || ext === ".cab") {
+    throw new InputError(
+      `${file}: is not a package: a .cab starts with "MSCF" and an .exe with "MZ"`,
+    );
+  }
+  throw new InputError(
+    `${file}: unknown kind; expected a manifest (.yaml, .yml, .json), a package (.exe, .cab) or a build record (.build.json)`,
+  );
+}

@@ -1,0 +1,121 @@
+/**
+ * The diff's model: each side (a manifest, a package or a build record) normalised to the
+ * same facts per file, and the result of comparing two sides. DiffResult is what
+ * `cabwright diff --json` prints; its shape is stable (docs/diff.md): fields may be added,
+ * never renamed or removed.
+ */
+import type { Platform } from "../manifest/types.js";
+
+export const SideKind = {
+  manifest: "manifest",
+  package: "package",
+  buildRecord: "build-record",
+} as const;
+export type SideKind = (typeof SideKind)[keyof typeof SideKind];
+
+/** What one side says about one file. Optional facts are absent when the side cannot know them. */
+export interface FileFacts {
+  /** Path inside the package, "/"-separated; absent when the side has no paths. */
+  readonly path?: string;
+  readonly name: string;
+  /** 4-part version, or "Not Applicable". */
+  readonly version: string;
+  readonly size?: number;
+  /** UTC, YYYY-MM-DD. */
+  readonly date: string;
+  /** UTC, HH:MM:SS (a manifest's HH:MM reads as HH:MM:00). */
+  readonly time: string;
+  readonly platform: Platform;
+  /** SHA-256 of the bytes, hex (packages and build records). */
+  readonly sha256?: string;
+  /** neutralDigest of the bytes (PE files of packages and build records). */
+  readonly neutralSha256?: string;
+  /** Whether the file carries an Authenticode signature (packages and build records). */
+  readonly signed?: boolean;
+}
+
+export interface DiffSide {
+  readonly kind: SideKind;
+  /** How the side is named in reports: the path it was read from. */
+  readonly label: string;
+  /** The package's own version (a manifest's or build record's package.version). */
+  readonly packageVersion?: string;
+  readonly files: readonly FileFacts[];
+}
+
+/** The fields compared per matched file, in report order. */
+export const COMPARED_FIELDS = [
+  "version",
+  "size",
+  "date",
+  "time",
+  "platform",
+  "sha256",
+  "signed",
+] as const;
+export type ComparedField = (typeof COMPARED_FIELDS)[number];
+
+export interface FieldChanges {
+  version?: [string, string];
+  size?: [number, number];
+  date?: [string, string];
+  time?: [string, string];
+  platform?: [Platform, Platform];
+  sha256?: [string, string];
+  signed?: [boolean, boolean];
+}
+
+export interface FileChange {
+  /** B's path (A's when B has none), else the name. */
+  readonly file: string;
+  readonly name: string;
+  readonly platform: Platform;
+  /** Each field that differs, as [before, after]; a field one side does not know is skipped. */
+  readonly fields: FieldChanges;
+  /** after - before, when the size changed. */
+  readonly sizeDelta?: number;
+}
+
+export interface Finding {
+  readonly rule: RuleId;
+  /** The file the finding is about, named as in `changed` (path, else name). */
+  readonly file: string;
+  readonly message: string;
+}
+
+export interface SideSummary {
+  readonly kind: SideKind;
+  readonly label: string;
+  readonly files: number;
+}
+
+export const DIFF_SCHEMA = "cabwright.diff/1";
+
+export interface DiffResult {
+  readonly schema: typeof DIFF_SCHEMA;
+  readonly a: SideSummary;
+  readonly b: SideSummary;
+  /** In B's order. */
+  readonly added: readonly FileFacts[];
+  /** In A's order. */
+  readonly removed: readonly FileFacts[];
+  /** In B's order. */
+  readonly changed: readonly FileChange[];
+  /** Matched files with no differing field. */
+  readonly unchanged: number;
+  /** In B's file order, then rule order. */
+  readonly findings: readonly Finding[];
+}
+
+/** Release-discipline rules: the ids `--fail-on` takes and findings carry. */
+export const RuleId = {
+  rebuiltWithoutVersionBump: "rebuilt-without-version-bump",
+  versionOnlyChange: "version-only-change",
+  versionBackwards: "version-backwards",
+  staleVersion: "stale-version",
+  platformChanged: "platform-changed",
+  pairVersionMismatch: "pair-version-mismatch",
+  signatureRemoved: "signature-removed",
+} as const;
+export type RuleId = (typeof RuleId)[keyof typeof RuleId];
+export const RULE_IDS: readonly RuleId[] = Object.values(RuleId);
