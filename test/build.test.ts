@@ -8,6 +8,7 @@ import {
   InputError,
   loadManifest,
   manifestTableRows,
+  neutralDigest,
   packageRows,
   type Toolkit,
   verifyPackage,
@@ -45,6 +46,14 @@ test("the build record: digests before and after stamping, tool and compressor",
   t.not(stamped.before.sha256, stamped.after.sha256);
   t.is(stamped.after.size, 421232);
   t.is(stamped.before.size, (await stat(join(drop, "Adonavigator.dll"))).size);
+  t.regex(stamped.neutralSha256, /^[0-9a-f]{64}$/, "a PE has a neutral digest");
+  const cab = r.files.find((f: { name: string }) => f.name === "Localenginemapping.cab");
+  t.is(cab.neutralSha256, undefined, "a cabinet is not a PE: no neutral digest");
+  // Stamping changed nothing but the version stamp: the drop file's neutral digest is the
+  // shipped file's (diff's neutralDigest, a walk of its own over the PE).
+  for (const f of r.files as { source: string; neutralSha256?: string }[]) {
+    t.is(neutralDigest(await readFile(join(drop, f.source))), f.neutralSha256, f.source);
+  }
   const asIs = r.files.find((f: { name: string }) => f.name === "Updspapi.dll");
   t.deepEqual(asIs.before, asIs.after);
   const exe = await readFile(result.layout.exe);

@@ -1,11 +1,12 @@
 /**
  * The real stages behind the Toolkit interface: pe (inspect, stamp), cab (writer, reader),
- * sfx (stub, assembly, locating the cabinet), report (the KB article). diff (neutral
- * digest) is bound when it lands.
+ * sfx (stub, assembly, locating the cabinet), diff (the neutral digest), report (the KB
+ * article).
  */
 
 import { extractOpened } from "../cab/extract.js";
 import { openCabinet, writeCabinet } from "../cab/index.js";
+import { neutralDigest } from "../diff/neutral.js";
 import { inspectFile } from "../pe/inspect.js";
 import { renderReport } from "../report/article.js";
 import { assembleSfx, locateCabinet, stubPath } from "../sfx/index.js";
@@ -55,6 +56,7 @@ export function defaultToolkit(): Toolkit {
       await writeCabinet(outPath, files, { compression: "none", threads: 1 });
     },
     openPackage,
+    neutralDigest: (bytes) => neutralDigest(bytes),
     renderArticle: (record, manifest) => renderReport(record, "html", { manifest }),
     stubPath: (platform) => stubPath(platform as "x86" | "x64"),
     async assembleSfx(opts) {
