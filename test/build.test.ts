@@ -320,3 +320,46 @@ test("SOURCE_DATE_EPOCH sets the published files' time and is recorded", async (
     { instanceOf: InputError, message: /SOURCE_DATE_EPOCH is "soon"; expected whole seconds/ },
   );
 });
+
+test("verify against a manifest that differs names each file, field, expected and found", async (t) => {
+  const { result } = await demoBuild();
+  const dir = await tempDir(t);
+  const text = await readFile(seedManifest, "utf8");
+  const changed = text
+    .replace(
+      "  - name: Adonavigator.dll\n    size: 421232",
+      "  - name: Adonavigator.dll\n    size: 421233",
+    )
+    .replace("version: 6.3.16.0", "version: 6.3.17.0")
+    .replace('    date: 2010-07-14\n    time: "15:31"', '    date: 2010-07-15\n    time: "15:32"');
+  t.not(changed, text);
+  const m = join(dir, "changed.yaml");
+  await writeFile(m, changed);
+  const report = await verifyPackage(result.layout.exe, await loadManifest(m), defaultToolkit());
+  t.deepEqual(
+    report.mismatches.map((x) => [x.file, x.field, x.expected, x.found]),
+    [
+      ["Adonavigator.dll", "size", "421233", "421232"],
+      ["Sfxcab.exe", "date", "2010-07-15", "2010-07-14"],
+      ["Sfxcab.exe", "time", "15:32:00", "15:31:00"],
+      ["Updspapi.dll", "version", "6.3.17.0", "6.3.16.0"],
+    ],
+  );
+});
+
+test("verify and table refuse what is not a package, in one line", async (t) => {
+  const dir = await tempDir(t);
+  const notPe = join(dir, "notes.exe");
+  await writeFile(notPe, "just text\n");
+  const node = process.execPath;
+  for (const args of [
+    ["verify", notPe, "--manifest", seedManifest],
+    ["table", notPe],
+    ["table", join(dir, "missing.cab")],
+  ]) {
+    const r = await run(node, [cli, ...args]);
+    t.is(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    t.is(r.stderr.trim().split("\n").length, 1, r.stderr);
+    t.false(r.stderr.includes("    at "), "no stack trace");
+  }
+});
