@@ -248,3 +248,25 @@ test("an unaligned last section: the appended .rsrc still starts on FileAlignmen
   t.is(r!.fileVersion, "1.2.3.4");
   t.deepEqual(r!.warnings, []);
 });
+
+test("a strong-named .NET assembly is refused; an unsigned one stamps", async (t) => {
+  const dir = await tempDir(t);
+  const b = new Uint8Array(
+    await readFile(await buildPe(dir, { name: "clr.exe", arch: "x64", source: HELLO_C })),
+  );
+  const v = new DataView(b.buffer);
+  const pe = v.getUint32(0x3c, true);
+  const rdata = sectionTable(b).find((s) => s.name === ".rdata")!;
+  // Data directory 14 (CLR) -> a COR20 header at the start of .rdata (PE32+: directories at +112).
+  v.setUint32(pe + 24 + 112 + 14 * 8, rdata.va, true);
+  v.setUint32(pe + 24 + 112 + 14 * 8 + 4, 72, true);
+  v.setUint32(rdata.ptr, 72, true);
+  v.setUint32(rdata.ptr + 16, 0x9, true); // ILONLY | STRONGNAMESIGNED
+  t.throws(() => stampPe(b, { fileVersion: "1.0" }, "clr.exe"), {
+    instanceOf: InputError,
+    message:
+      /^clr\.exe: strong-name signed \.NET assembly \(COR20 flags 0x9 at offset 0x[0-9a-f]+\)/,
+  });
+  v.setUint32(rdata.ptr + 16, 0x1, true); // ILONLY
+  t.is(inspectPe(stampPe(b, { fileVersion: "1.0" }, "clr.exe")).fileVersion, "1.0.0.0");
+});

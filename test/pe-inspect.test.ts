@@ -86,7 +86,7 @@ test("checksum agrees with pefile for every length modulo 4 (odd tails little-en
 });
 
 test("Wine's DLLs: version, strings and platform agree with pefile", async (t) => {
-  const names = ["kernel32.dll", "user32.dll", "notepad.exe", "msvcrt.dll", "comctl32.dll"];
+  const names = ["kernel32.dll", "version.dll", "notepad.exe", "msvcrt.dll", "cacls.exe"];
   const paths = names.map((n) => join(WINE_DIR, n));
   const records = await pefileRead(paths);
   for (const [i, path] of paths.entries()) {

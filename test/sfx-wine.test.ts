@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import anyTest, { type TestFn } from "ava";
+import { cabInputsFromPaths, writeCabinet } from "../builder/cab/index.js";
 import {
   assembleSfx,
   InputError,
@@ -391,4 +392,22 @@ test("the x86 stub extracts too, where 32-bit wine is installed", async (t) => {
   const r = await wine(t, [exe, "/quiet", `/x:${winPath(out)}`]);
   t.is(r.code, 0, r.stderr);
   await assertExtracted(t, out);
+});
+
+test("cabinets from cabwright's own writer (mszip and stored) extract to the same bytes", async (t) => {
+  const inDir = join(t.context.dir, "in");
+  const inputs = await cabInputsFromPaths(
+    inDir,
+    t.context.files.map(([name]) => name),
+  );
+  for (const compression of ["mszip", "none"] as const) {
+    const cab = join(t.context.dir, `ours-${compression}.cab`);
+    await writeCabinet(cab, inputs, { compression, threads: 1 });
+    const exe = join(t.context.dir, `ours-${compression}.exe`);
+    await assembleSfx({ platform: "x64", cabinetPath: cab, outPath: exe });
+    const out = join(t.context.dir, `ours-${compression}-out`);
+    const r = await wine(t, [exe, "/quiet", `/x:${winPath(out)}`]);
+    t.is(r.code, 0, `${compression}: ${r.stderr}`);
+    await assertExtracted(t, out);
+  }
 });

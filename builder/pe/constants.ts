@@ -64,6 +64,8 @@ export const DirectoryEntry = {
   debug: 6,
   /** Bound imports live in the header area, right after the section table. */
   boundImport: 11,
+  /** IMAGE_COR20_HEADER of a .NET assembly. */
+  clr: 14,
 } as const;
 
 /** IMAGE_DEBUG_DIRECTORY: 28 bytes; AddressOfRawData (an RVA) and PointerToRawData (a file offset). */
@@ -110,3 +112,7 @@ export const VS_FFI_FILEFLAGSMASK = 0x3f;
 
 /** WIN_CERTIFICATE entries are 8-byte aligned; the table is at the end of the file. */
 export const CERTIFICATE_ALIGNMENT = 8;
+
+/** IMAGE_COR20_HEADER.Flags offset, and COMIMAGE_FLAGS_STRONGNAMESIGNED. */
+export const COR20_FLAGS_OFFSET = 16;
+export const COMIMAGE_FLAGS_STRONGNAMESIGNED = 0x8;

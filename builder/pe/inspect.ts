@@ -1,9 +1,9 @@
 /** Read every attribute the KB table and the verifier need from a file's bytes. */
-import { readFile } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { NOT_APPLICABLE, Platform } from "../manifest/types.js";
 import { InputError } from "../util/errors.js";
 import { peChecksum } from "./checksum.js";
-import { DirectoryEntry } from "./constants.js";
+import { DirectoryEntry, DOS_MAGIC } from "./constants.js";
 import { directory, parsePeHeaders } from "./headers.js";
 import { platformOfMachine } from "./platform.js";
 import { findVersionResources, preferredVersionResource } from "./resources.js";
@@ -52,11 +52,25 @@ export function readPeInfo(bytes: Uint8Array, label: string, withChecksum: boole
   return info;
 }
 
-/** Inspect a file on disk; a missing or unreadable file is an InputError. */
+/**
+ * Inspect a file on disk; a missing or unreadable file is an InputError. Only a file that
+ * starts with "MZ" is read whole: a multi-gigabyte .cab costs two bytes and a stat.
+ */
 export async function inspectFile(path: string): Promise<PeInfo> {
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(path);
+    const handle = await open(path, "r");
+    try {
+      const { size } = await handle.stat();
+      const head = new Uint8Array(2);
+      const { bytesRead } = await handle.read(head, 0, 2, 0);
+      if (bytesRead < 2 || (head[0]! | (head[1]! << 8)) !== DOS_MAGIC) {
+        return { path, ...inspectPe(head.subarray(0, bytesRead), path), size };
+      }
+      bytes = await handle.readFile();
+    } finally {
+      await handle.close();
+    }
   } catch (err) {
     throw new InputError(`${path}: cannot read: ${(err as NodeJS.ErrnoException).code ?? err}`);
   }

@@ -4,6 +4,8 @@
  * or refused (data directories and debug entries in sections after .rsrc).
  */
 import {
+  COMIMAGE_FLAGS_STRONGNAMESIGNED,
+  COR20_FLAGS_OFFSET,
   DATA_DIRECTORY_SIZE,
   DEBUG_ENTRY,
   DirectoryEntry,
@@ -15,6 +17,7 @@ import {
 import {
   directory,
   type PeHeaders,
+  rvaToOffset,
   type SectionHeader,
   sectionForRva,
   viewOf,
@@ -235,4 +238,21 @@ export function alignLastSection(image: Uint8Array, h: PeHeaders): Uint8Array {
   const at = h.sectionTableOffset + last.index * SECTION_HEADER_SIZE + SECTION.sizeOfRawData;
   viewOf(out).setUint32(at, aligned - last.pointerToRawData, true);
   return out;
+}
+
+/**
+ * A strong-named .NET assembly: its strong-name signature hashes the whole image, resources
+ * included, so any stamp breaks it and the runtime refuses to load the assembly.
+ */
+export function checkNotStrongNamed(bytes: Uint8Array, h: PeHeaders, label: string): void {
+  const clr = directory(h, DirectoryEntry.clr);
+  if (clr.rva === 0 || clr.size === 0) return;
+  const at = rvaToOffset(h, clr.rva);
+  if (at === undefined || at + COR20_FLAGS_OFFSET + 4 > bytes.length) return;
+  const flags = viewOf(bytes).getUint32(at + COR20_FLAGS_OFFSET, true);
+  if (flags & COMIMAGE_FLAGS_STRONGNAMESIGNED) {
+    throw new InputError(
+      `${label}: strong-name signed .NET assembly (COR20 flags 0x${flags.toString(16)} at offset ${hex(at + COR20_FLAGS_OFFSET)}); stamping would invalidate the strong name: set the version when building the assembly instead`,
+    );
+  }
 }

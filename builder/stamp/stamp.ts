@@ -20,6 +20,7 @@ import { parseVersionInfo } from "../pe/version-info.js";
 import { InputError } from "../util/errors.js";
 import {
   alignLastSection,
+  checkNotStrongNamed,
   checkRoomForSection,
   checkSectionTable,
   checkSound,
@@ -150,6 +151,7 @@ export function stampPe(bytes: Uint8Array, opts: StampOptions, label = "input"):
   parseVersionParts(opts.fileVersion, "file version");
   if (opts.productVersion !== undefined) parseVersionParts(opts.productVersion, "product version");
   checkSectionTable(h, label);
+  checkNotStrongNamed(bytes, h, label);
   if (h.dataDirectories.length <= DirectoryEntry.security) {
     // pe-library writes the resource and certificate entries whatever the count says.
     throw new InputError(
