@@ -321,3 +321,23 @@ test("flat text where every row is ambiguous: ties go to the longest version par
   );
   t.regex(imp.warnings[0]!.message, /no other row settles it \(the longest version part taken\)/);
 });
+
+test("articles saved as UTF-16 (with BOM) or Windows-1252 read like UTF-8", async (t) => {
+  const dir = await tempDir(t);
+  const text =
+    "File nameFile versionFile sizeDateTimePlatformA.dll1.0.0.01,00029-Jun-201018:08\u00d786.";
+  const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, "utf16le")]);
+  const cp1252 = Buffer.from(text, "latin1"); // "×" is D7 in both
+  for (const [name, bytes] of [
+    ["u16.txt", utf16],
+    ["cp1252.txt", cp1252],
+  ] as const) {
+    await writeFile(join(dir, name), bytes);
+    const imp = await importKbFile(join(dir, name));
+    t.deepEqual(
+      imp.rows.map((r) => [r.name, r.size, r.platform]),
+      [["A.dll", 1000, "x86"]],
+      name,
+    );
+  }
+});

@@ -5,7 +5,7 @@
  */
 import { InputError } from "../util/errors.js";
 import { columnsOf, describeKind } from "./delimited.js";
-import { matchRow, type RowReading } from "./match.js";
+import { matchRow, type RowMatch, type RowReading } from "./match.js";
 import type { PendingRow } from "./rows.js";
 import type { FoundTable } from "./text.js";
 import type { ColumnKind } from "./types.js";
@@ -35,21 +35,36 @@ export function readFlatTables(
     const kinds = columns.map((c) => c.kind as ColumnKind);
     const tableNo = firstTable + found.length;
     const rows: PendingRow[] = [];
+    // Each row is matched once: settleEnds looks ahead at the next row, which the loop
+    // then reads from this cache.
+    const cache = new Map<number, RowMatch>();
+    const matchAt = (p: number): RowMatch => {
+      let m = cache.get(p);
+      if (!m) {
+        m = matchRow(text, p, kinds, "flat");
+        cache.clear();
+        cache.set(p, m);
+      }
+      return m;
+    };
     let pos = headEnd;
     for (;;) {
       while (pos < text.length && /\s/.test(text[pos]!)) pos++;
-      const match = matchRow(text, pos, kinds, "flat");
+      const match = matchAt(pos);
       if (match.readings.length === 0) {
-        if (rows.length === 0 || match.furthest.cells >= 2) {
-          const kind = kinds[match.furthest.cells]!;
-          const at = match.furthest.at;
+        // Matched again trying every cell end, to see how far the row really reads and
+        // name the cell that fails.
+        const { furthest } = matchRow(text, pos, kinds, "flat", { prune: false });
+        if (rows.length === 0 || furthest.cells >= 2) {
+          const kind = kinds[furthest.cells]!;
+          const at = furthest.at;
           throw new InputError(
             `${file}:${where(at)} flat table row ${rows.length + 1}: expected ${describeKind(kind)} at ${JSON.stringify(text.slice(at, at + 24))}`,
           );
         }
         break;
       }
-      const readings = settleEnds(text, match.readings, kinds);
+      const readings = settleEnds(text, match.readings, matchAt);
       const end = readings[0]!.end;
       rows.push({
         readings: readings.map((r) => r.cells),
@@ -78,14 +93,14 @@ export function readFlatTables(
 function settleEnds(
   text: string,
   readings: readonly RowReading[],
-  kinds: readonly ColumnKind[],
+  matchAt: (offset: number) => RowMatch,
 ): RowReading[] {
   const ends = [...new Set(readings.map((r) => r.end))];
   if (ends.length === 1) return [...readings];
   const continues = ends.filter((e) => {
     let p = e;
     while (p < text.length && /\s/.test(text[p]!)) p++;
-    return matchRow(text, p, kinds, "flat").readings.length > 0;
+    return matchAt(p).readings.length > 0;
   });
   // Prefer the earliest end that lets the table go on (a later end would swallow the
   // next row's first cell); after the last row, the longest reading of the last cell.

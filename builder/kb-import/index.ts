@@ -63,7 +63,21 @@ export async function importKbFile(file: string, options: ImportOptions = {}): P
       `${file}: cannot read the article (${(err as NodeJS.ErrnoException).code ?? err})`,
     );
   }
-  return importKbTable(new TextDecoder("utf-8").decode(bytes), file, options);
+  return importKbTable(decodeText(bytes), file, options);
+}
+
+/**
+ * Article bytes to text: UTF-16 with a byte order mark (Notepad's "Unicode"), UTF-8, or,
+ * when the bytes are not valid UTF-8, Windows-1252 (where "×" is the single byte D7).
+ */
+export function decodeText(bytes: Uint8Array): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder("utf-16le").decode(bytes);
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder("utf-16be").decode(bytes);
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return new TextDecoder("windows-1252").decode(bytes);
+  }
 }
 
 function firstLine(text: string): string | undefined {

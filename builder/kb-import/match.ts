@@ -38,14 +38,37 @@ const MAX_CELL: Readonly<Record<ColumnKind, number>> = {
 /** Stop enumerating after this many readings of one row (a hostile input stays cheap). */
 const MAX_READINGS = 64;
 
+/** How a cell of each kind can begin: a flat cell only ends where the next one can begin. */
+const FIRST_CHAR: Readonly<Record<ColumnKind, RegExp>> = {
+  name: /[^\s]/,
+  version: /[0-9Nn]/,
+  size: /[0-9]/,
+  date: /[0-9]/,
+  time: /[0-9]/,
+  platform: /[xX\u00d7iIaAnN]/,
+};
+
+const NOT_IN_NAMES = /[\\/:*?"<>|\x00-\x1f]/;
+
 /** Offsets where a cell of `kind` starting at `start` could end. */
-function cellEnds(text: string, start: number, kind: ColumnKind, mode: MatchMode): number[] {
+function cellEnds(
+  text: string,
+  start: number,
+  kind: ColumnKind,
+  mode: MatchMode,
+  next: ColumnKind | undefined,
+  prune: boolean,
+): number[] {
   const limit = Math.min(text.length, start + MAX_CELL[kind]);
   const ends: number[] = [];
   if (mode === "flat") {
+    const first = prune && next ? FIRST_CHAR[next] : undefined;
     for (let e = start + 1; e <= limit; e++) {
       const c = text.charCodeAt(e - 1);
       if (c === 10 || c === 13) break;
+      // A name cannot run past a character Windows forbids in names (the time's ":").
+      if (kind === "name" && NOT_IN_NAMES.test(text[e - 1]!)) break;
+      if (first && !first.test(text[skipBlanks(text, e)] ?? "")) continue;
       ends.push(e);
     }
     return ends;
@@ -77,9 +100,18 @@ export function matchRow(
   start: number,
   kinds: readonly ColumnKind[],
   mode: MatchMode,
-  /** In "spaces" mode: text after the last cell is allowed (columns kept as notes). */
-  trailing = false,
+  options: {
+    /** In "spaces" mode: text after the last cell is allowed (columns kept as notes). */
+    readonly trailing?: boolean;
+    /**
+     * In "flat" mode: try a cell end only where the next cell can begin (fast). Off, every
+     * end is tried, so that `furthest` names the cell that really fails (for errors).
+     */
+    readonly prune?: boolean;
+  } = {},
 ): RowMatch {
+  const trailing = options.trailing ?? false;
+  const prune = options.prune ?? true;
   const readings: RowReading[] = [];
   let furthest = { cells: 0, at: start };
   const cells: CellValue[] = [];
@@ -107,7 +139,7 @@ export function matchRow(
       furthest = { cells: col, at };
     }
     const kind = kinds[col]!;
-    for (const end of cellEnds(text, at, kind, mode)) {
+    for (const end of cellEnds(text, at, kind, mode, kinds[col + 1], prune)) {
       const value = readCell(kind, text.slice(at, end), flat);
       if (!value) continue;
       cells.push(value);

@@ -225,7 +225,7 @@ function spacedRow(
   const lead = line.text.length - line.text.trimStart().length;
   const start = line.offset + lead;
   const body = line.text.trimStart();
-  const m = matchRow(body, 0, kinds, "spaces", extras.length > 0);
+  const m = matchRow(body, 0, kinds, "spaces", { trailing: extras.length > 0 });
   if (m.readings.length === 0) {
     // A line that reads as the first cells of a row, then fails, is a broken row.
     if (m.furthest.cells >= 2) {

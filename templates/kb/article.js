@@ -3,6 +3,7 @@
 (() => {
   const table = document.getElementById("file-table");
   if (!table) return;
+  document.documentElement.classList.add("js");
   const body = table.tBodies[0];
   const toggle = document.getElementById("toggle-files");
   const wrap = document.getElementById("file-table-wrap");

@@ -45,7 +45,7 @@ export const registerReport: RegisterCommand = (program) => {
           );
         }
         let input: unknown;
-        if (/\.json$/i.test(file)) {
+        if (/\.json$/i.test(file) || bytes.toString("utf8", 0, 64).trimStart().startsWith("{")) {
           try {
             input = JSON.parse(bytes.toString("utf8"));
           } catch {
