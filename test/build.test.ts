@@ -8,6 +8,7 @@ import {
   InputError,
   loadManifest,
   manifestTableRows,
+  neutralDigest,
   packageRows,
   type Toolkit,
   verifyPackage,
@@ -45,6 +46,14 @@ test("the build record: digests before and after stamping, tool and compressor",
   t.not(stamped.before.sha256, stamped.after.sha256);
   t.is(stamped.after.size, 421232);
   t.is(stamped.before.size, (await stat(join(drop, "Adonavigator.dll"))).size);
+  t.regex(stamped.neutralSha256, /^[0-9a-f]{64}$/, "a PE has a neutral digest");
+  const cab = r.files.find((f: { name: string }) => f.name === "Localenginemapping.cab");
+  t.is(cab.neutralSha256, undefined, "a cabinet is not a PE: no neutral digest");
+  // Stamping changed nothing but the version stamp: the drop file's neutral digest is the
+  // shipped file's (diff's neutralDigest, a walk of its own over the PE).
+  for (const f of r.files as { source: string; neutralSha256?: string }[]) {
+    t.is(neutralDigest(await readFile(join(drop, f.source))), f.neutralSha256, f.source);
+  }
   const asIs = r.files.find((f: { name: string }) => f.name === "Updspapi.dll");
   t.deepEqual(asIs.before, asIs.after);
   const exe = await readFile(result.layout.exe);
@@ -234,7 +243,7 @@ test("a failed build leaves the previous good output untouched", async (t) => {
     },
   };
   await t.throwsAsync(build({ manifest: c.manifest, drop: c.drop, out: c.out, toolkit: failing }), {
-    message: /disk full/,
+    message: /^build failed in the sfx stage \(.*small was left as it was\): disk full/,
   });
   t.deepEqual(await snapshot(), before);
   // An early stage failing: the drop's file is now the wrong platform.
@@ -310,4 +319,47 @@ test("SOURCE_DATE_EPOCH sets the published files' time and is recorded", async (
     build({ manifest: c.manifest, drop: c.drop, out: c.out, sourceDateEpoch: "soon" }),
     { instanceOf: InputError, message: /SOURCE_DATE_EPOCH is "soon"; expected whole seconds/ },
   );
+});
+
+test("verify against a manifest that differs names each file, field, expected and found", async (t) => {
+  const { result } = await demoBuild();
+  const dir = await tempDir(t);
+  const text = await readFile(seedManifest, "utf8");
+  const changed = text
+    .replace(
+      "  - name: Adonavigator.dll\n    size: 421232",
+      "  - name: Adonavigator.dll\n    size: 421233",
+    )
+    .replace("version: 6.3.16.0", "version: 6.3.17.0")
+    .replace('    date: 2010-07-14\n    time: "15:31"', '    date: 2010-07-15\n    time: "15:32"');
+  t.not(changed, text);
+  const m = join(dir, "changed.yaml");
+  await writeFile(m, changed);
+  const report = await verifyPackage(result.layout.exe, await loadManifest(m), defaultToolkit());
+  t.deepEqual(
+    report.mismatches.map((x) => [x.file, x.field, x.expected, x.found]),
+    [
+      ["Adonavigator.dll", "size", "421233", "421232"],
+      ["Sfxcab.exe", "date", "2010-07-15", "2010-07-14"],
+      ["Sfxcab.exe", "time", "15:32:00", "15:31:00"],
+      ["Updspapi.dll", "version", "6.3.17.0", "6.3.16.0"],
+    ],
+  );
+});
+
+test("verify and table refuse what is not a package, in one line", async (t) => {
+  const dir = await tempDir(t);
+  const notPe = join(dir, "notes.exe");
+  await writeFile(notPe, "just text\n");
+  const node = process.execPath;
+  for (const args of [
+    ["verify", notPe, "--manifest", seedManifest],
+    ["table", notPe],
+    ["table", join(dir, "missing.cab")],
+  ]) {
+    const r = await run(node, [cli, ...args]);
+    t.is(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    t.is(r.stderr.trim().split("\n").length, 1, r.stderr);
+    t.false(r.stderr.includes("    at "), "no stack trace");
+  }
 });

@@ -9,6 +9,7 @@ import {
   type PackageEntry,
   packageTableRows,
 } from "cabwright";
+import fc from "fast-check";
 import { dateToDosDateTime } from "../builder/cab/dostime.js";
 import { dosFields } from "../builder/verify/read-package.js";
 
@@ -70,4 +71,36 @@ test("DOS fields decode to the manifest's date and time forms", (t) => {
   t.deepEqual(dosFields(dt.date, dt.time), { date: "2010-06-29", time: "18:08:00" });
   const odd = dateToDosDateTime(new Date("2018-01-06T15:19:42Z"));
   t.deepEqual(dosFields(odd.date, odd.time), { date: "2018-01-06", time: "15:19:42" });
+});
+
+test("property (seeded): each perturbed field is exactly one mismatch, nothing else is reported", async (t) => {
+  const { manifest } = await loadManifest(seedManifest);
+  const base = await perfect();
+  const fields = ["version", "size", "date", "time", "platform"] as const;
+  const change: Record<(typeof fields)[number], (e: PackageEntry) => PackageEntry> = {
+    version: (e) => ({ ...e, version: "9.9.9.9" }),
+    size: (e) => ({ ...e, size: e.size + 1 }),
+    date: (e) => ({ ...e, date: "1999-12-31" }),
+    time: (e) => ({ ...e, time: "23:59:58" }),
+    platform: (e) => ({ ...e, platform: e.platform === "x64" ? "x86" : "x64" }),
+  };
+  fc.assert(
+    fc.property(
+      fc.uniqueArray(
+        fc.tuple(fc.integer({ min: 0, max: base.length - 1 }), fc.constantFrom(...fields)),
+        { selector: ([i, f]) => `${i}:${f}`, maxLength: 20 },
+      ),
+      (edits) => {
+        const entries = [...base];
+        for (const [i, f] of edits) entries[i] = change[f](entries[i]!);
+        const got = compareWithManifest(manifest, entries)
+          .map((m) => `${m.file}|${m.field}`)
+          .sort();
+        const want = edits.map(([i, f]) => `${base[i]!.path}|${f}`).sort();
+        return JSON.stringify(got) === JSON.stringify(want);
+      },
+    ),
+    { seed: 20100629, numRuns: 200 },
+  );
+  t.pass();
 });

@@ -4,8 +4,13 @@
  * half-written file; everything is prepared before the first rename.
  */
 import { copyFile, mkdir, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { basename } from "node:path";
+import type { LoadedManifest } from "../manifest/load.js";
 import { tempPathFor } from "../util/fs.js";
-import type { OutputLayout } from "./plan.js";
+import { recordJson } from "./make-record.js";
+import { type OutputLayout, outputTime } from "./plan.js";
+import type { BuildProgress } from "./progress.js";
+import type { BuildRecord } from "./record.js";
 
 export interface PublishItem {
   readonly target: string;
@@ -35,4 +40,31 @@ export async function publish(
     await Promise.all(temps.map(({ tmp }) => rm(tmp, { force: true })));
     throw err;
   }
+}
+
+/** The verified package's files, in the order they are renamed into place. */
+export async function publishPackage(
+  layout: OutputLayout,
+  built: {
+    readonly exe: { readonly path: string };
+    readonly cabinet: { readonly path: string };
+    readonly record: BuildRecord;
+    readonly article: string | undefined;
+  },
+  sourceDateEpoch: number | undefined,
+  loaded: LoadedManifest,
+  progress: BuildProgress,
+): Promise<void> {
+  const text = (s: string) => new TextEncoder().encode(s);
+  const items: PublishItem[] = [
+    { target: layout.exe, from: built.exe.path },
+    { target: layout.cab, from: built.cabinet.path },
+    { target: layout.record, from: text(recordJson(built.record)) },
+    ...(built.article !== undefined ? [{ target: layout.article, from: text(built.article) }] : []),
+  ];
+  progress.begin("publish", built.record.executable.size + built.record.cabinet.size, items.length);
+  await publish(layout, items, outputTime(loaded.manifest, sourceDateEpoch), (target, bytes) =>
+    progress.advance(basename(target), bytes),
+  );
+  progress.end("publish");
 }

@@ -4,7 +4,7 @@
  * give each the manifest's UTC date and time.
  */
 import { createHash } from "node:crypto";
-import { copyFile, mkdir, readFile, utimes } from "node:fs/promises";
+import { copyFile, mkdir, readFile, utimes, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import type { CollectedFile } from "../collect/collect.js";
 import { type FilePosition, fileLabel, sizeProblem } from "../collect/plan.js";
@@ -33,7 +33,7 @@ export async function stageFiles(
   pkg: PackageInfo,
   files: readonly CollectedFile[],
   stagingDir: string,
-  toolkit: Pick<Toolkit, "inspect" | "stamp" | "neutralDigest">,
+  toolkit: Pick<Toolkit, "inspect" | "stampBytes" | "neutralDigest">,
   position: FilePosition,
   progress: BuildProgress,
 ): Promise<StagedFile[]> {
@@ -48,9 +48,10 @@ export async function stageFiles(
     const staged = join(dir, basename(c.file.path));
     const original = await readFile(c.path);
     const before = { size: original.length, sha256: sha256(original) };
+    let shippedBytes: Uint8Array = original;
     if (c.file.stamp) {
       try {
-        await toolkit.stamp(c.path, fileStampRequest(pkg, c.file), staged);
+        shippedBytes = await toolkit.stampBytes(original, fileStampRequest(pkg, c.file), c.source);
       } catch (err) {
         if (!(err instanceof InputError)) throw err;
         // Name the manifest entry; the stamper's message says what is wrong with the file.
@@ -58,8 +59,8 @@ export async function stageFiles(
           `${fileLabel(position, c.index, c.file, "stamp")}: cannot stamp: ${err.message}`,
         );
       }
+      await writeFile(staged, shippedBytes);
     } else await copyFile(c.path, staged);
-    const shippedBytes = c.file.stamp ? await readFile(staged) : original;
     const after = c.file.stamp
       ? { size: shippedBytes.length, sha256: sha256(shippedBytes) }
       : before;

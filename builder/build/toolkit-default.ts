@@ -1,7 +1,7 @@
 /**
  * The real stages behind the Toolkit interface: pe (inspect, stamp), cab (writer, reader),
- * sfx (stub, assembly, locating the cabinet), report (the KB article), diff (the neutral
- * digest recorded as neutralSha256).
+ * sfx (stub, assembly, locating the cabinet), diff (the neutral digest), report (the KB
+ * article).
  */
 
 import { extractOpened } from "../cab/extract.js";
@@ -56,7 +56,7 @@ export function defaultToolkit(): Toolkit {
       await writeCabinet(outPath, files, { compression: "none", threads: 1 });
     },
     openPackage,
-    neutralDigest,
+    neutralDigest: (bytes) => neutralDigest(bytes),
     renderArticle: (record, manifest) => renderReport(record, "html", { manifest }),
     stubPath: (platform) => stubPath(platform as "x86" | "x64"),
     async assembleSfx(opts) {

@@ -8,7 +8,7 @@
  *  - Rows with platform "Not Applicable" and a .cab name: a real stored cabinet of the size.
  * Everything is derived from the manifest: two runs give the same bytes.
  */
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileStampRequest, manifestDate } from "../build/plan.js";
@@ -193,9 +193,4 @@ export async function makeDemoDrop(
     onFile?.(d.source, d.size);
   }
   return plan;
-}
-
-/** Read back helper for tests: the drop file's bytes. */
-export function readDemoFile(dir: string, d: DemoFile): Promise<Buffer> {
-  return readFile(join(dir, d.source));
 }

@@ -1,0 +1,41 @@
+/**
+ * What a failed build says: user errors (InputError, CheckFailed, the cab library's
+ * CabError) already name the file and the problem; anything else is wrapped to say which
+ * stage failed and that the previous output was left as it was.
+ */
+import { CheckFailed, InputError } from "../util/errors.js";
+import type { OutputLayout } from "./plan.js";
+import type { BuildProgress, BuildStage } from "./progress.js";
+
+/** Passes progress through, remembering the stage under way. */
+export class StageTracker implements BuildProgress {
+  current: BuildStage | undefined;
+  constructor(private readonly inner: BuildProgress) {}
+  begin(stage: BuildStage, totalBytes: number, files: number): void {
+    this.current = stage;
+    this.inner.begin(stage, totalBytes, files);
+  }
+  advance(file: string, bytes: number): void {
+    this.inner.advance(file, bytes);
+  }
+  end(stage: BuildStage): void {
+    this.inner.end(stage);
+  }
+  warn(message: string): void {
+    this.inner.warn(message);
+  }
+}
+
+export function explainFailure(
+  err: unknown,
+  stage: BuildStage | undefined,
+  layout: OutputLayout,
+): unknown {
+  if (err instanceof InputError || err instanceof CheckFailed) return err;
+  if (typeof err === "object" && err !== null && (err as Error).name === "CabError") return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new Error(
+    `build failed in the ${stage ?? "setup"} stage (${layout.dir} was left as it was): ${message}`,
+    { cause: err },
+  );
+}
