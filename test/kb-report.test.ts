@@ -27,7 +27,6 @@ function recordOf(manifest: Manifest, manifestPath: string): BuildRecord {
     tool: {
       name: "cabwright",
       version: "0.1.0",
-      node: process.version,
       compressor: { name: "zlib", version: "1" },
     },
     manifest: { path: manifestPath, sha256: "1".repeat(64) },

@@ -50,7 +50,6 @@ export function makeRecord(r: RecordInputs): BuildRecord {
     tool: {
       name: "cabwright",
       version: toolVersion(),
-      node: process.version,
       compressor: r.compressor,
     },
     manifest: { path: r.loaded.file, sha256: r.loaded.digest },

@@ -46,8 +46,11 @@ export interface BuildRecord {
   readonly tool: {
     readonly name: "cabwright";
     readonly version: string;
-    readonly node: string;
-    /** The deflate implementation whose output the cabinet bytes depend on. */
+    /**
+     * The deflate implementation whose output the cabinet bytes depend on. The Node version
+     * is deliberately not recorded: the record must be byte-identical on every machine whose
+     * compressor gives the same bytes.
+     */
     readonly compressor: { readonly name: string; readonly version: string };
   };
   readonly manifest: {

@@ -136,7 +136,6 @@ export async function writeRecord(dir: string, files: readonly DropFile[]): Prom
     tool: {
       name: "cabwright",
       version: "0.0.0-test",
-      node: process.version,
       compressor: { name: "none", version: "0" },
     },
     manifest: { path: "drop.yaml", sha256: "0".repeat(64) },
