@@ -6,48 +6,15 @@
  */
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { copyFile, mkdir, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { build } from "../builder/build/build.js";
 import { StageTimer } from "../builder/build/progress.js";
+import { benchManifest, pickWineDlls, WINE_DLLS } from "./wine-drop.js";
 
-const WINE_DLLS = "/usr/lib/x86_64-linux-gnu/wine/x86_64-windows";
 const execFileP = promisify(execFile);
-
-async function pickDlls(targetBytes: number): Promise<{ name: string; size: number }[]> {
-  const names = (await readdir(WINE_DLLS)).filter((n) => n.endsWith(".dll")).sort();
-  const out: { name: string; size: number }[] = [];
-  let total = 0;
-  for (const name of names) {
-    if (total >= targetBytes) break;
-    const size = (await stat(join(WINE_DLLS, name))).size;
-    out.push({ name, size });
-    total += size;
-  }
-  return out;
-}
-
-function manifestFor(files: readonly { name: string }[]): string {
-  const rows = files.map((f) => `  - name: ${JSON.stringify(f.name)}`).join("\n");
-  return `package:
-  name: bench
-  title: Benchmark rollup
-  product: cabwright bench
-  version: 1.0.100.0
-  company: cabwright
-  copyright: (c) cabwright
-  platform: x64
-defaults:
-  version: 1.0.100.0
-  date: 2024-01-02
-  time: "03:04"
-  platform: x64
-files:
-${rows}
-`;
-}
 
 export async function run(): Promise<void> {
   if (!existsSync(WINE_DLLS))
@@ -55,12 +22,18 @@ export async function run(): Promise<void> {
   const mb = Number(process.env.BENCH_BUILD_MB ?? 300);
   const dir = await mkdtemp(join(tmpdir(), "cabwright-bench-build-"));
   try {
-    const files = await pickDlls(mb * 1048576);
+    const files = await pickWineDlls(mb * 1048576);
     const drop = join(dir, "drop");
     await mkdir(drop);
     for (const f of files) await copyFile(join(WINE_DLLS, f.name), join(drop, f.name));
     const manifest = join(dir, "bench.yaml");
-    await writeFile(manifest, manifestFor(files));
+    await writeFile(
+      manifest,
+      benchManifest(
+        "Benchmark rollup",
+        files.map((f) => f.name),
+      ),
+    );
     const bytes = files.reduce((n, f) => n + f.size, 0);
     process.stdout.write(`drop: ${files.length} DLLs, ${(bytes / 1048576).toFixed(1)} MB\n`);
 

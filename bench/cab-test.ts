@@ -9,9 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { WINE_DLLS as WINE_DIR } from "./wine-drop.js";
 
 const execFileP = promisify(execFile);
-const WINE_DIR = "/usr/lib/x86_64-linux-gnu/wine/x86_64-windows";
 const MIN_BYTES = 100 * 1024 * 1024;
 const cli = fileURLToPath(new URL("../builder/cli/main.js", import.meta.url));
 const library = new URL("../builder/cab/index.js", import.meta.url).href;

@@ -11,9 +11,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { type CabInputFile, writeCabinet } from "../builder/cab/index.js";
+import { WINE_DLLS as DLL_DIR } from "./wine-drop.js";
 
 const execFileP = promisify(execFile);
-const DLL_DIR = "/usr/lib/x86_64-linux-gnu/wine/x86_64-windows";
 const MIN_BYTES = 100 * 1024 * 1024;
 const MB = 1024 * 1024;
 

@@ -9,24 +9,14 @@
  */
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import {
-  copyFile,
-  mkdir,
-  mkdtemp,
-  readdir,
-  readFile,
-  rm,
-  stat,
-  utimes,
-  writeFile,
-} from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { build } from "../builder/build/build.js";
+import { benchManifest, pickWineDlls, WINE_DLLS } from "./wine-drop.js";
 
-const WINE_DLLS = "/usr/lib/x86_64-linux-gnu/wine/x86_64-windows";
 const CLI = fileURLToPath(new URL("../builder/cli/main.js", import.meta.url));
 const execFileP = promisify(execFile);
 
@@ -49,37 +39,6 @@ async function measure(cmd: string, args: readonly string[]): Promise<Measured> 
   return { seconds: seconds ?? Number.NaN, peakMb: (kb ?? Number.NaN) / 1024, stdout: r.stdout };
 }
 
-async function pickDlls(targetBytes: number): Promise<string[]> {
-  const names = (await readdir(WINE_DLLS)).filter((n) => n.endsWith(".dll")).sort();
-  const out: string[] = [];
-  let total = 0;
-  for (const name of names) {
-    if (total >= targetBytes) break;
-    out.push(name);
-    total += (await stat(join(WINE_DLLS, name))).size;
-  }
-  return out;
-}
-
-function manifestFor(names: readonly string[]): string {
-  return `package:
-  name: bench
-  title: Diff benchmark
-  product: cabwright bench
-  version: 1.0.100.0
-  company: cabwright
-  copyright: (c) cabwright
-  platform: x64
-defaults:
-  version: 1.0.100.0
-  date: 2024-01-02
-  time: "03:04"
-  platform: x64
-files:
-${names.map((n) => `  - name: ${JSON.stringify(n)}`).join("\n")}
-`;
-}
-
 /** Build a drop with cabwright; returns the .exe and its .cab. */
 async function cabwrightBuild(
   dir: string,
@@ -87,7 +46,7 @@ async function cabwrightBuild(
   names: readonly string[],
 ): Promise<{ exe: string; cab: string }> {
   const manifest = join(dir, "bench.yaml");
-  await writeFile(manifest, manifestFor(names));
+  await writeFile(manifest, benchManifest("Diff benchmark", names));
   await build({ manifest, drop, out: join(dir, "out"), sourceDateEpoch: "1704164640" });
   const base = join(dir, "out", "bench", "bench");
   return { exe: `${base}.exe`, cab: `${base}.cab` };
@@ -111,7 +70,7 @@ export async function run(): Promise<void> {
   const mb = Number(process.env.BENCH_DIFF_MB ?? 300);
   const dir = await mkdtemp(join(tmpdir(), "cabwright-bench-diff-"));
   try {
-    const names = await pickDlls(mb * 1048576);
+    const names = (await pickWineDlls(mb * 1048576)).map((f) => f.name);
     const a = join(dir, "a");
     const b = join(dir, "b");
     await mkdir(a);

@@ -10,9 +10,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { stampFile } from "../builder/stamp/file.js";
+import { WINE_DLLS as WINE_DIR } from "./wine-drop.js";
 
 const execFileP = promisify(execFile);
-const WINE_DIR = "/usr/lib/x86_64-linux-gnu/wine/x86_64-windows";
 
 export interface StampBenchResult {
   readonly files: number;

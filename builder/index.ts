@@ -143,6 +143,7 @@ export {
   formatTable,
   KB_HEADINGS,
   manifestTableRows,
+  recordTableRows,
   TABLE_COLUMNS,
   TABLE_FORMATS,
   TableFormat,
@@ -174,6 +175,6 @@ export {
   type PackageEntry,
   packageTableRows,
 } from "./verify/compare.js";
-export { packageKind, packageRows, recordTableRows } from "./verify/package-table.js";
+export { packageKind, packageRows } from "./verify/package-table.js";
 export { readPackage } from "./verify/read-package.js";
 export { VERIFY_REPORT_SCHEMA, type VerifyReport, verifyPackage } from "./verify/verify.js";

@@ -4,25 +4,48 @@
  * resource and padding), so `npm run demo` needs no compiler. Pure: options in, bytes out.
  */
 import {
-  Characteristic,
   COFF_HEADER_SIZE,
   DATA_DIRECTORY_COUNT,
-  DLL_CHARACTERISTICS,
+  DOS_HEADER_SIZE,
   DOS_LFANEW_OFFSET,
   DOS_MAGIC,
-  ENTRY_CODE,
-  FILE_ALIGNMENT,
-  IMAGE_BASE,
+  DEFAULT_FILE_ALIGNMENT as FILE_ALIGNMENT,
+  DEFAULT_IMAGE_BASE as IMAGE_BASE,
+  IMAGE_DLLCHARACTERISTICS_NX_COMPAT,
+  IMAGE_DLLCHARACTERISTICS_TERMINAL_SERVER_AWARE,
+  IMAGE_FILE_32BIT_MACHINE,
+  IMAGE_FILE_DLL,
+  IMAGE_FILE_EXECUTABLE_IMAGE,
+  IMAGE_FILE_LARGE_ADDRESS_AWARE,
+  IMAGE_SCN_CNT_CODE,
+  IMAGE_SCN_MEM_EXECUTE,
+  IMAGE_SCN_MEM_READ,
   Machine,
   OPTIONAL_HEADER_SIZE,
   OptionalMagic,
-  PE_HEADER_OFFSET,
   PE_SIGNATURE,
-  SECTION_ALIGNMENT,
+  DEFAULT_SECTION_ALIGNMENT as SECTION_ALIGNMENT,
   SECTION_HEADER_SIZE,
-  SectionFlag,
   Subsystem,
-} from "./pe-constants.js";
+} from "../pe/constants.js";
+
+/** Where our PE signature starts: right after the 64-byte DOS header (no DOS stub program). */
+const PE_HEADER_OFFSET = DOS_HEADER_SIZE;
+/** DllCharacteristics: NX_COMPAT | TERMINAL_SERVER_AWARE (no DYNAMIC_BASE: no relocations). */
+const DLL_CHARACTERISTICS =
+  IMAGE_DLLCHARACTERISTICS_NX_COMPAT | IMAGE_DLLCHARACTERISTICS_TERMINAL_SERVER_AWARE;
+
+/**
+ * The whole program: an entry point that returns.
+ * x86 DllMain (stdcall, 3 args): mov eax, 1; ret 12.   x86 exe: xor eax, eax; ret.
+ * x64 DllMain: mov eax, 1; ret.                         x64 exe: xor eax, eax; ret.
+ */
+const ENTRY_CODE = {
+  x86dll: [0xb8, 0x01, 0x00, 0x00, 0x00, 0xc2, 0x0c, 0x00],
+  x86exe: [0x31, 0xc0, 0xc3],
+  x64dll: [0xb8, 0x01, 0x00, 0x00, 0x00, 0xc3],
+  x64exe: [0x31, 0xc0, 0xc3],
+} as const;
 
 export type ImageArch = "x86" | "x64";
 
@@ -38,7 +61,7 @@ const align = (n: number, a: number) => Math.ceil(n / a) * a;
 export function minimalPe(opts: MinimalPeOptions): Uint8Array {
   const is64 = opts.arch === "x64";
   const code = ENTRY_CODE[`${opts.arch}${opts.dll ? "dll" : "exe"}`];
-  const optSize = is64 ? OPTIONAL_HEADER_SIZE.pe32Plus : OPTIONAL_HEADER_SIZE.pe32;
+  const optSize = OPTIONAL_HEADER_SIZE[is64 ? OptionalMagic.pe32plus : OptionalMagic.pe32];
   const headersEnd = PE_HEADER_OFFSET + 4 + COFF_HEADER_SIZE + optSize + SECTION_HEADER_SIZE;
   const sizeOfHeaders = align(headersEnd, FILE_ALIGNMENT);
   const textRva = SECTION_ALIGNMENT;
@@ -67,15 +90,15 @@ export function minimalPe(opts: MinimalPeOptions): Uint8Array {
   u16(o + 16, optSize); // SizeOfOptionalHeader
   u16(
     o + 18,
-    Characteristic.executableImage |
-      (is64 ? Characteristic.largeAddressAware : Characteristic.machine32Bit) |
-      (opts.dll ? Characteristic.dll : 0),
+    IMAGE_FILE_EXECUTABLE_IMAGE |
+      (is64 ? IMAGE_FILE_LARGE_ADDRESS_AWARE : IMAGE_FILE_32BIT_MACHINE) |
+      (opts.dll ? IMAGE_FILE_DLL : 0),
   ); // Characteristics
   o += COFF_HEADER_SIZE;
 
   // Optional header, standard fields.
   const opt = o;
-  u16(o + 0, is64 ? OptionalMagic.pe32Plus : OptionalMagic.pe32); // Magic
+  u16(o + 0, is64 ? OptionalMagic.pe32plus : OptionalMagic.pe32); // Magic
   buf[o + 2] = 14; // MajorLinkerVersion
   buf[o + 3] = 0; // MinorLinkerVersion
   u32(o + 4, textRaw); // SizeOfCode
@@ -104,7 +127,7 @@ export function minimalPe(opts: MinimalPeOptions): Uint8Array {
   u32(o + 24, sizeOfImage); // SizeOfImage
   u32(o + 28, sizeOfHeaders); // SizeOfHeaders
   u32(o + 32, 0); // CheckSum
-  u16(o + 36, opts.dll ? Subsystem.gui : Subsystem.console); // Subsystem
+  u16(o + 36, opts.dll ? Subsystem.windowsGui : Subsystem.windowsCui); // Subsystem
   u16(o + 38, DLL_CHARACTERISTICS); // DllCharacteristics
   o += 40;
   // SizeOfStackReserve, SizeOfStackCommit, SizeOfHeapReserve, SizeOfHeapCommit.
@@ -131,7 +154,7 @@ export function minimalPe(opts: MinimalPeOptions): Uint8Array {
   u32(o + 12, textRva); // VirtualAddress
   u32(o + 16, textRaw); // SizeOfRawData
   u32(o + 20, sizeOfHeaders); // PointerToRawData
-  u32(o + 36, SectionFlag.code | SectionFlag.executable | SectionFlag.readable); // Characteristics
+  u32(o + 36, IMAGE_SCN_CNT_CODE | IMAGE_SCN_MEM_EXECUTE | IMAGE_SCN_MEM_READ); // Characteristics
 
   buf.set(code, sizeOfHeaders);
   return buf;

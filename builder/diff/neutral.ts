@@ -24,7 +24,14 @@
  * A signature is thus neutral too: signing a file does not change its neutral digest.
  */
 import { createHash, type Hash } from "node:crypto";
-import { COFF, DEBUG, DIR, OPT, RT_VERSION, SECTION_HEADER_SIZE } from "./pe-constants.js";
+import {
+  COFF,
+  DEBUG_ENTRY,
+  DirectoryEntry,
+  OPT,
+  RT_VERSION,
+  SECTION_HEADER_SIZE,
+} from "../pe/constants.js";
 import {
   debugEntryOffsets,
   PeDamaged,
@@ -78,7 +85,7 @@ function digestOf(bytes: Uint8Array, layout: PeLayout): string {
   };
   item(DOMAIN);
 
-  const resDir = layout.directories[DIR.resource];
+  const resDir = layout.directories[DirectoryEntry.resource];
   const resSection = resDir ? sectionOf(layout, resDir.rva) : undefined;
   /** The resources have a section of their own (.rsrc), as linkers and stampers make it. */
   const dedicated = resDir !== undefined && resSection?.virtualAddress === resDir.rva;
@@ -101,10 +108,12 @@ function digestOf(bytes: Uint8Array, layout: PeLayout): string {
   zero(layout.optOffset + OPT.checkSum, 4);
   zero(layout.optOffset + OPT.sizeOfImage, 4);
   zero(layout.optOffset + OPT.sizeOfInitializedData, 4);
-  if (layout.directories.length > DIR.resource) zero(layout.directoryEntryOffset(DIR.resource), 8);
-  if (layout.directories.length > DIR.security) zero(layout.directoryEntryOffset(DIR.security), 8);
+  if (layout.directories.length > DirectoryEntry.resource)
+    zero(layout.directoryEntryOffset(DirectoryEntry.resource), 8);
+  if (layout.directories.length > DirectoryEntry.security)
+    zero(layout.directoryEntryOffset(DirectoryEntry.security), 8);
   layout.directories.forEach((d, i) => {
-    if (d && i !== DIR.security && moves(sectionOf(layout, d.rva))) {
+    if (d && i !== DirectoryEntry.security && moves(sectionOf(layout, d.rva))) {
       zero(layout.directoryEntryOffset(i), 4); // its RVA; the size stays
     }
   });
@@ -118,7 +127,10 @@ function digestOf(bytes: Uint8Array, layout: PeLayout): string {
     cut.push({ start, end: start + resDir.size });
   }
   const zeroed: Range[] = debugEntryOffsets(layout).flatMap((e) =>
-    [DEBUG.timeDateStamp, DEBUG.pointerToRawData].map((f) => ({ start: e + f, end: e + f + 4 })),
+    [DEBUG_ENTRY.timeDateStamp, DEBUG_ENTRY.pointerToRawData].map((f) => ({
+      start: e + f,
+      end: e + f + 4,
+    })),
   );
   for (const s of layout.sections) {
     // A section of its own for the resources holds nothing but the tree (hashed below)
@@ -148,7 +160,7 @@ function digestOf(bytes: Uint8Array, layout: PeLayout): string {
     (m, s) => Math.max(m, s.rawSize > 0 ? s.rawOffset + s.rawSize : 0),
     layout.sectionTableEnd,
   );
-  const security = layout.directories[DIR.security];
+  const security = layout.directories[DirectoryEntry.security];
   const overlayCut: Range[] = security
     ? [{ start: security.rva, end: security.rva + security.size }]
     : [];

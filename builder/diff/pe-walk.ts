@@ -7,28 +7,28 @@
 import {
   COFF,
   COFF_HEADER_SIZE,
-  DATA_DIR_SIZE,
-  DEBUG_ENTRY_SIZE,
-  DIR,
+  DATA_DIRECTORY_SIZE,
+  DEBUG_ENTRY,
+  DirectoryEntry,
   DOS_LFANEW_OFFSET,
   DOS_MAGIC,
   MAX_SECTIONS,
   OPT,
-  OPT_DATA_DIRS,
   OPT_RVA_COUNT,
+  OptionalMagic,
   PE_SIGNATURE,
-  PE32_MAGIC,
-  PE32_PLUS_MAGIC,
-  RES_DATA_ENTRY_SIZE,
-  RES_DIR,
-  RES_DIR_SIZE,
-  RES_ENTRY_SIZE,
-  RES_HIGH_BIT,
-  RES_MAX_DEPTH,
-  RES_MAX_ENTRIES,
+  RESOURCE_DATA_ENTRY_SIZE,
+  RESOURCE_DIRECTORY,
+  RESOURCE_DIRECTORY_SIZE,
+  RESOURCE_ENTRY_SIZE,
+  RESOURCE_HIGH_BIT,
+  RESOURCE_TREE_DEPTH,
   SECTION,
   SECTION_HEADER_SIZE,
-} from "./pe-constants.js";
+} from "../pe/constants.js";
+
+/** Safety cap on resource entries walked, so a looping or huge hostile tree cannot hang the walk. */
+const MAX_RESOURCE_ENTRIES = 65536;
 
 /** The bytes claim to be a PE but a structure points outside them. */
 export class PeDamaged extends Error {
@@ -122,12 +122,13 @@ export function readPeLayout(bytes: Uint8Array): PeLayout | undefined {
   const optOffset = coffOffset + COFF_HEADER_SIZE;
   r.check(optOffset, optSize, "optional header");
   const magic = r.u16(optOffset + OPT.magic, "optional header magic");
-  if (magic !== PE32_MAGIC && magic !== PE32_PLUS_MAGIC) {
+  if (magic !== OptionalMagic.pe32 && magic !== OptionalMagic.pe32plus) {
     throw new PeDamaged(`optional header magic 0x${magic.toString(16)} is neither PE32 nor PE32+`);
   }
-  const plus = magic === PE32_PLUS_MAGIC;
-  const kind = plus ? "pe32plus" : "pe32";
-  const dirsAt = optOffset + OPT_DATA_DIRS[kind];
+  const plus = magic === OptionalMagic.pe32plus;
+  const kind = plus ? OptionalMagic.pe32plus : OptionalMagic.pe32;
+  // NumberOfRvaAndSizes (u32), then the data directories.
+  const dirsAt = optOffset + OPT_RVA_COUNT[kind] + 4;
   let dirCount = 0;
   if (optSize >= OPT_RVA_COUNT[kind] + 4) {
     dirCount = r.u32(optOffset + OPT_RVA_COUNT[kind], "NumberOfRvaAndSizes");
@@ -136,8 +137,8 @@ export function readPeLayout(bytes: Uint8Array): PeLayout | undefined {
   }
   const directories: (DataDirectory | undefined)[] = [];
   for (let i = 0; i < dirCount; i++) {
-    const rva = r.u32(dirsAt + i * DATA_DIR_SIZE, "data directory");
-    const size = r.u32(dirsAt + i * DATA_DIR_SIZE + 4, "data directory");
+    const rva = r.u32(dirsAt + i * DATA_DIRECTORY_SIZE, "data directory");
+    const size = r.u32(dirsAt + i * DATA_DIRECTORY_SIZE + 4, "data directory");
     directories.push(rva === 0 || size === 0 ? undefined : { rva, size });
   }
   const tableAt = optOffset + optSize;
@@ -167,7 +168,7 @@ export function readPeLayout(bytes: Uint8Array): PeLayout | undefined {
     machine,
     sections,
     directories,
-    directoryEntryOffset: (index) => dirsAt + index * DATA_DIR_SIZE,
+    directoryEntryOffset: (index) => dirsAt + index * DATA_DIRECTORY_SIZE,
     sectionTableEnd: tableAt + sectionCount * SECTION_HEADER_SIZE,
   };
 }
@@ -194,16 +195,16 @@ export function rvaToOffset(layout: PeLayout, rva: number, length: number, what:
 
 /** Every leaf of the resource tree (type / name / language -> data), in directory order. */
 export function readResources(bytes: Uint8Array, layout: PeLayout): ResourceLeaf[] {
-  const dir = layout.directories[DIR.resource];
+  const dir = layout.directories[DirectoryEntry.resource];
   if (!dir) return [];
   const r = new Reader(bytes);
-  const base = rvaToOffset(layout, dir.rva, RES_DIR_SIZE, "resource directory");
+  const base = rvaToOffset(layout, dir.rva, RESOURCE_DIRECTORY_SIZE, "resource directory");
   const leaves: ResourceLeaf[] = [];
   const visited = new Set<number>();
   let walked = 0;
   const readName = (value: number): ResourceId => {
-    if ((value & RES_HIGH_BIT) === 0) return value & 0xffff;
-    const at = base + (value & ~RES_HIGH_BIT);
+    if ((value & RESOURCE_HIGH_BIT) === 0) return value & 0xffff;
+    const at = base + (value & ~RESOURCE_HIGH_BIT);
     const length = r.u16(at, "resource name");
     r.check(at + 2, length * 2, "resource name");
     let s = "";
@@ -213,27 +214,27 @@ export function readResources(bytes: Uint8Array, layout: PeLayout): ResourceLeaf
   const walk = (at: number, path: ResourceId[]): void => {
     if (visited.has(at)) throw new PeDamaged(`resource directory at byte ${at} loops`);
     visited.add(at);
-    r.check(at, RES_DIR_SIZE, "resource directory table");
+    r.check(at, RESOURCE_DIRECTORY_SIZE, "resource directory table");
     const count =
-      r.u16(at + RES_DIR.namedCount, "resource directory") +
-      r.u16(at + RES_DIR.idCount, "resource directory");
+      r.u16(at + RESOURCE_DIRECTORY.numberOfNamedEntries, "resource directory") +
+      r.u16(at + RESOURCE_DIRECTORY.numberOfIdEntries, "resource directory");
     for (let i = 0; i < count; i++) {
-      if (++walked > RES_MAX_ENTRIES) {
-        throw new PeDamaged(`resource tree has over ${RES_MAX_ENTRIES} entries`);
+      if (++walked > MAX_RESOURCE_ENTRIES) {
+        throw new PeDamaged(`resource tree has over ${MAX_RESOURCE_ENTRIES} entries`);
       }
-      const e = at + RES_DIR_SIZE + i * RES_ENTRY_SIZE;
+      const e = at + RESOURCE_DIRECTORY_SIZE + i * RESOURCE_ENTRY_SIZE;
       const id = readName(r.u32(e, "resource entry"));
       const target = r.u32(e + 4, "resource entry");
       const here = [...path, id];
-      if ((target & RES_HIGH_BIT) !== 0) {
-        if (here.length >= RES_MAX_DEPTH) {
-          throw new PeDamaged(`resource tree is deeper than ${RES_MAX_DEPTH} levels`);
+      if ((target & RESOURCE_HIGH_BIT) !== 0) {
+        if (here.length >= RESOURCE_TREE_DEPTH) {
+          throw new PeDamaged(`resource tree is deeper than ${RESOURCE_TREE_DEPTH} levels`);
         }
-        walk(base + (target & ~RES_HIGH_BIT), here);
+        walk(base + (target & ~RESOURCE_HIGH_BIT), here);
         continue;
       }
       const d = base + target;
-      r.check(d, RES_DATA_ENTRY_SIZE, "resource data entry");
+      r.check(d, RESOURCE_DATA_ENTRY_SIZE, "resource data entry");
       const rva = r.u32(d, "resource data RVA");
       const size = r.u32(d + 4, "resource data size");
       const offset = rvaToOffset(layout, rva, size, "resource data");
@@ -252,10 +253,10 @@ export function readResources(bytes: Uint8Array, layout: PeLayout): ResourceLeaf
 
 /** File offsets of the debug directory's 28-byte entries (empty when there is none). */
 export function debugEntryOffsets(layout: PeLayout): number[] {
-  const dir = layout.directories[DIR.debug];
+  const dir = layout.directories[DirectoryEntry.debug];
   if (!dir) return [];
-  const count = Math.floor(dir.size / DEBUG_ENTRY_SIZE);
+  const count = Math.floor(dir.size / DEBUG_ENTRY.size);
   if (count === 0) return [];
-  const at = rvaToOffset(layout, dir.rva, count * DEBUG_ENTRY_SIZE, "debug directory");
-  return Array.from({ length: count }, (_, i) => at + i * DEBUG_ENTRY_SIZE);
+  const at = rvaToOffset(layout, dir.rva, count * DEBUG_ENTRY.size, "debug directory");
+  return Array.from({ length: count }, (_, i) => at + i * DEBUG_ENTRY.size);
 }

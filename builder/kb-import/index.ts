@@ -3,8 +3,8 @@
  * from a page (tabs, spaces, Markdown pipes, the old plain-text layouts), or text scraped
  * flat. Pure: text in, rows and every decision made out.
  */
-import { readFile } from "node:fs/promises";
 import { InputError } from "../util/errors.js";
+import { readInputFile } from "../util/fs.js";
 import { readFlatTables } from "./flat.js";
 import { htmlTitle, readHtmlTables } from "./html.js";
 import { Positions } from "./position.js";
@@ -55,14 +55,7 @@ export function importKbTable(text: string, file: string, options: ImportOptions
 
 /** Read a file and import its table (bytes decoded as UTF-8). */
 export async function importKbFile(file: string, options: ImportOptions = {}): Promise<KbImport> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(file);
-  } catch (err) {
-    throw new InputError(
-      `${file}: cannot read the article (${(err as NodeJS.ErrnoException).code ?? err})`,
-    );
-  }
+  const bytes = await readInputFile(file, "the article");
   return importKbTable(decodeText(bytes), file, options);
 }
 

@@ -4,9 +4,9 @@
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { Ajv, type ErrorObject } from "ajv";
 import { InputError } from "../util/errors.js";
+import { readInputFile } from "../util/fs.js";
 import { bundledPath } from "../util/package-root.js";
 import { formatPath, type PathSegment, parseSource, type SourceDocument } from "./source.js";
 import type {
@@ -47,14 +47,7 @@ export function formatProblem(p: Problem): string {
 
 /** Read and validate a manifest file; throws InputError listing every problem. */
 export async function loadManifest(file: string): Promise<LoadedManifest> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(file);
-  } catch (err) {
-    throw new InputError(
-      `${file}: cannot read the manifest (${(err as NodeJS.ErrnoException).code ?? err})`,
-    );
-  }
+  const bytes = await readInputFile(file, "the manifest");
   return parseManifest(file, bytes);
 }
 

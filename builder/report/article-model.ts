@@ -4,7 +4,13 @@
  */
 import { BUILD_RECORD_SCHEMA, type BuildRecord } from "../build/record.js";
 import type { Manifest, PackageInfo, Restart, TableRow } from "../manifest/types.js";
-import { formatDateKb, formatSizeKb, formatTable, manifestTableRows } from "./table.js";
+import {
+  formatDateKb,
+  formatSizeKb,
+  formatTable,
+  manifestTableRows,
+  recordTableRows,
+} from "./table.js";
 
 /** The self-extracting package's command-line switches, as the article lists them. */
 export const PACKAGE_SWITCHES: readonly {
@@ -124,17 +130,7 @@ export function articleModel(input: Manifest | BuildRecord, manifest?: Manifest)
   const record = isBuildRecord(input) ? input : undefined;
   const text: Manifest | undefined = record ? manifest : (input as Manifest);
   const pkg: PackageInfo = record ? record.package : (input as Manifest).package;
-  const rows: TableRow[] = record
-    ? record.files.map((f) => ({
-        name: f.name,
-        path: f.path,
-        version: f.version,
-        size: f.size,
-        date: f.date,
-        time: f.time,
-        platform: f.platform,
-      }))
-    : manifestTableRows(input as Manifest);
+  const rows: TableRow[] = record ? recordTableRows(record) : manifestTableRows(input as Manifest);
   const executable = record?.executable.name ?? `${pkg.name}.exe`;
   return {
     title: pkg.title,

@@ -2,6 +2,7 @@
  * The KB "File information" table in every format `cabwright table` prints.
  * Pure: rows in, text out. Rows come from a manifest, a package or a build record.
  */
+import type { BuildRecord } from "../build/record.js";
 import type { Manifest, TableRow } from "../manifest/types.js";
 import { MONTH_NAMES } from "../manifest/validate-fields.js";
 
@@ -27,8 +28,12 @@ export const KB_HEADINGS = [
   "Platform",
 ] as const;
 
-export function manifestTableRows(manifest: Manifest): TableRow[] {
-  return manifest.files.map((f) => ({
+/** A manifest file (its size may be left out) or a build record's file. */
+export type TableRowSource = Omit<TableRow, "size"> & { readonly size?: number | undefined };
+
+/** The table's fields of a manifest file or a build record's file, and nothing else. */
+export function tableRow(f: TableRowSource): TableRow {
+  return {
     name: f.name,
     path: f.path,
     version: f.version,
@@ -36,7 +41,17 @@ export function manifestTableRows(manifest: Manifest): TableRow[] {
     date: f.date,
     time: f.time,
     platform: f.platform,
-  }));
+  };
+}
+
+/** The table a manifest declares. */
+export function manifestTableRows(manifest: Manifest): TableRow[] {
+  return manifest.files.map(tableRow);
+}
+
+/** The table of what a build made, from its build record. */
+export function recordTableRows(record: BuildRecord): TableRow[] {
+  return record.files.map(tableRow);
 }
 
 /** 421232 -> "421,232" */

@@ -7,7 +7,10 @@
  *
  * The header starts exactly where the stub's image ends (the end of its last section's
  * raw data), so the stub finds it from its own section table, whatever follows.
+ *
+ * The PE/COFF numbers the package code reads are in builder/pe/constants.ts.
  */
+import { CERTIFICATE_ALIGNMENT, Machine } from "../pe/constants.js";
 
 /** Package header signature: "CWSFX\r\n\x1a" (the CR LF and ^Z catch text-mode transfers). */
 export const SFX_MAGIC: readonly number[] = [0x43, 0x57, 0x53, 0x46, 0x58, 0x0d, 0x0a, 0x1a];
@@ -46,7 +49,7 @@ export const SFX_MAX_ARGS_BYTES = 16384;
 /** The cabinet starts on this boundary (relative to the header). */
 export const SFX_CABINET_ALIGN = 8;
 /** The package is padded with zeros to this size multiple: where a signature table goes. */
-export const SFX_FILE_ALIGN = 8;
+export const SFX_FILE_ALIGN = CERTIFICATE_ALIGNMENT;
 
 /** Exit codes of the stub itself; the entry command's own code passes through unchanged. */
 export const SfxExitCode = {
@@ -65,25 +68,10 @@ export type SfxExitCode = (typeof SfxExitCode)[keyof typeof SfxExitCode];
 /** The stub's platforms and their PE machine fields (IMAGE_FILE_MACHINE_*). */
 export const SfxPlatform = { x86: "x86", x64: "x64" } as const;
 export type SfxPlatform = (typeof SfxPlatform)[keyof typeof SfxPlatform];
-export const PE_MACHINE: Readonly<Record<SfxPlatform, number>> = { x86: 0x014c, x64: 0x8664 };
-
-/** PE layout ([MS-PECOFF]): the offsets the package code reads. */
-export const Pe = {
-  /** "MZ" at 0; e_lfanew (u32) at 0x3c. */
-  dosSignature: 0x5a4d,
-  lfanewOffset: 0x3c,
-  /** "PE\0\0". */
-  ntSignature: 0x00004550,
-  /** COFF header: Machine u16 @+4, NumberOfSections u16 @+6, SizeOfOptionalHeader u16 @+20. */
-  coffHeaderSize: 24,
-  /** Optional header magic: PE32 and PE32+. */
-  magicPe32: 0x10b,
-  magicPe32Plus: 0x20b,
-  /** Section header: 40 bytes; SizeOfRawData u32 @+16, PointerToRawData u32 @+20. */
-  sectionHeaderSize: 40,
-  /** Data directory 4 holds the certificate table as a FILE offset and size. */
-  certificateDirectory: 4,
-} as const;
+export const PE_MACHINE: Readonly<Record<SfxPlatform, Machine>> = {
+  x86: Machine.i386,
+  x64: Machine.amd64,
+};
 
 /** Where the stub's source and the shipped stubs live, under the package root. */
 export const STUB_SOURCE_DIR = ["templates", "sfx"] as const;

@@ -1,7 +1,22 @@
 import { randomBytes } from "node:crypto";
 import { createWriteStream, type WriteStream } from "node:fs";
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { InputError } from "./errors.js";
+
+/**
+ * Read a whole input file. Failing to is the user's error: an InputError naming the file,
+ * what it should have been (`what`: "the manifest") and the system's code (ENOENT...).
+ */
+export async function readInputFile(path: string, what: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    throw new InputError(
+      `${path}: cannot read ${what} (${(err as NodeJS.ErrnoException).code ?? err})`,
+    );
+  }
+}
 
 /** A temporary name in the same folder as `target`, so the final rename is atomic. */
 export function tempPathFor(target: string): string {

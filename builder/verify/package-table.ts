@@ -6,6 +6,7 @@ import { readFile } from "node:fs/promises";
 import type { BuildRecord } from "../build/record.js";
 import type { Toolkit } from "../build/toolkit.js";
 import type { TableRow } from "../manifest/types.js";
+import { recordTableRows } from "../report/table.js";
 import { InputError } from "../util/errors.js";
 import { packageTableRows } from "./compare.js";
 import { readPackage } from "./read-package.js";
@@ -24,18 +25,6 @@ export function packageKind(path: string): PackageKind | undefined {
   if (p.endsWith(".exe")) return "executable";
   if (p.endsWith(".cab")) return "cabinet";
   return undefined;
-}
-
-export function recordTableRows(record: BuildRecord): TableRow[] {
-  return record.files.map((f) => ({
-    name: f.name,
-    path: f.path,
-    version: f.version,
-    size: f.size,
-    date: f.date,
-    time: f.time,
-    platform: f.platform,
-  }));
 }
 
 export async function readBuildRecord(path: string): Promise<BuildRecord> {

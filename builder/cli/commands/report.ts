@@ -5,8 +5,7 @@ import { parseManifest } from "../../manifest/load.js";
 import type { Manifest } from "../../manifest/types.js";
 import { REPORT_FORMATS, type ReportFormat, renderReport } from "../../report/article.js";
 import { isBuildRecord } from "../../report/article-model.js";
-import { InputError } from "../../util/errors.js";
-import { writeFileAtomic } from "../../util/fs.js";
+import { readInputFile, writeFileAtomic } from "../../util/fs.js";
 import type { RegisterCommand } from "./types.js";
 
 /** The manifest a build record names, looked up beside the record, then from here. */
@@ -36,14 +35,7 @@ export const registerReport: RegisterCommand = (program) => {
     .option("--templates <dir>", "use the templates in DIR instead of cabwright's templates/kb/")
     .action(
       async (file: string, opts: { format: ReportFormat; output?: string; templates?: string }) => {
-        let bytes: Buffer;
-        try {
-          bytes = await readFile(file);
-        } catch (err) {
-          throw new InputError(
-            `${file}: cannot read the input (${(err as NodeJS.ErrnoException).code ?? err})`,
-          );
-        }
+        const bytes = await readInputFile(file, "the input");
         let input: unknown;
         if (/\.json$/i.test(file) || bytes.toString("utf8", 0, 64).trimStart().startsWith("{")) {
           try {
