@@ -3,6 +3,9 @@
  * prints its figures against peers measured in the same run. Keep this file a list: each
  * area adds one line.
  */
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
 const benches: ReadonlyArray<readonly [string, () => Promise<void>]> = [
   ["cab-write", async () => (await import("./cab-write.js")).run()],
   ["cab-test", async () => (await import("./cab-test.js")).benchCabTest()],
@@ -26,8 +29,17 @@ if (unknown.length > 0) {
   );
   process.exit(2);
 }
-for (const [name, run] of benches) {
-  if (only.length && !only.includes(name)) continue;
+const selected = benches.filter(([name]) => only.length === 0 || only.includes(name));
+if (selected.length === 1) {
+  const [name, run] = selected[0]!;
   process.stdout.write(`\n== ${name}\n`);
   await run();
+} else {
+  // Each bench in its own process, so its peak memory is its own, not its predecessors'.
+  for (const [name] of selected) {
+    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), name], {
+      stdio: "inherit",
+    });
+    if (r.status !== 0) process.exitCode = r.status ?? 1;
+  }
 }

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
 import { ExitCode, exitCodeOf } from "../util/errors.js";
 import { toolVersion } from "../util/version.js";
-import { commands } from "./commands/index.js";
+import { commandsFor } from "./commands/index.js";
 
 export async function main(argv: readonly string[]): Promise<number> {
   let exitCode: number = ExitCode.ok;
@@ -26,7 +26,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       outputError: (str, write) => write(`cabwright: ${str.replace(/^error: /, "")}`),
     })
     .showHelpAfterError("(run with --help for usage)");
-  for (const register of commands) {
+  // The first word that is not an option names the command (program options are -V, -h).
+  for (const register of await commandsFor(argv.find((a) => !a.startsWith("-")))) {
     register(program, (code) => {
       exitCode = Math.max(exitCode, code);
     });
