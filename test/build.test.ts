@@ -363,3 +363,19 @@ test("verify and table refuse what is not a package, in one line", async (t) => 
     t.false(r.stderr.includes("    at "), "no stack trace");
   }
 });
+
+test("a damaged build record is one line naming the field, for table, report and diff alike", async (t) => {
+  const dir = await tempDir(t);
+  const file = join(dir, "x.build.json");
+  await writeFile(file, JSON.stringify({ schema: "cabwright.build-record/1", tool: {} }));
+  for (const args of [
+    ["table", file],
+    ["report", file],
+    ["diff", file, file],
+  ]) {
+    const r = await run(process.execPath, [cli, ...args]);
+    t.is(r.code, 2, args.join(" "));
+    t.is(r.stderr.trim().split("\n").length, 1, r.stderr);
+    t.regex(r.stderr, /x\.build\.json: tool\.version: expected a string/);
+  }
+});

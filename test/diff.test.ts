@@ -361,7 +361,7 @@ test.serial("cli: bad input exits 2 with one clear line", async (t) => {
       files: [{ name: 3 }],
     }),
   );
-  cases.push([["diff", a, badRecord], /x\.build\.json: files\[0\]\.size: expected a byte count/]);
+  cases.push([["diff", a, badRecord], /x\.build\.json: tool: expected an object/]);
   const badJson = join(dir, "y.json");
   await writeFile(badJson, "{ nope");
   cases.push([["diff", a, badJson], /y\.json: is not valid JSON/]);

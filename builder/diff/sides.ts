@@ -4,11 +4,12 @@
  */
 import { open, readFile } from "node:fs/promises";
 import { extname } from "node:path";
+import { looksLikeBuildRecord } from "../build/record-check.js";
 import { loadManifest } from "../manifest/load.js";
 import type { Manifest } from "../manifest/types.js";
 import { InputError } from "../util/errors.js";
 import { loadPackageSide } from "./cab-package.js";
-import { buildRecordSide, looksLikeBuildRecord } from "./record-side.js";
+import { buildRecordSide } from "./record-side.js";
 import { normaliseTime } from "./time.js";
 import { type DiffSide, SideKind } from "./types.js";
 

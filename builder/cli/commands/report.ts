@@ -1,10 +1,10 @@
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { Option } from "commander";
+import { checkBuildRecord, looksLikeBuildRecord } from "../../build/record-check.js";
 import { parseManifest } from "../../manifest/load.js";
 import type { Manifest } from "../../manifest/types.js";
 import { REPORT_FORMATS, type ReportFormat, renderReport } from "../../report/article.js";
-import { isBuildRecord } from "../../report/article-model.js";
 import { readInputFile, writeFileAtomic } from "../../util/fs.js";
 import type { RegisterCommand } from "./types.js";
 
@@ -46,14 +46,15 @@ export const registerReport: RegisterCommand = (program) => {
         }
         let text: string;
         const templates = opts.templates ? { templates: opts.templates } : {};
-        if (isBuildRecord(input)) {
-          const manifest = await recordManifest(file, input.manifest.path);
+        if (looksLikeBuildRecord(input)) {
+          const record = checkBuildRecord(file, input);
+          const manifest = await recordManifest(file, record.manifest.path);
           if (!manifest) {
             process.stderr.write(
-              `cabwright: warning: ${file}: the manifest it was built from (${input.manifest.path}) is not found; the article has the file table but no fixes or install notes\n`,
+              `cabwright: warning: ${file}: the manifest it was built from (${record.manifest.path}) is not found; the article has the file table but no fixes or install notes\n`,
             );
           }
-          text = renderReport(input, opts.format, {
+          text = renderReport(record, opts.format, {
             ...(manifest ? { manifest } : {}),
             ...templates,
           });
