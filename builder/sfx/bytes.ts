@@ -3,6 +3,7 @@
  * that locating a cabinet in a large package reads a few kilobytes, not the whole file).
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { InputError } from "../util/errors.js";
 
 export interface ByteSource {
   /** For messages: a file path, or "(bytes)". */
@@ -22,7 +23,14 @@ export function bytesSource(bytes: Uint8Array, name = "(bytes)"): ByteSource {
 
 /** Run `fn` with the file open as a ByteSource; the file is closed afterwards. */
 export function withFileSource<T>(path: string, fn: (src: ByteSource) => T): T {
-  const fd = openSync(path, "r");
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (err) {
+    throw new InputError(
+      `${path}: cannot read the package (${(err as NodeJS.ErrnoException).code ?? err})`,
+    );
+  }
   try {
     const size = fstatSync(fd).size;
     return fn({
