@@ -75,3 +75,45 @@ test("usage errors exit 2; --help and --version exit 0", async (t) => {
     t.true(r.stdout.length > 0);
   }
 });
+
+test("a build whose --out is a file fails in publish with one line, exit 2", async (t) => {
+  const dir = await tempDir(t);
+  await writeFile(join(dir, "readme.txt"), "hello\n");
+  const manifest = join(dir, "m.yaml");
+  await writeFile(
+    manifest,
+    `package:
+  name: tiny
+  title: Tiny
+  product: Tiny
+  version: 1.0.0.0
+  company: C
+  copyright: X
+files:
+  - name: readme.txt
+    version: Not Applicable
+    platform: Not Applicable
+    date: 2020-01-02
+    time: "03:04"
+`,
+  );
+  const notAFolder = join(dir, "out-file");
+  await writeFile(notAFolder, "");
+  const r = await run(process.execPath, [
+    cli,
+    "build",
+    manifest,
+    "--drop",
+    dir,
+    "--out",
+    notAFolder,
+  ]);
+  t.is(r.code, 2, r.stderr);
+  const lines = r.stderr
+    .trim()
+    .split("\n")
+    .filter((l) => l.startsWith("cabwright"));
+  t.is(lines.length, 1, r.stderr);
+  t.regex(lines[0]!, /build failed in the publish stage .*ENOTDIR/);
+  t.notRegex(r.stderr, /internal error|\n\s+at /);
+});

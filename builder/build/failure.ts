@@ -1,7 +1,8 @@
 /**
  * What a failed build says: user errors (InputError, CheckFailed, the cab library's
- * CabError) already name the file and the problem; anything else is wrapped to say which
- * stage failed and that the previous output was left as it was.
+ * CabError) already name the file and the problem; a refused system call (a folder that is
+ * a file, no space, no permission) becomes an InputError; anything else is wrapped to say
+ * which stage failed and that the previous output was left as it was.
  */
 import { CheckFailed, InputError } from "../util/errors.js";
 import type { OutputLayout } from "./plan.js";
@@ -34,8 +35,12 @@ export function explainFailure(
   if (err instanceof InputError || err instanceof CheckFailed) return err;
   if (typeof err === "object" && err !== null && (err as Error).name === "CabError") return err;
   const message = err instanceof Error ? err.message : String(err);
-  return new Error(
-    `build failed in the ${stage ?? "setup"} stage (${layout.dir} was left as it was): ${message}`,
-    { cause: err },
-  );
+  const where = `build failed in the ${stage ?? "setup"} stage (${layout.dir} was left as it was)`;
+  // A system call refused (ENOTDIR, EACCES, ENOSPC...): the folders given are at fault, not
+  // cabwright, so it is bad input, one line, no stack.
+  const sys = err as NodeJS.ErrnoException;
+  if (typeof sys?.code === "string" && typeof sys.syscall === "string") {
+    return new InputError(`${where}: ${message}`);
+  }
+  return new Error(`${where}: ${message}`, { cause: err });
 }
