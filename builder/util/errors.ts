@@ -35,10 +35,19 @@ export class CheckFailed extends Error {
   }
 }
 
-/** Errors that carry their own exit code (ours, or the cab library's by duck typing). */
+/**
+ * Errors that carry their own exit code: ours, the cab library's (by duck typing), and
+ * system calls refused on a path.
+ */
 export function exitCodeOf(err: unknown): ExitCode | undefined {
   if (err instanceof InputError || err instanceof CheckFailed) return err.exitCode;
   if (typeof err === "object" && err !== null && "name" in err && err.name === "CabError") {
+    return ExitCode.badInput;
+  }
+  // A system call refused on a path the user gave (EACCES, ENOTDIR, ENOSPC, EROFS...): its
+  // message names the call and the path, which is what the user needs; no stack.
+  const sys = err as NodeJS.ErrnoException | null;
+  if (typeof sys?.code === "string" && typeof sys.syscall === "string" && sys.path !== undefined) {
     return ExitCode.badInput;
   }
   return undefined;
