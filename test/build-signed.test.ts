@@ -4,16 +4,12 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import test, { type ExecutionContext } from "ava";
 import { build, InputError, minimalPe } from "cabwright";
 import { withVersionResource } from "../builder/demo/version-resource.js";
-import { requirePeer, run, tempDir } from "./helpers/peers.js";
-
-const fixtures = fileURLToPath(new URL("../../test/fixtures/sfx/", import.meta.url));
+import { signWithTestCertificate, tempDir } from "./helpers/peers.js";
 
 async function signedDrop(t: ExecutionContext) {
-  const osslsigncode = requirePeer("osslsigncode");
   const dir = await tempDir(t);
   const drop = join(dir, "drop");
   await mkdir(drop);
@@ -26,19 +22,7 @@ async function signedDrop(t: ExecutionContext) {
       strings: { CompanyName: "Vendor" },
     }),
   );
-  const s = await run(osslsigncode, [
-    "sign",
-    "-certs",
-    join(fixtures, "test-signing.crt"),
-    "-key",
-    join(fixtures, "test-signing.key"),
-    "-n",
-    "cabwright test",
-    "-in",
-    plain,
-    "-out",
-    join(drop, "Vendor.dll"),
-  ]);
+  const s = await signWithTestCertificate(plain, join(drop, "Vendor.dll"));
   t.is(s.code, 0, s.stderr);
   const manifest = (stamp: boolean) =>
     `package:

@@ -24,7 +24,7 @@ import {
 } from "../builder/index.js";
 import { planSfxPrefix, prefixPayloadCrc, sealSfxPrefix } from "../builder/sfx/header.js";
 import { checkSfxChecksum } from "../builder/sfx/index.js";
-import { requirePeer, run, wineEnv } from "./helpers/peers.js";
+import { requirePeer, run, signWithTestCertificate, wineEnv } from "./helpers/peers.js";
 import {
   buildSfxTestPrograms,
   CAB_TIME,
@@ -292,23 +292,9 @@ test("stamped with cabwright's stamp stage before or after assembly, a package s
 });
 
 test("a package signed after assembly (osslsigncode) keeps its cabinet and extracts", async (t) => {
-  const osslsigncode = requirePeer("osslsigncode");
   const plain = await pkg(t, "to-sign.exe");
   const signed = join(t.context.dir, "signed.exe");
-  const fixtures = join(process.cwd(), "test", "fixtures", "sfx");
-  const s = await run(osslsigncode, [
-    "sign",
-    "-certs",
-    join(fixtures, "test-signing.crt"),
-    "-key",
-    join(fixtures, "test-signing.key"),
-    "-n",
-    "cabwright test",
-    "-in",
-    plain,
-    "-out",
-    signed,
-  ]);
+  const s = await signWithTestCertificate(plain, signed);
   t.is(s.code, 0, s.stderr);
   t.deepEqual(locateCabinet(signed), locateCabinet(plain));
   t.true((await checkSfxChecksum(signed)).ok);

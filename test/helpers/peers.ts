@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
 const execFileP = promisify(execFile);
@@ -144,4 +145,25 @@ export async function buildPe(
   const r = await run(gcc, args);
   if (r.code !== 0) throw new Error(`mingw-w64 build of ${opts.name} failed:\n${r.stderr}`);
   return out;
+}
+
+/**
+ * Sign `input` into `output` with osslsigncode and the throwaway self-signed test
+ * certificate kept in test/fixtures/sfx/ (never a real key).
+ */
+export async function signWithTestCertificate(input: string, output: string): Promise<RunResult> {
+  const fixtures = fileURLToPath(new URL("../../../test/fixtures/sfx/", import.meta.url));
+  return run(requirePeer("osslsigncode"), [
+    "sign",
+    "-certs",
+    join(fixtures, "test-signing.crt"),
+    "-key",
+    join(fixtures, "test-signing.key"),
+    "-n",
+    "cabwright test",
+    "-in",
+    input,
+    "-out",
+    output,
+  ]);
 }
