@@ -2,15 +2,15 @@
  * After the package is assembled: verify it as a customer would read it (nothing is
  * published unless it holds), then describe it in the build record.
  */
-import { readFile } from "node:fs/promises";
 import type { LoadedManifest } from "../manifest/load.js";
 import { CheckFailed } from "../util/errors.js";
+import { digestFile } from "../util/fs.js";
 import { formatMismatch } from "../verify/compare.js";
 import { verifyPackage } from "../verify/verify.js";
 import { makeRecord } from "./make-record.js";
 import type { BuildProgress } from "./progress.js";
 import type { BuildRecord } from "./record.js";
-import { type StagedFile, sha256 } from "./stage-files.js";
+import type { StagedFile } from "./stage-files.js";
 import type { CabWritten, Toolkit } from "./toolkit.js";
 
 /** Mismatches shown in a failed build's message (all of them: `cabwright verify`). */
@@ -45,18 +45,14 @@ export async function recordBuild(
   exe: { readonly path: string; readonly stub: string },
   sourceDateEpoch: number | undefined,
 ): Promise<BuildRecord> {
-  const digest = async (path: string) => {
-    const bytes = await readFile(path);
-    return { size: bytes.length, sha256: sha256(bytes) };
-  };
   return makeRecord({
     loaded,
     files,
     compressor: cabinet.written.compressor,
     compression: "mszip",
-    cabinet: await digest(cabinet.path),
-    executable: await digest(exe.path),
-    stubSha256: (await digest(exe.stub)).sha256,
+    cabinet: await digestFile(cabinet.path),
+    executable: await digestFile(exe.path),
+    stubSha256: (await digestFile(exe.stub)).sha256,
     sourceDateEpoch,
   });
 }

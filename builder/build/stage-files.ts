@@ -10,6 +10,7 @@ import type { CollectedFile } from "../collect/collect.js";
 import { type FilePosition, fileLabel, sizeProblem } from "../collect/plan.js";
 import type { PackageInfo } from "../manifest/types.js";
 import { InputError } from "../util/errors.js";
+import { digestFile } from "../util/fs.js";
 import { fileStampRequest, manifestDate } from "./plan.js";
 import type { BuildProgress } from "./progress.js";
 import type { Digests } from "./record.js";
@@ -46,10 +47,14 @@ export async function stageFiles(
     const dir = join(stagingDir, "files", String(c.index).padStart(5, "0"));
     await mkdir(dir, { recursive: true });
     const staged = join(dir, basename(c.file.path));
-    const original = await readFile(c.path);
-    const before = { size: original.length, sha256: sha256(original) };
-    let shippedBytes: Uint8Array = original;
-    if (c.file.stamp) {
+    // A PE is held in memory (to stamp it and take its neutral digest); any other file,
+    // which may be gigabytes, is hashed as a stream and copied.
+    const original = c.pe.isPe || c.file.stamp ? await readFile(c.path) : undefined;
+    const before = original
+      ? { size: original.length, sha256: sha256(original) }
+      : await digestFile(c.path);
+    let shippedBytes: Uint8Array | undefined = original;
+    if (c.file.stamp && original) {
       try {
         shippedBytes = await toolkit.stampBytes(original, fileStampRequest(pkg, c.file), c.source);
       } catch (err) {
@@ -61,9 +66,10 @@ export async function stageFiles(
       }
       await writeFile(staged, shippedBytes);
     } else await copyFile(c.path, staged);
-    const after = c.file.stamp
-      ? { size: shippedBytes.length, sha256: sha256(shippedBytes) }
-      : before;
+    const after =
+      c.file.stamp && shippedBytes
+        ? { size: shippedBytes.length, sha256: sha256(shippedBytes) }
+        : before;
     if (c.file.stamp) {
       const p = sizeProblem(
         fileLabel(position, c.index, c.file, "size"),
@@ -74,7 +80,8 @@ export async function stageFiles(
       if (p) problems.push(p);
     }
     const shipped = c.file.stamp ? await toolkit.inspect(staged) : c.pe;
-    const neutral = shipped.isPe ? toolkit.neutralDigest?.(shippedBytes) : undefined;
+    const neutral =
+      shipped.isPe && shippedBytes ? toolkit.neutralDigest?.(shippedBytes) : undefined;
     const date = manifestDate(c.file);
     await utimes(staged, date, date);
     out.push({

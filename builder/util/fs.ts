@@ -1,5 +1,5 @@
-import { randomBytes } from "node:crypto";
-import { createWriteStream, type WriteStream } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { InputError } from "./errors.js";
@@ -70,4 +70,16 @@ export async function createAtomicWriteStream(target: string): Promise<AtomicWri
       await rm(tempPath, { force: true });
     },
   };
+}
+
+/** Size and SHA-256 (hex) of a file, streamed: bounded memory however large the file. */
+export async function digestFile(path: string): Promise<{ size: number; sha256: string }> {
+  const hash = createHash("sha256");
+  let size = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    hash.update(buf);
+  }
+  return { size, sha256: hash.digest("hex") };
 }
