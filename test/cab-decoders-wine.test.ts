@@ -11,7 +11,7 @@ import { createLzxDecoder } from "../builder/cab/lzx.js";
 import { createQuantumDecoder } from "../builder/cab/quantum.js";
 import { md5 } from "./helpers/cab-blocks.js";
 import { buildTestCabFolders, type TestCabFolderSpec } from "./helpers/cab-build.js";
-import { lzxTestEncode } from "./helpers/lzx-writer.js";
+import { lzxTestEncode, MIXED_BLOCK_PLAN } from "./helpers/lzx-writer.js";
 import { requirePeer, run, tempDir, wineEnv } from "./helpers/peers.js";
 import { quantumTestEncode } from "./helpers/quantum-writer.js";
 
@@ -43,15 +43,7 @@ test("Wine's extrac32 (FDI) extracts LZX and Quantum folders as our decoders dec
       stream: lzxTestEncode(code, {
         windowBits: 17,
         e8FileSize: 12_000_000,
-        blocks: [
-          { type: "uncompressed", size: 1 },
-          { type: "verbatim", size: 999 },
-          { type: "uncompressed", size: 40_001 },
-          { type: "uncompressed", size: 25_535 },
-          { type: "aligned", size: 10_000 },
-          { type: "uncompressed", size: 32_767 },
-          { type: "verbatim", size: 698 },
-        ],
+        blocks: MIXED_BLOCK_PLAN,
       }),
       decoder: () => createLzxDecoder(17),
       type: 3,

@@ -29,6 +29,7 @@ import {
   type LzxTestBlockType,
   type LzxTestStream,
   lzxTestEncode,
+  MIXED_BLOCK_PLAN,
 } from "./helpers/lzx-writer.js";
 import { requirePeer, tempDir } from "./helpers/peers.js";
 
@@ -328,19 +329,10 @@ test("cabextract (libmspack) decodes the test encoder's streams to the same byte
   }
   const mixed = noise(110_001, 5, 7);
   for (let i = 0; i + 5 < mixed.length; i += 29) mixed[i] = 0xe8;
-  const plan = [
-    { type: "uncompressed", size: 1 },
-    { type: "verbatim", size: 999 },
-    { type: "uncompressed", size: 40_001 },
-    { type: "uncompressed", size: 25_535 },
-    { type: "aligned", size: 10_000 },
-    { type: "uncompressed", size: 32_767 },
-    { type: "verbatim", size: 698 },
-  ] as const;
   for (const e8 of [false, true]) {
     const stream = lzxTestEncode(mixed, {
       windowBits: 17,
-      blocks: plan,
+      blocks: MIXED_BLOCK_PLAN,
       ...(e8 ? { e8FileSize: 12_000_000 } : {}),
     });
     cases.push({ label: `block mix, E8 ${e8}`, windowBits: 17, data: mixed, stream });

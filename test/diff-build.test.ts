@@ -6,29 +6,23 @@
  */
 import { join } from "node:path";
 import test from "ava";
-import { type DiffSide, diffFiles, diffSides, loadSide } from "cabwright";
+import { diffFiles, diffSides, loadSide } from "cabwright";
 import { build } from "../builder/build/build.js";
 import { demoBuild, removeDemoBuild, seedManifest } from "./helpers/demo-build.js";
 import {
   DROP_A,
   DROP_B,
   type DropFile,
+  type DropSides,
   expectedDiff,
+  hasContent,
   observedDiff,
+  SIDE_FORMS,
   writeDrop,
 } from "./helpers/diff-drops.js";
 import { tempDir } from "./helpers/peers.js";
 
-type Kind = "manifest" | "build-record" | "cab" | "exe";
-const KINDS: readonly Kind[] = ["manifest", "build-record", "cab", "exe"];
-
-interface Built {
-  readonly sides: Record<Kind, DiffSide>;
-  /** Shipped sizes, from the build record. */
-  readonly sizes: Map<string, number>;
-}
-
-async function buildDrop(dir: string, files: readonly DropFile[]): Promise<Built> {
+async function buildDrop(dir: string, files: readonly DropFile[]): Promise<DropSides> {
   const manifest = await writeDrop(dir, files, { sizes: false });
   const result = await build({
     manifest,
@@ -48,8 +42,8 @@ async function buildDrop(dir: string, files: readonly DropFile[]): Promise<Built
   };
 }
 
-let built: Promise<[Built, Built]> | undefined;
-function both(t: { teardown(fn: () => unknown): void }): Promise<[Built, Built]> {
+let built: Promise<[DropSides, DropSides]> | undefined;
+function both(t: { teardown(fn: () => unknown): void }): Promise<[DropSides, DropSides]> {
   built ??= tempDir(t, "cabwright-diff-build-").then(async (dir) => [
     await buildDrop(join(dir, "a"), DROP_A),
     await buildDrop(join(dir, "b"), DROP_B),
@@ -57,10 +51,8 @@ function both(t: { teardown(fn: () => unknown): void }): Promise<[Built, Built]>
   return built;
 }
 
-const hasContent = (k: Kind) => k !== "manifest";
-
-for (const ka of KINDS) {
-  for (const kb of KINDS) {
+for (const ka of SIDE_FORMS) {
+  for (const kb of SIDE_FORMS) {
     test.serial(
       `built A as ${ka} vs built B as ${kb}: exactly the known differences`,
       async (t) => {
@@ -80,8 +72,8 @@ for (const ka of KINDS) {
   }
 }
 
-for (const [i, ka] of KINDS.entries()) {
-  for (const kb of KINDS.slice(i + 1)) {
+for (const [i, ka] of SIDE_FORMS.entries()) {
+  for (const kb of SIDE_FORMS.slice(i + 1)) {
     test.serial(`built A as ${ka} vs the same build as ${kb}: nothing differs`, async (t) => {
       const [a] = await both(t);
       const r = diffSides(a.sides[ka], a.sides[kb]);

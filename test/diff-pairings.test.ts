@@ -7,31 +7,27 @@
 import { readFile, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import test from "ava";
-import { assembleSfx, type DiffSide, diffSides, loadSide, stampPe } from "cabwright";
+import { assembleSfx, diffSides, loadSide, stampPe } from "cabwright";
 import { stubPath } from "../builder/sfx/stub.js";
 import {
   DATE,
   DROP_A,
   DROP_B,
   type DropFile,
+  type DropSides,
   expectedDiff,
+  hasContent,
   observedDiff,
   PACKAGE_VERSION,
+  SIDE_FORMS,
+  type SideForm,
   TIME,
   writeDrop,
   writeRecord,
 } from "./helpers/diff-drops.js";
 import { requirePeer, run, tempDir } from "./helpers/peers.js";
 
-type Kind = "manifest" | "build-record" | "cab" | "exe";
-const KINDS: readonly Kind[] = ["manifest", "build-record", "cab", "exe"];
-
-interface Drop {
-  readonly sides: Record<Kind, DiffSide>;
-  readonly sizes: Map<string, number>;
-}
-
-/** Drop files as a real cabinet, written by gcab (MSZIP), dates as the manifest's UTC. */
+/** DropSides files as a real cabinet, written by gcab (MSZIP), dates as the manifest's UTC. */
 async function gcabPackage(dir: string, files: readonly DropFile[]): Promise<string> {
   const gcab = requirePeer("gcab");
   const when = new Date(`${DATE}T${TIME}:00Z`);
@@ -53,7 +49,7 @@ async function sfxPackage(dir: string, cab: string): Promise<string> {
   return exe;
 }
 
-async function makeDrop(dir: string, files: readonly DropFile[]): Promise<Drop> {
+async function makeDrop(dir: string, files: readonly DropFile[]): Promise<DropSides> {
   const manifest = await writeDrop(dir, files);
   const record = await writeRecord(dir, files);
   const cab = await gcabPackage(dir, files);
@@ -70,17 +66,15 @@ async function makeDrop(dir: string, files: readonly DropFile[]): Promise<Drop> 
   };
 }
 
-const hasContent = (k: Kind) => k !== "manifest";
-
-function expected(ka: Kind, kb: Kind, a: Drop, b: Drop) {
+function expected(ka: SideForm, kb: SideForm, a: DropSides, b: DropSides) {
   return expectedDiff({
     content: hasContent(ka) && hasContent(kb),
     sizeChanged: (name) => a.sizes.get(name) !== b.sizes.get(name),
   });
 }
 
-let drops: Promise<[Drop, Drop]> | undefined;
-function bothDrops(t: { teardown(fn: () => unknown): void }): Promise<[Drop, Drop]> {
+let drops: Promise<[DropSides, DropSides]> | undefined;
+function bothDrops(t: { teardown(fn: () => unknown): void }): Promise<[DropSides, DropSides]> {
   drops ??= tempDir(t, "cabwright-diff-drops-").then(async (dir) => [
     await makeDrop(join(dir, "a"), DROP_A),
     await makeDrop(join(dir, "b"), DROP_B),
@@ -88,8 +82,8 @@ function bothDrops(t: { teardown(fn: () => unknown): void }): Promise<[Drop, Dro
   return drops;
 }
 
-for (const ka of KINDS) {
-  for (const kb of KINDS) {
+for (const ka of SIDE_FORMS) {
+  for (const kb of SIDE_FORMS) {
     test.serial(`drop A as ${ka} vs drop B as ${kb}: exactly the known differences`, async (t) => {
       const [a, b] = await bothDrops(t);
       const r = diffSides(a.sides[ka], b.sides[kb]);
@@ -100,8 +94,8 @@ for (const ka of KINDS) {
   }
 }
 
-for (const ka of KINDS) {
-  for (const kb of KINDS) {
+for (const ka of SIDE_FORMS) {
+  for (const kb of SIDE_FORMS) {
     if (ka >= kb) continue;
     test.serial(`drop A as ${ka} vs the same drop as ${kb}: nothing differs`, async (t) => {
       const [a] = await bothDrops(t);

@@ -22,7 +22,7 @@
  * trees consume input bits, of which the bit reader supplies only a few past the end.
  */
 import { LzxBitReader, MAX_OVERREAD } from "./bitstream.js";
-import type { BlockDecoder } from "./block-decoder.js";
+import { type BlockDecoder, FailedBlockLatch } from "./block-decoder.js";
 import { LZX_MAX_WINDOW_BITS, LZX_MIN_WINDOW_BITS } from "./constants.js";
 import { CabError } from "./errors.js";
 import { HuffmanTable } from "./huffman.js";
@@ -103,8 +103,8 @@ class LzxDecoder implements BlockDecoder {
   private r2 = 1;
   /** Where the next frame starts in the window. */
   private windowPos = 0;
-  /** Set when a block failed: the folder cannot go on. */
-  private failed = false;
+  /** Refuses the folder's later blocks once one has failed. */
+  private readonly latch = new FailedBlockLatch("LZX");
   /** Bytes decoded so far in this folder. */
   private offset = 0;
   private frames = 0;
@@ -116,7 +116,7 @@ class LzxDecoder implements BlockDecoder {
   }
 
   reset(): void {
-    this.failed = false;
+    this.latch.reset();
     this.headerRead = false;
     this.e8FileSize = 0;
     this.e8Started = false;
@@ -134,14 +134,7 @@ class LzxDecoder implements BlockDecoder {
   }
 
   decompress(input: Uint8Array, outputSize: number): Uint8Array {
-    // After a failed block the state is unknown: refuse until reset() rather than guess.
-    if (this.failed) fail("an earlier block of this folder failed to decode");
-    try {
-      return this.decodeBlock(input, outputSize);
-    } catch (err) {
-      this.failed = true;
-      throw err;
-    }
+    return this.latch.run(() => this.decodeBlock(input, outputSize));
   }
 
   private decodeBlock(input: Uint8Array, outputSize: number): Uint8Array {

@@ -13,7 +13,7 @@
  * Every loop is bounded: each symbol writes at least one byte, and the coder's
  * renormalisation consumes input bits, of which the reader supplies only a few past the end.
  */
-import type { BlockDecoder } from "./block-decoder.js";
+import { type BlockDecoder, FailedBlockLatch } from "./block-decoder.js";
 import { QUANTUM_MAX_WINDOW_BITS, QUANTUM_MIN_WINDOW_BITS } from "./constants.js";
 import { CabError } from "./errors.js";
 import {
@@ -139,8 +139,8 @@ class QuantumDecoder implements BlockDecoder {
   private readonly lengths: QuantumModel;
   private readonly selector: QuantumModel;
   private windowPos = 0;
-  /** Set when a block failed: the folder cannot go on. */
-  private failed = false;
+  /** Refuses the folder's later blocks once one has failed. */
+  private readonly latch = new FailedBlockLatch("Quantum");
   /** Bytes decoded so far in this folder. */
   private offset = 0;
   // Arithmetic coder: low, high and code value, 16 bits each.
@@ -163,7 +163,7 @@ class QuantumDecoder implements BlockDecoder {
   }
 
   reset(): void {
-    this.failed = false;
+    this.latch.reset();
     for (const m of this.literals) m.reset();
     this.match3.reset();
     this.match4.reset();
@@ -175,14 +175,7 @@ class QuantumDecoder implements BlockDecoder {
   }
 
   decompress(input: Uint8Array, outputSize: number): Uint8Array {
-    // After a failed block the state is unknown: refuse until reset() rather than guess.
-    if (this.failed) fail("an earlier block of this folder failed to decode");
-    try {
-      return this.decodeBlock(input, outputSize);
-    } catch (err) {
-      this.failed = true;
-      throw err;
-    }
+    return this.latch.run(() => this.decodeBlock(input, outputSize));
   }
 
   private decodeBlock(input: Uint8Array, outputSize: number): Uint8Array {

@@ -8,7 +8,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { BUILD_RECORD_SCHEMA, type BuildRecord } from "../../builder/build/record.js";
 import { neutralDigest } from "../../builder/diff/neutral.js";
-import type { DiffResult } from "../../builder/diff/types.js";
+import type { DiffResult, DiffSide } from "../../builder/diff/types.js";
 import { buildVersionedPe } from "./versioned-pe.js";
 
 export const PACKAGE_VERSION = "10.2.952.0";
@@ -209,4 +209,16 @@ export function observedDiff(r: DiffResult) {
     ),
     findings: r.findings.map((f) => `${f.rule} ${f.file}`),
   };
+}
+
+/** The four forms one drop is diffed in: its manifest, build record, cabinet and .exe. */
+export type SideForm = "manifest" | "build-record" | "cab" | "exe";
+export const SIDE_FORMS: readonly SideForm[] = ["manifest", "build-record", "cab", "exe"];
+/** Only the manifest form knows no content digests. */
+export const hasContent = (form: SideForm): boolean => form !== "manifest";
+
+/** One drop in every form, with the shipped sizes (from its build record). */
+export interface DropSides {
+  readonly sides: Record<SideForm, DiffSide>;
+  readonly sizes: Map<string, number>;
 }

@@ -324,3 +324,18 @@ export function lzxTestEncode(data: Uint8Array, opts: LzxTestOptions): LzxTestSt
     return best;
   }
 }
+
+/**
+ * A plan that exercises every block kind and the awkward boundaries: a 1-byte block, an odd
+ * uncompressed length (padding byte), blocks spanning frames, one ending a byte short of a
+ * frame. Window 2^17 holds it all.
+ */
+export const MIXED_BLOCK_PLAN: readonly LzxTestBlock[] = [
+  { type: "uncompressed", size: 1 },
+  { type: "verbatim", size: 999 },
+  { type: "uncompressed", size: 40_001 },
+  { type: "uncompressed", size: 25_535 },
+  { type: "aligned", size: 10_000 },
+  { type: "uncompressed", size: 32_767 },
+  { type: "verbatim", size: 698 },
+];
