@@ -17,7 +17,7 @@ import { decodeFolder, type TestCabFolder, walkCab } from "../test/helpers/cab-b
 import { buildTestCab } from "../test/helpers/cab-build.js";
 import { quantumTestEncode } from "../test/helpers/quantum-writer.js";
 
-const corpus = fileURLToPath(new URL("../../../shared/corpus/libmspack/", import.meta.url));
+const corpus = fileURLToPath(new URL("../../test/fixtures/libmspack/", import.meta.url));
 const RUNS = 5;
 
 /** Decode a folder's first `max` blocks, discarding the output (as `cabextract -t` does). */

@@ -1,7 +1,7 @@
 /**
  * A package made by `build` runs under wine64: the x64 stub extracts it with /x: to the
  * bytes the build record lists, and runs the manifest's entry command (a mingw-built test
- * program) whose exit code comes back. (x86 packages need wine32, not installed here.)
+ * program) whose exit code comes back. (The x86 demo package: build-demo-peers.test.ts.)
  */
 import { createHash } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";

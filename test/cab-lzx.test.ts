@@ -33,7 +33,7 @@ import {
 } from "./helpers/lzx-writer.js";
 import { requirePeer, tempDir } from "./helpers/peers.js";
 
-const corpus = fileURLToPath(new URL("../../../shared/corpus/libmspack/", import.meta.url));
+const corpus = fileURLToPath(new URL("../../test/fixtures/libmspack/", import.meta.url));
 const tsv = readFileSync(join(corpus, "expected-cabextract.tsv"), "utf8");
 const LZX = 3;
 

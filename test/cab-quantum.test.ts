@@ -27,7 +27,7 @@ import {
 import { requirePeer, tempDir } from "./helpers/peers.js";
 import { type QuantumTestStream, quantumTestEncode } from "./helpers/quantum-writer.js";
 
-const corpus = fileURLToPath(new URL("../../../shared/corpus/libmspack/", import.meta.url));
+const corpus = fileURLToPath(new URL("../../test/fixtures/libmspack/", import.meta.url));
 const tsv = readFileSync(join(corpus, "expected-cabextract.tsv"), "utf8");
 const QUANTUM = 2;
 

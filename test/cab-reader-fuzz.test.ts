@@ -13,7 +13,7 @@ import fc from "fast-check";
 import { requirePeer, run, tempDir } from "./helpers/peers.js";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
-const corpus = join(repo, "../shared/corpus/libmspack");
+const corpus = join(repo, "test/fixtures/libmspack");
 
 type Mutation =
   | { kind: "truncate"; at: number }

@@ -20,7 +20,7 @@ import {
 import { MszipDecoder } from "../builder/cab/mszip.js";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
-const simple = new Uint8Array(readFileSync(join(repo, "../shared/corpus/libmspack/simple.cab")));
+const simple = new Uint8Array(readFileSync(join(repo, "test/fixtures/libmspack/simple.cab")));
 const ctx = { file: "t.cab", base: 0, atEof: true };
 
 test("CFHEADER, CFFOLDER and CFFILE of simple.cab", (t) => {

@@ -21,7 +21,7 @@ import {
 import { requirePeer, run, tempDir } from "./helpers/peers.js";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
-const corpus = join(repo, "../shared/corpus/libmspack");
+const corpus = join(repo, "test/fixtures/libmspack");
 
 interface Row {
   cabinet: string;

@@ -201,7 +201,7 @@ test.serial(
   async (t) => {
     const dir = await tempDir(t);
     const out = join(dir, "m.yaml");
-    const corpus = `${repo}../shared/corpus/kb/`;
+    const corpus = `${repo}test/fixtures/kb-corpus/`;
     t.is(await main(["init", "--from-kb", `${corpus}06-iis-cgi-q281403.txt`, "-o", out]), 2);
     await t.throwsAsync(readFile(out), { code: "ENOENT" }, "nothing is written");
     t.is(

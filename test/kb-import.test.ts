@@ -15,8 +15,8 @@ import {
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 const seedManifest = `${repo}manifest/fse-sp2-hr2.yaml`;
-const seedArticle = `${repo}../shared/seed/kb-article.txt`;
-const corpus = `${repo}../shared/corpus/kb/`;
+const seedArticle = `${repo}test/fixtures/seed/kb-article.txt`;
+const corpus = `${repo}test/fixtures/kb-corpus/`;
 
 test("the seed article's flat table imports as the 64 rows of the seed manifest", async (t) => {
   const imp = await importKbFile(seedArticle);

@@ -5,7 +5,7 @@ import { formatTable, InputError, loadManifest, manifestTableRows, parseManifest
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 const seedManifest = `${repo}manifest/fse-sp2-hr2.yaml`;
-const seedArticle = `${repo}../shared/seed/kb-article.txt`;
+const seedArticle = `${repo}test/fixtures/seed/kb-article.txt`;
 
 test("the seed manifest validates and has the article's 64 rows", async (t) => {
   const { manifest } = await loadManifest(seedManifest);

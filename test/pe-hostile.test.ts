@@ -8,7 +8,7 @@ import test from "ava";
 import fc from "fast-check";
 import { InputError, inspectPe, signFile, stampPe } from "../builder/index.js";
 import { DLL_C, HELLO_C, makeTestCertificate } from "./helpers/pe-fixtures.js";
-import { buildPe, tempDir, which } from "./helpers/peers.js";
+import { buildPe, requirePeer, tempDir } from "./helpers/peers.js";
 import { pefileRead } from "./helpers/pefile.js";
 
 const WINE_KERNEL32 = "/usr/lib/x86_64-linux-gnu/wine/x86_64-windows/kernel32.dll";
@@ -47,7 +47,7 @@ test("sections after .rsrc: discardable debug sections move with it, symbols int
   t.true(r!.checksumValid);
   t.is(r!.fileVersion, "1.2.3.4");
   t.deepEqual(r!.warnings, []);
-  const nm = which("x86_64-w64-mingw32-nm")!;
+  const nm = requirePeer("x86_64-w64-mingw32-nm");
   const { run } = await import("./helpers/peers.js");
   // Symbols are section-relative: code and data symbols keep their addresses; the debug
   // symbols (type N) follow their sections, shifted by exactly the sections' move.
@@ -78,7 +78,7 @@ test("sections after .rsrc: discardable debug sections move with it, symbols int
   const [ra, rb] = [await relocs(WINE_KERNEL32), await relocs(path)];
   t.not(rb[0], ra[0], "the relocation directory moved");
   t.deepEqual(rb.slice(1), ra.slice(1));
-  const objdump = which("x86_64-w64-mingw32-objdump")!;
+  const objdump = requirePeer("x86_64-w64-mingw32-objdump");
   const h = await run(objdump, ["-h", path]);
   t.regex(h.stdout, /\.debug_info/, "long section names still resolve through the string table");
 });

@@ -239,22 +239,24 @@ test("not a PE, a damaged PE and a bad version are InputErrors naming file and p
   t.false((await readdir(dir)).some((f) => f.includes(".tmp-")));
 });
 
-test("a stamped x64 EXE still runs under wine: same output, same exit code", async (t) => {
-  const wine = requirePeer("wine");
-  const dir = await tempDir(t);
-  const exe = await buildPe(dir, { name: "run.exe", arch: "x64", source: HELLO_C, strip: false });
-  const stamped = join(dir, "run-stamped.exe");
-  await copyFile(exe, stamped);
-  await stampFile(stamped, STAMP);
-  const { wineEnv } = await import("./helpers/peers.js");
-  const env = await wineEnv();
-  const a = await run(wine, [exe, "x", "y"], { env });
-  const b = await run(wine, [stamped, "x", "y"], { env });
-  t.is(a.code, 7);
-  t.is(b.code, a.code);
-  t.is(b.stdout, a.stdout);
-  t.regex(b.stdout, /hello from 3 args/);
-});
+for (const arch of ["x86", "x64"] as const) {
+  test(`a stamped ${arch} EXE still runs under wine: same output, same exit code`, async (t) => {
+    const wine = requirePeer("wine");
+    const dir = await tempDir(t);
+    const exe = await buildPe(dir, { name: "run.exe", arch, source: HELLO_C, strip: false });
+    const stamped = join(dir, "run-stamped.exe");
+    await copyFile(exe, stamped);
+    await stampFile(stamped, STAMP);
+    const { wineEnv } = await import("./helpers/peers.js");
+    const env = await wineEnv();
+    const a = await run(wine, [exe, "x", "y"], { env });
+    const b = await run(wine, [stamped, "x", "y"], { env });
+    t.is(a.code, 7);
+    t.is(b.code, a.code);
+    t.is(b.stdout, a.stdout);
+    t.regex(b.stdout, /hello from 3 args/);
+  });
+}
 
 test("in place through a symlink stamps the file it points to, keeping its mode", async (t) => {
   const dir = await tempDir(t);

@@ -13,7 +13,7 @@ import { SfxPlatform } from "../builder/sfx/constants.js";
 import { buildStub, stubSourceDir } from "../builder/sfx/stub.js";
 import { requirePeer, requirePefile, run } from "./helpers/peers.js";
 
-/** The article's own Sfxcab.exe (../shared/seed/kb-article.txt). */
+/** The article's own Sfxcab.exe (test/fixtures/seed/kb-article.txt). */
 const SFXCAB_SIZE = 39_424;
 
 interface StubRecordEntry {

@@ -2,8 +2,8 @@
  * The x64 stub under wine64: packages assembled from gcab cabinets extract to the same
  * bytes, run their entry command (exit codes pass through, the temporary folder goes),
  * answer /?, refuse bad switches, damaged packages and names that leave the folder, and
- * survive stamping and Authenticode signing. (The x86 stub shares the source; 32-bit wine
- * is not installed here, see sfx-stub.test.ts.)
+ * survive stamping and Authenticode signing. The x86 stub under 32-bit Wine (wine32):
+ * extraction, an x86 entry command's 3010, and a stamped stub.
  */
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
@@ -99,8 +99,12 @@ async function pkg(
   return outPath;
 }
 
-async function assertExtracted(t: import("ava").ExecutionContext<Ctx>, out: string) {
-  for (const [name, data] of t.context.files) {
+async function assertExtracted(
+  t: import("ava").ExecutionContext<Ctx>,
+  out: string,
+  files: ReadonlyArray<readonly [string, Uint8Array]> = t.context.files,
+) {
+  for (const [name, data] of files) {
     const p = join(out, name);
     t.deepEqual(new Uint8Array(await readFile(p)), data, name);
     // Cabinet times are UTC and are set as such (2-second DOS resolution).
@@ -363,21 +367,54 @@ test("a package header naming an entry command outside the package is refused (1
   t.regex(r.stderr, /damaged: its entry command is not a path inside the package/);
 });
 
-test("the x86 stub extracts too, where 32-bit wine is installed", async (t) => {
-  const exe = join(t.context.dir, "x86.exe");
-  await assembleSfx({ platform: "x86", cabinetPath: t.context.cab, outPath: exe });
-  const probe = await wine(t, [exe, "/?"]);
-  if (probe.code !== 0 || !probe.stdout.startsWith("Usage:")) {
-    // The issue allows this: the x86 stub shares the x64 stub's source and is checked with
-    // pefile (sfx-stub.test.ts); it runs only where wine32 is.
-    t.log("32-bit wine not installed (Debian: wine32:i386): the x86 stub was not run");
-    t.pass();
-    return;
-  }
+/** An x86 package of the test files with an x86 entry.exe (run through an x86 runner). */
+async function x86Package(t: { context: Ctx }, name: string, stubPath?: string) {
+  const dir = join(t.context.dir, "x86");
+  const programs = await buildSfxTestPrograms(join(dir, `${name}-programs`), "x86");
+  const cab = join(dir, `${name}.cab`);
+  const files = t.context.files.map(([n, data]) => [n, data] as const);
+  const entry = new Uint8Array(await readFile(programs.entry));
+  const x86Files = files.map(([n, data]) => [n, n === "entry.exe" ? entry : data] as const);
+  await gcabFrom(join(dir, `${name}-in`), cab, x86Files);
+  const exe = join(dir, `${name}.exe`);
+  const marker = join(dir, `${name}-marker.txt`);
+  await assembleSfx({
+    platform: "x86",
+    cabinetPath: cab,
+    outPath: exe,
+    entry: { command: "entry.exe", args: [winPath(marker), "3010"] },
+    ...(stubPath ? { stubPath } : {}),
+  });
+  return { exe, marker, programs, files: x86Files };
+}
+
+test("the x86 stub under 32-bit Wine: /x: extracts the same bytes, the x86 entry's 3010 comes back", async (t) => {
+  const { exe, marker, programs, files } = await x86Package(t, "x86");
+  const pe = new Uint8Array(await readFile(exe));
+  const peAt = new DataView(pe.buffer).getUint32(0x3c, true);
+  t.is(new DataView(pe.buffer).getUint16(peAt + 4, true), 0x14c, "an i386 image");
   const out = join(t.context.dir, "x86-out");
-  const r = await wine(t, [exe, "/quiet", `/x:${winPath(out)}`]);
-  t.is(r.code, 0, r.stderr);
-  await assertExtracted(t, out);
+  const x = await wine(t, [exe, "/quiet", `/x:${winPath(out)}`]);
+  t.is(x.code, 0, x.stderr);
+  t.false(existsSync(marker), "/x: runs nothing");
+  await assertExtracted(t, out, files);
+  const r = await run(t.context.wine, [programs.runner, exe, "/quiet"], {
+    env: t.context.env,
+    cwd: t.context.dir,
+  });
+  t.is(runnerExit(r.stdout), SfxExitCode.restartRequired, r.stdout + r.stderr);
+  const [, payload] = (await readFile(marker, "utf8")).split("\n");
+  t.is(payload, "payload=yes", "the x86 entry ran in the extraction folder");
+});
+
+test("an x86 package made from a stamped x86 stub still extracts and runs", async (t) => {
+  const stamped = join(t.context.dir, "stamped-stub-x86.exe");
+  await writeFile(stamped, stampPe(await readFile(stubPath("x86")), PACKAGE_STAMP, "stub"));
+  const { exe, marker } = await x86Package(t, "x86-stamped", stamped);
+  t.true((await checkSfxChecksum(exe)).ok);
+  const r = await wine(t, [exe, "/quiet"]);
+  t.is(r.code, SfxExitCode.restartRequired & 0xff, "wine's own 8-bit status of 3010");
+  t.true(existsSync(marker), "the entry command ran");
 });
 
 test("cabinets from cabwright's own writer (mszip and stored) extract to the same bytes", async (t) => {

@@ -84,14 +84,17 @@ export function memoryInputs(files: readonly FixtureFile[], date = FIXED_DATE): 
   }));
 }
 
-/** "/"-separated relative path -> md5 of every file under `dir`. */
-export async function treeDigests(dir: string): Promise<Map<string, string>> {
+/** "/"-separated relative path -> md5 (or `digest`) of every file under `dir`. */
+export async function treeDigests(
+  dir: string,
+  digest: (data: Uint8Array) => string = md5,
+): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   const walk = async (d: string): Promise<void> => {
     for (const name of await readdir(d)) {
       const p = join(d, name);
       if ((await stat(p)).isDirectory()) await walk(p);
-      else out.set(relative(dir, p).split(sep).join("/"), md5(await readFile(p)));
+      else out.set(relative(dir, p).split(sep).join("/"), digest(await readFile(p)));
     }
   };
   await walk(dir);

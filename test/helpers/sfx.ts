@@ -104,16 +104,20 @@ export interface SfxTestPrograms {
   readonly runner: string;
 }
 
-/** Build entry.exe and runner.exe (x64) into `dir`. */
-export async function buildSfxTestPrograms(dir: string): Promise<SfxTestPrograms> {
+/** Build entry.exe and runner.exe (x64 unless `arch` says x86) into `dir`. */
+export async function buildSfxTestPrograms(
+  dir: string,
+  arch: "x86" | "x64" = "x64",
+): Promise<SfxTestPrograms> {
+  await mkdir(dir, { recursive: true });
   const [entry, runner] = await Promise.all([
     buildPe(dir, {
       name: "entry.exe",
-      arch: "x64",
+      arch,
       source: ENTRY_SOURCE,
       extraArgs: ["-municode"],
     }),
-    buildPe(dir, { name: "runner.exe", arch: "x64", source: RUNNER_SOURCE }),
+    buildPe(dir, { name: "runner.exe", arch, source: RUNNER_SOURCE }),
   ]);
   return { entry, runner };
 }
