@@ -48,8 +48,7 @@ export type ProductLocation =
   | { readonly kind: "registry"; readonly ref: RegistryValueRef }
   | {
       readonly kind: "folder";
-      readonly folder: KnownFolder;
-      /** relative, may be "" */
+      readonly folder: KnownFolder /** relative, may be "" */;
       readonly path: string;
     };
 
