@@ -234,10 +234,10 @@ test("destinations stay inside the install folder, one file each", (t) => {
     problems[0]!,
     /^m\.yaml:\d+:\d+ files\[1\]\.install\.dest: destination "WIDGET\.DLL" is already files\[0\]'s \(m\.yaml:\d+:\d+\); destinations are compared without case/,
   );
-  const escape = problemsOf(
+  const leaving = problemsOf(
     `${head()}${files.replace("    platform: x64\n", "    platform: x64\n    install: { dest: ../../x.dll }\n")}${product}`,
   );
-  t.regex(escape[0] ?? "", /files\[1\]\.install\.dest: "\.\.\/\.\.\/x\.dll" has a "\.\." segment/);
+  t.regex(leaving[0] ?? "", /files\[1\]\.install\.dest: "\.\.\/\.\.\/x\.dll" has a "\.\." segment/);
 });
 
 test("a prerequisite that can be read: a version source needs a range, a range must hold for some version", (t) => {
