@@ -79,6 +79,8 @@ export {
   manifestFromDrop,
   scanDrop,
 } from "./init/from-drop.js";
+export { decodePlan, encodePlan } from "./install/plan-codec.js";
+export { InstallExitCode } from "./install/plan-format.js";
 export { importKbFile, importKbTable } from "./kb-import/index.js";
 export { type ManifestDraftOptions, manifestFromImport } from "./kb-import/to-manifest.js";
 export { importedRowsTsv } from "./kb-import/tsv.js";
@@ -156,6 +158,7 @@ export {
   checkSfxChecksum,
   type LocatedCabinet,
   locateCabinet,
+  readPackagePlan,
   type SfxChecksum,
   type SfxEntry,
   SfxExitCode,
