@@ -80,6 +80,8 @@ export {
   scanDrop,
 } from "./init/from-drop.js";
 export { compilePlan, UNINSTALL_KEY } from "./install/compile.js";
+export { decodePlan, encodePlan } from "./install/plan-codec.js";
+export { InstallExitCode } from "./install/plan-format.js";
 export {
   type InstallPlan,
   KnownFolder,
@@ -191,6 +193,7 @@ export {
   checkSfxChecksum,
   type LocatedCabinet,
   locateCabinet,
+  readPackagePlan,
   type SfxChecksum,
   type SfxEntry,
   SfxExitCode,
