@@ -79,9 +79,19 @@ export {
   manifestFromDrop,
   scanDrop,
 } from "./init/from-drop.js";
-export { compilePlan, UNINSTALL_KEY } from "./install/compile.js";
-export { decodePlan, encodePlan } from "./install/plan-codec.js";
-export { InstallExitCode } from "./install/plan-format.js";
+export {
+  comparePlans,
+  formatPlanChange,
+  intervalText,
+  locationText,
+  NO_PLAN,
+  type PlanChange,
+  planDigest,
+  planFields,
+  planSummary,
+  versionSourceText,
+} from "./install/compare.js";
+export { compilePlan } from "./install/compile.js";
 export {
   type InstallPlan,
   KnownFolder,
@@ -98,6 +108,8 @@ export {
   type RegistryValues,
   type VersionInterval,
 } from "./install/plan.js";
+export { decodePlan, encodePlan } from "./install/plan-codec.js";
+export { InstallExitCode } from "./install/plan-format.js";
 export { rangeAcceptsNothing, rangeIntervals, versionInIntervals } from "./install/range.js";
 export { importKbFile, importKbTable } from "./kb-import/index.js";
 export { type ManifestDraftOptions, manifestFromImport } from "./kb-import/to-manifest.js";

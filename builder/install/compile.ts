@@ -22,9 +22,6 @@ import {
 } from "./plan.js";
 import { rangeIntervals } from "./range.js";
 
-/** Where Installed Updates entries live (native view); the plan names only the key under it. */
-export const UNINSTALL_KEY = "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall";
-
 /** "/"-separated manifest path -> the plan's "\"-separated form. */
 const backslashed = (path: string) => path.replace(/\//g, "\\");
 
