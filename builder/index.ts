@@ -111,6 +111,12 @@ export {
 export { decodePlan, encodePlan } from "./install/plan-codec.js";
 export { InstallExitCode } from "./install/plan-format.js";
 export { rangeAcceptsNothing, rangeIntervals, versionInIntervals } from "./install/range.js";
+export {
+  applicabilityRules,
+  Comparison,
+  FOLDER_CSIDL,
+  WuaNamespace,
+} from "./install/wsus.js";
 export { importKbFile, importKbTable } from "./kb-import/index.js";
 export { type ManifestDraftOptions, manifestFromImport } from "./kb-import/to-manifest.js";
 export { importedRowsTsv } from "./kb-import/tsv.js";
