@@ -7,12 +7,12 @@ import test from "ava";
 import {
   compilePlan,
   destinationProblem,
-  InputError,
   loadManifest,
   parseManifest,
   registryKeyProblem,
   serviceNameProblem,
 } from "cabwright";
+import { problemsOf } from "./helpers/manifest-problems.js";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -45,16 +45,6 @@ const product = `install:
     location: { registry: 'HKLM\\SOFTWARE\\Contoso\\Widget', value: InstallPath, view: 32 }
     version: { file: widget.dll }
 `;
-
-function problemsOf(text: string): string[] {
-  try {
-    parseManifest("m.yaml", text);
-  } catch (err) {
-    if (err instanceof InputError) return [err.message, ...err.details];
-    throw err;
-  }
-  return [];
-}
 
 test("a full install section loads and compiles", (t) => {
   const text = `${head()}${files.replace(

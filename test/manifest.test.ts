@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import test from "ava";
-import { formatTable, InputError, loadManifest, manifestTableRows, parseManifest } from "cabwright";
+import { formatTable, loadManifest, manifestTableRows, parseManifest } from "cabwright";
+import { problemsOf } from "./helpers/manifest-problems.js";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 const seedManifest = `${repo}manifest/fse-sp2-hr2.yaml`;
@@ -55,16 +56,6 @@ test("the kb table reproduces the article's flat table, row for row and in order
   }
   t.true(article.startsWith(".Note", at), "nothing follows the last row but the article's note");
 });
-
-function problemsOf(text: string): string[] {
-  try {
-    parseManifest("m.yaml", text);
-  } catch (err) {
-    if (err instanceof InputError) return [err.message, ...err.details];
-    throw err;
-  }
-  return [];
-}
 
 const base = `package:
   name: p

@@ -34,17 +34,11 @@ export const PACKAGE_SWITCHES: readonly {
   { switch: "/?", description: "Shows the switches." },
 ];
 
-/** The switches of a package that installs with cabwright's engine (an install plan). */
-export const INSTALLER_SWITCHES: readonly {
-  readonly switch: string;
-  readonly description: string;
-}[] = [
-  { switch: "/quiet", description: "Quiet mode: no user interaction and nothing displayed." },
-  { switch: "/passive", description: "Unattended mode: a progress bar only." },
-  {
-    switch: "/norestart",
-    description: "Does not restart the computer when the installation is complete.",
-  },
+/** A switch of the package executable, as the article lists it. */
+type PackageSwitch = (typeof PACKAGE_SWITCHES)[number];
+
+/** The switches the installer engine adds, listed after /norestart. */
+const ENGINE_SWITCHES: readonly PackageSwitch[] = [
   {
     switch: "/forcerestart",
     description: "Restarts the computer after the installation, whether or not it is needed.",
@@ -62,13 +56,12 @@ export const INSTALLER_SWITCHES: readonly {
     description: "Lists every action the installation would take, and changes nothing.",
   },
   { switch: "/uninstall", description: "Removes the update (as Installed Updates does)." },
-  {
-    switch: "/x:DIR",
-    description: "Extracts the files to the folder DIR without installing them.",
-  },
-  { switch: "/log:FILE", description: "Writes a log of the installation to FILE." },
-  { switch: "/?", description: "Shows the switches." },
 ];
+
+/** The switches of a package that installs with cabwright's engine (an install plan). */
+export const INSTALLER_SWITCHES: readonly PackageSwitch[] = PACKAGE_SWITCHES.flatMap((s) =>
+  s.switch === "/norestart" ? [s, ...ENGINE_SWITCHES] : [s],
+);
 
 const RESTART_TEXT: Readonly<Record<Restart, string>> = {
   required: "You must restart the computer after you apply this package.",
