@@ -60,8 +60,17 @@ export const STUB_SOURCES: readonly string[] = [
   "sfx-ui.c",
   "sfx-package.c",
   "sfx-extract.c",
+  "sfx-plan.c",
+  "sfx-system.c",
+  "sfx-install.c",
 ];
-export const STUB_LIBS: readonly string[] = ["-lshell32", "-luser32", "-lkernel32", "-lgcc"];
+export const STUB_LIBS: readonly string[] = [
+  "-lshell32",
+  "-luser32",
+  "-ladvapi32",
+  "-lkernel32",
+  "-lgcc",
+];
 
 /** The shipped stub for a platform (or use an already stamped copy: see assembleSfx). */
 export function stubPath(platform: SfxPlatform): string {
