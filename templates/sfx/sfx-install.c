@@ -40,9 +40,9 @@ static struct {
 
 static WCHAR *join3(const WCHAR *a, const WCHAR *b, const WCHAR *c) {
   WBuf w = {0};
-  wb_add(&w, a);
-  wb_add(&w, b);
-  wb_add(&w, c);
+  wb_add(&w, a ? a : L"");
+  wb_add(&w, b ? b : L"");
+  wb_add(&w, c ? c : L"");
   return w.p;
 }
 static DWORD attrs(const WCHAR *p) { return GetFileAttributesW(p); }
@@ -485,7 +485,7 @@ static int undo(Act *x) {
     return failed(L"Cannot remove ", x->a, err);
   case J_STAGED:
     if (!doing(L"cancel ", x->a, NULL)) return 1;
-    pending_cancel(x->a);
+    pending_cancel(x->a, 0);
     SetFileAttributesW(x->a, FILE_ATTRIBUTE_NORMAL);
     return DeleteFileW(x->a) || !exists(x->a) ? 1 : failed(L"Cannot remove ", x->a, GetLastError());
   case J_DIR:
@@ -557,9 +557,18 @@ static int install(Package *pkg) {
   }
   e.backup = backup_dir();
   if (!e.backup) return failed(L"Cannot find the Windows folder", L"", GetLastError()), EXIT_FAILED;
-  if (!g.whatif && exists(e.backup)) {
+  if (!g.whatif && exists(join3(e.backup, L"\\", JOURNAL_NAME))) {
     failed(L"A backup of an earlier install of this update is in the way (run /uninstall first): ", e.backup, 0);
     return EXIT_FAILED;
+  }
+  if (!g.whatif && exists(e.backup)) {
+    /* What a removal left to go at restart (the engine that ran it): it goes now, and so
+     * does the delayed delete, which would otherwise take the new copy with it. */
+    log_line(L"remove the rest of an earlier removal: ", e.backup);
+    pending_cancel(e.backup, 1);
+    pending_cancel(e.backup, 0);
+    remove_tree(e.backup);
+    RemoveDirectoryW(e.backup);
   }
   if (!g.whatif) {
     WCHAR *plain, *lf;
@@ -579,7 +588,8 @@ static int install(Package *pkg) {
     CreateDirectoryW(root, NULL);
     SetFileAttributesW(root, FILE_ATTRIBUTE_HIDDEN | FILE_ATTRIBUTE_SYSTEM);
     WCHAR *files = join3(e.backup, L"\\files", L"");
-    if (!CreateDirectoryW(e.backup, NULL) || !CreateDirectoryW(files, NULL))
+    if ((!CreateDirectoryW(e.backup, NULL) && GetLastError() != ERROR_ALREADY_EXISTS) ||
+        !CreateDirectoryW(files, NULL))
       return failed(L"Cannot create the backup folder ", e.backup, GetLastError()), EXIT_FAILED;
     e.journal = CreateFileW(join3(e.backup, L"\\", JOURNAL_NAME), GENERIC_WRITE, FILE_SHARE_READ, NULL, CREATE_NEW,
                             FILE_ATTRIBUTE_NORMAL, NULL);

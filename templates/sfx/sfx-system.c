@@ -229,8 +229,9 @@ DWORD wait_processes(const Waitable *p, DWORD n, WBuf *why) {
   return 0;
 }
 
-/* Remove the delayed rename whose source is `staged` from PendingFileRenameOperations. */
-DWORD pending_cancel(const WCHAR *staged) {
+/* Remove the delayed renames whose source is `staged` (or, with `under`, is inside the
+ * folder `staged`) from PendingFileRenameOperations. */
+DWORD pending_cancel(const WCHAR *staged, int under) {
   HKEY k;
   DWORD type = 0, bytes = 0;
   DWORD e = RegOpenKeyExW(HKEY_LOCAL_MACHINE, SESSION_MANAGER, 0, KEY_QUERY_VALUE | KEY_SET_VALUE, &k);
@@ -250,7 +251,15 @@ DWORD pending_cancel(const WCHAR *staged) {
     i = b + bn + 1;
     const WCHAR *src = in + a;
     if (an > 4 && src[0] == '\\' && src[1] == '?' && src[2] == '?' && src[3] == '\\') src += 4;
-    if (lstrcmpiW(src, staged) == 0) {
+    DWORD sn = wlen(staged), n = wlen(src);
+    int match = lstrcmpiW(src, staged) == 0;
+    if (!match && under && n > sn && src[sn] == '\\') {
+      WCHAR *head = xalloc((sn + 1) * sizeof(WCHAR));
+      memcpy(head, src, sn * sizeof(WCHAR));
+      match = lstrcmpiW(head, staged) == 0;
+      xfree(head);
+    }
+    if (match) {
       removed++;
       continue;
     }

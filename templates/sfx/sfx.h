@@ -199,7 +199,7 @@ WCHAR *known_folder(BYTE id, int wow64, int is64);
 DWORD service_state(const WCHAR *name);
 DWORD service_control(const WCHAR *name, int start, DWORD timeout);
 DWORD wait_processes(const Waitable *p, DWORD n, WBuf *why);
-DWORD pending_cancel(const WCHAR *staged);
+DWORD pending_cancel(const WCHAR *staged, int under);
 int request_restart(void);
 int same_bytes(const WCHAR *a, const WCHAR *b);
 

@@ -171,6 +171,8 @@ export interface RollupOptions {
   readonly locationKey?: string;
   /** Read the installed version from the registry value Version instead of product.exe. */
   readonly versionFromRegistry?: boolean;
+  /** readme.txt is not backed up (default), so neither rollback nor removal restores it. */
+  readonly backupReadme?: boolean;
   /** Extra files after the normal ones (for failures injected half-way). */
   readonly extraFiles?: readonly PlanFile[];
 }
@@ -221,7 +223,7 @@ export function rollupPlan(o: RollupOptions): InstallPlan {
       file("x64\\perf.dll", { only64: true }),
       file("data\\keep.dll"),
       file("new\\added.dll", { isNew: true }),
-      file("readme.txt", { version: undefined, backup: false }),
+      file("readme.txt", { version: undefined, backup: o.backupReadme ?? false }),
       ...(o.extraFiles ?? []),
     ],
     identity: {

@@ -3,16 +3,29 @@
  * one prefix per test file, a persistent wineserver (services need it), the fake product
  * of install-product.ts, and every scenario of issue 13 run serially against it.
  */
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink } from "node:fs/promises";
+import {
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  readlink,
+  rm,
+  symlink,
+  writeFile,
+} from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import { crc32 } from "node:zlib";
 import anyTest, { type ExecutionContext, type TestFn } from "ava";
 import { cabInputsFromPaths, writeCabinet } from "../../builder/cab/index.js";
 import type { InstallPlan } from "../../builder/install/plan.js";
 import { InstallExitCode } from "../../builder/install/plan-format.js";
-import { assembleSfx, readPackagePlan } from "../../builder/index.js";
+import { assembleSfx, encodePlan, locateCabinet, readPackagePlan } from "../../builder/index.js";
+import { planSfxPrefix, prefixPayloadCrc, sealSfxPrefix } from "../../builder/sfx/header.js";
 import {
   buildProductKit,
   layProduct,
@@ -46,6 +59,15 @@ const ENTRY_KEY = `HKLM\\${PRODUCT_KEY}\\Updates\\${UPDATE_ID}`;
 const SESSION_MANAGER = "HKLM\\SYSTEM\\CurrentControlSet\\Control\\Session Manager";
 const SERVICE_RUNNING = 4;
 
+/** Run a command with its stdio not connected (it may leave processes running). */
+function detached(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { env, stdio: "ignore" });
+    p.on("error", reject);
+    p.on("exit", (code) => resolve(code));
+  });
+}
+
 export function registerInstallTests(arch: PeArch): void {
   const test = anyTest as TestFn<Ctx>;
 
@@ -65,7 +87,11 @@ export function registerInstallTests(arch: PeArch): void {
       run("wineboot", ["-i"], { env }).then(() => run("wineserver", ["-w"], { env })),
     ]);
     // A persistent server: services live in it between the commands the tests run.
-    await run("wineserver", ["-p"], { env });
+    // A persistent server: services live in it between the commands the tests run. The
+    // server and the first program (which starts services.exe and its kin) get their own
+    // stdio: they outlive the call, and an inherited pipe would keep the call waiting.
+    await detached("wineserver", ["-p"], env);
+    await detached(wine, ["wineboot"], env);
     t.context = {
       arch,
       dir,
@@ -156,6 +182,7 @@ export function registerInstallTests(arch: PeArch): void {
     ] as const) {
       const plan = rollupPlan({
         is64: arch === "x64",
+        backupReadme: true,
         extraFiles: [
           { source: "core.dll", dest, version: NEW_VERSION, only64: false, noDowngrade: true, backup: true, isNew: true },
         ],
@@ -180,7 +207,7 @@ export function registerInstallTests(arch: PeArch): void {
     const starts = await freshStarts(t);
     const plan = rollupPlan({ is64: arch === "x64" });
     const exe = await pkg(t, plan);
-    t.deepEqual(readPackagePlan(exe), plan, "the plan reads back from the package");
+    t.deepEqual(readPackagePlan(exe), JSON.parse(JSON.stringify(plan)), "the plan reads back");
     const r = await runPkg(t, exe, ["/quiet"]);
     t.is(r.exit, 0, r.log);
     // Every file has the plan's version (pefile reads them), but the newer one kept.
@@ -246,23 +273,43 @@ export function registerInstallTests(arch: PeArch): void {
     await layProduct(t.context.kit, t.context.productUnix);
   });
 
-  test.serial(`${arch}: a damaged plan is refused before any change (13)`, async (t) => {
+  test.serial(`${arch}: a damaged package or plan is refused before any change (13)`, async (t) => {
     const before = await state(t);
-    const exe = await pkg(t, rollupPlan({ is64: false }));
+    const plan = rollupPlan({ is64: false });
+    const exe = await pkg(t, plan);
     const bytes = new Uint8Array(await readFile(exe));
-    const { locateCabinet } = await import("../../builder/index.js");
     const header = locateCabinet(bytes).header!;
-    bytes[header.offset + header.plan!.offset + 20]! ^= 0x20;
-    const bad = join(t.context.dir, "damaged-plan.exe");
-    const { writeFile } = await import("node:fs/promises");
-    await writeFile(bad, bytes);
-    const r = await runPkg(t, bad, ["/quiet"]);
+    const flipped = bytes.slice();
+    flipped[header.offset + header.plan!.offset + 20]! ^= 0x20;
+    const flippedExe = join(t.context.dir, "flipped-plan.exe");
+    await writeFile(flippedExe, flipped);
+    const r = await runPkg(t, flippedExe, ["/quiet"]);
     t.is(r.exit, InstallExitCode.damaged, r.log);
-    t.regex(r.log, /install plan could not be read or its CRC-32 does not match/);
+    t.regex(r.log, /This package is damaged: the cabinet's CRC-32 is/);
+    // A plan whose CRCs are right but whose file leaves the install folder: the engine's own
+    // parser refuses it (assembleSfx would, so the package is forged by hand).
+    const planBytes = encodePlan(plan);
+    // The destination (the last "data\keep.dll"; the first is the source), same length.
+    const at = Buffer.from(planBytes).lastIndexOf(Buffer.from("data\\keep.dll", "utf16le"));
+    planBytes.set(Buffer.from("..\\..\\eep.dll", "utf16le"), at);
+    const cab = bytes.subarray(header.offset + header.cabinetOffset, header.offset + header.cabinetOffset + header.cabinetSize);
+    const prefix = planSfxPrefix(cab.length, undefined, planBytes);
+    const sealed = sealSfxPrefix(prefix, crc32(cab, prefixPayloadCrc(prefix)));
+    const forged = join(t.context.dir, "forged-plan.exe");
+    await writeFile(forged, Buffer.concat([bytes.subarray(0, header.offset), sealed, cab]));
+    t.throws(() => readPackagePlan(forged), { message: /install plan byte \d+\): file destination "\.\.\\\.\.\\eep\.dll"/ });
+    const f = await runPkg(t, forged, ["/quiet"]);
+    t.is(f.exit, InstallExitCode.damaged, f.log);
+    t.regex(f.log, /its install plan is not valid at plan byte \d+: a path leaves its folder/);
     t.deepEqual(await state(t), before);
   });
 
   test.serial(`${arch}: a file in use is replaced at restart (3010), and wineboot -r puts it in place`, async (t) => {
+    // The service opens the held.dll laid out now (the earlier tests laid the product anew).
+    await svc(t, "stop");
+    const starts = await freshStarts(t);
+    t.is(await serviceState(t, "start"), SERVICE_RUNNING);
+    t.is((await freshStarts(t)) - starts, 1, "the service holds lib\\held.dll");
     const before = await state(t);
     // No services in the plan: the running service keeps lib\held.dll open.
     const exe = await pkg(t, rollupPlan({ is64: arch === "x64", services: false }));
@@ -273,7 +320,7 @@ export function registerInstallTests(arch: PeArch): void {
     t.regex(pending.out, /held\.dll\.KB999001\.new/);
     t.is(before.files["lib/held.dll"], (await state(t)).files["lib/held.dll"], "not yet replaced");
     await svc(t, "stop");
-    await run("wineboot", ["-r"], { env: t.context.env });
+    await detached(t.context.wine, ["wineboot", "-r"], t.context.env);
     const [held] = await pefileRead([join(t.context.productUnix, "lib/held.dll")]);
     t.is(held!.fileVersion, NEW_VERSION, "the delayed move ran at restart");
     t.false(existsSync(join(t.context.productUnix, "lib", "held.dll.KB999001.new")));
