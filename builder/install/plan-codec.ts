@@ -207,7 +207,14 @@ export function decodePlan(bytes: Uint8Array): InstallPlan {
   if (r.at !== bytes.length) r.fail(r.at, `${bytes.length - r.at} bytes after the plan's end`);
   return {
     format: PLAN_FORMAT,
-    package: { ...pkg, kb: pkg.kb === "" ? undefined : pkg.kb },
+    package: {
+      name: pkg.name,
+      title: pkg.title,
+      version: pkg.version,
+      ...(pkg.kb === "" ? {} : { kb: pkg.kb }),
+      company: pkg.company,
+      restart: pkg.restart,
+    },
     product: {
       name: productName,
       location,
@@ -257,7 +264,9 @@ class Writer {
       );
     }
     if (/[\u0000-\u001f]/.test(s)) {
-      throw new InputError(`install plan: ${field} holds a control character (the engine refuses them)`);
+      throw new InputError(
+        `install plan: ${field} holds a control character (the engine refuses them)`,
+      );
     }
     this.u16(s.length);
     for (let i = 0; i < s.length; i++) this.u16(s.charCodeAt(i));

@@ -113,7 +113,15 @@ export async function buildStub(
     await tool(tools.windres, ["-O", "coff", "-o", res, "sfxstub.rc"], sourceDir);
     await tool(
       tools.gcc,
-      [...STUB_CFLAGS, ...STUB_PLATFORM_CFLAGS[platform], "-o", exe, ...STUB_SOURCES, res, ...STUB_LIBS],
+      [
+        ...STUB_CFLAGS,
+        ...STUB_PLATFORM_CFLAGS[platform],
+        "-o",
+        exe,
+        ...STUB_SOURCES,
+        res,
+        ...STUB_LIBS,
+      ],
       sourceDir,
     );
     const bytes = new Uint8Array(await readFile(exe));

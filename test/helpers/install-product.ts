@@ -204,10 +204,18 @@ export function rollupPlan(o: RollupOptions): InstallPlan {
       name: "cabwright test product",
       location: {
         kind: "registry",
-        ref: { root: "HKLM", view: "32", key: o.locationKey ?? PRODUCT_KEY, value: "InstalledPath" },
+        ref: {
+          root: "HKLM",
+          view: "32",
+          key: o.locationKey ?? PRODUCT_KEY,
+          value: "InstalledPath",
+        },
       },
       version: o.versionFromRegistry
-        ? { kind: "registry", ref: { root: "HKLM", view: "32", key: PRODUCT_KEY, value: "Version" } }
+        ? {
+            kind: "registry",
+            ref: { root: "HKLM", view: "32", key: PRODUCT_KEY, value: "Version" },
+          }
         : { kind: "file", path: "product.exe" },
       accept: o.accept ?? [
         { min: "10.2.0.0", minInclusive: true, max: "10.3.0.0", maxInclusive: false },

@@ -22,9 +22,9 @@ import { join, relative } from "node:path";
 import { crc32 } from "node:zlib";
 import anyTest, { type ExecutionContext, type TestFn } from "ava";
 import { cabInputsFromPaths, writeCabinet } from "../../builder/cab/index.js";
+import { assembleSfx, encodePlan, locateCabinet, readPackagePlan } from "../../builder/index.js";
 import type { InstallPlan } from "../../builder/install/plan.js";
 import { InstallExitCode } from "../../builder/install/plan-format.js";
-import { assembleSfx, encodePlan, locateCabinet, readPackagePlan } from "../../builder/index.js";
 import { planSfxPrefix, prefixPayloadCrc, sealSfxPrefix } from "../../builder/sfx/header.js";
 import {
   buildProductKit,
@@ -107,7 +107,17 @@ export function registerInstallTests(arch: PeArch): void {
       ["InstalledPath", PRODUCT_DIR],
       ["Version", OLD_VERSION],
     ]) {
-      const r = await wineCmd(t, ["reg", "add", `HKLM\\${PRODUCT_KEY}`, "/v", name!, "/d", data!, "/f", "/reg:32"]);
+      const r = await wineCmd(t, [
+        "reg",
+        "add",
+        `HKLM\\${PRODUCT_KEY}`,
+        "/v",
+        name!,
+        "/d",
+        data!,
+        "/f",
+        "/reg:32",
+      ]);
       if (r.code !== 0) throw new Error(`reg add failed: ${r.stdout}${r.stderr}`);
     }
     const created = await svc(t, "create", `${PRODUCT_DIR}\\fakesvc.exe`);
@@ -141,33 +151,47 @@ export function registerInstallTests(arch: PeArch): void {
     ]) {
       t.true(r.out.includes(line), `${line}\n---\n${r.out}`);
     }
-    t.regex(r.out, arch === "x64" ? /would replace .*x64\\perf\.dll/ : /would skip .*x64\\perf\.dll: 64-bit only/);
+    t.regex(
+      r.out,
+      arch === "x64"
+        ? /would replace .*x64\\perf\.dll/
+        : /would skip .*x64\\perf\.dll: 64-bit only/,
+    );
     t.deepEqual(await state(t), before);
   });
 
-  test.serial(`${arch}: product missing or its version out of range: not applicable, nothing changes`, async (t) => {
-    const before = await state(t);
-    for (const [what, plan] of [
-      ["no install-path value", rollupPlan({ is64: false, locationKey: "SOFTWARE\\CabwrightTest\\NoSuchProduct" })],
-      [
-        "file version below the range",
-        rollupPlan({ is64: false, accept: [{ min: "10.3.0.0", minInclusive: true, maxInclusive: false }] }),
-      ],
-      [
-        "registry version above the range",
-        rollupPlan({
-          is64: false,
-          versionFromRegistry: true,
-          accept: [{ max: "10.1.65535.0", maxInclusive: true, minInclusive: false }],
-        }),
-      ],
-    ] as const) {
-      const r = await runPkg(t, await pkg(t, plan), ["/quiet"]);
-      t.is(r.exit, InstallExitCode.notApplicable, `${what}: ${r.out}`);
-      t.regex(r.log, /This update does not apply: /, what);
-    }
-    t.deepEqual(await state(t), before);
-  });
+  test.serial(
+    `${arch}: product missing or its version out of range: not applicable, nothing changes`,
+    async (t) => {
+      const before = await state(t);
+      for (const [what, plan] of [
+        [
+          "no install-path value",
+          rollupPlan({ is64: false, locationKey: "SOFTWARE\\CabwrightTest\\NoSuchProduct" }),
+        ],
+        [
+          "file version below the range",
+          rollupPlan({
+            is64: false,
+            accept: [{ min: "10.3.0.0", minInclusive: true, maxInclusive: false }],
+          }),
+        ],
+        [
+          "registry version above the range",
+          rollupPlan({
+            is64: false,
+            versionFromRegistry: true,
+            accept: [{ max: "10.1.65535.0", maxInclusive: true, minInclusive: false }],
+          }),
+        ],
+      ] as const) {
+        const r = await runPkg(t, await pkg(t, plan), ["/quiet"]);
+        t.is(r.exit, InstallExitCode.notApplicable, `${what}: ${r.out}`);
+        t.regex(r.log, /This update does not apply: /, what);
+      }
+      t.deepEqual(await state(t), before);
+    },
+  );
 
   test.serial(`${arch}: a failure half-way rolls everything back (1603)`, async (t) => {
     const before = await state(t);
@@ -184,7 +208,15 @@ export function registerInstallTests(arch: PeArch): void {
         is64: arch === "x64",
         backupReadme: true,
         extraFiles: [
-          { source: "core.dll", dest, version: NEW_VERSION, only64: false, noDowngrade: true, backup: true, isNew: true },
+          {
+            source: "core.dll",
+            dest,
+            version: NEW_VERSION,
+            only64: false,
+            noDowngrade: true,
+            backup: true,
+            isNew: true,
+          },
         ],
       });
       const r = await runPkg(t, await pkg(t, plan), ["/quiet"]);
@@ -202,76 +234,91 @@ export function registerInstallTests(arch: PeArch): void {
     t.deepEqual(await state(t), before);
   });
 
-  test.serial(`${arch}: install, already installed, /uninstall restores the product byte for byte`, async (t) => {
-    const before = await state(t);
-    const starts = await freshStarts(t);
-    const plan = rollupPlan({ is64: arch === "x64" });
-    const exe = await pkg(t, plan);
-    t.deepEqual(readPackagePlan(exe), JSON.parse(JSON.stringify(plan)), "the plan reads back");
-    const r = await runPkg(t, exe, ["/quiet"]);
-    t.is(r.exit, 0, r.log);
-    // Every file has the plan's version (pefile reads them), but the newer one kept.
-    const names = ["core.dll", "lib/held.dll", "new/added.dll", ...(arch === "x64" ? ["x64/perf.dll"] : [])];
-    const records = await pefileRead(names.map((n) => join(t.context.productUnix, n)));
-    t.deepEqual(
-      records.map((x) => x.fileVersion),
-      names.map(() => NEW_VERSION),
-    );
-    const [kept, perf] = await pefileRead([
-      join(t.context.productUnix, "data/keep.dll"),
-      join(t.context.productUnix, "x64/perf.dll"),
-    ]);
-    t.is(kept!.fileVersion, NEWER_VERSION, "never downgraded");
-    if (arch === "x86") t.is(perf!.fileVersion, OLD_VERSION, "64-bit file left on a 32-bit product");
-    t.is(await readFile(join(t.context.productUnix, "readme.txt"), "utf8"), "new readme, not backed up\r\n");
-    // The service was stopped (it let go of held.dll) and runs again.
-    t.is(await serviceState(t), SERVICE_RUNNING);
-    t.is((await freshStarts(t)) - starts, 1);
-    // The entries.
-    const entry = await reg(t, ENTRY_KEY, "32");
-    t.is(entry.code, 0, entry.out);
-    t.regex(entry.out, new RegExp(`PackageVersion\\s+REG_SZ\\s+${NEW_VERSION.replaceAll(".", "\\.")}`));
-    t.regex(entry.out, /InstalledDate\s+REG_SZ\s+\d{8}/);
-    const arp = await reg(t, ARP_KEY, "64");
-    t.is(arp.code, 0, arp.out);
-    t.regex(arp.out, /DisplayName\s+REG_SZ\s+Test rollup/);
-    t.regex(arp.out, /ParentKeyName\s+REG_SZ\s+CabwrightTestProduct/);
-    t.regex(arp.out, /NoModify\s+REG_DWORD\s+0x1/);
-    const un = /UninstallString\s+REG_SZ\s+"([^"]+)" \/uninstall/.exec(arp.out);
-    t.truthy(un, arp.out);
-    t.regex(un![1]!, /\\\$cabwright\$\\KB999001\\/);
-    // The log lists every action.
-    for (const line of [
-      `stop service ${SERVICE}`,
-      `back up ${PRODUCT_DIR}\\core.dll to `,
-      `replace ${PRODUCT_DIR}\\lib\\held.dll (installed ${OLD_VERSION}, packaged ${NEW_VERSION})`,
-      `keep ${PRODUCT_DIR}\\data\\keep.dll`,
-      `add ${PRODUCT_DIR}\\new\\added.dll`,
-      `set value DisplayName = Test rollup`,
-      `start service ${SERVICE}`,
-      "exit code 0",
-    ]) {
-      t.true(r.log.includes(line), `${line}\n---\n${r.log}`);
-    }
+  test.serial(
+    `${arch}: install, already installed, /uninstall restores the product byte for byte`,
+    async (t) => {
+      const before = await state(t);
+      const starts = await freshStarts(t);
+      const plan = rollupPlan({ is64: arch === "x64" });
+      const exe = await pkg(t, plan);
+      t.deepEqual(readPackagePlan(exe), JSON.parse(JSON.stringify(plan)), "the plan reads back");
+      const r = await runPkg(t, exe, ["/quiet"]);
+      t.is(r.exit, 0, r.log);
+      // Every file has the plan's version (pefile reads them), but the newer one kept.
+      const names = [
+        "core.dll",
+        "lib/held.dll",
+        "new/added.dll",
+        ...(arch === "x64" ? ["x64/perf.dll"] : []),
+      ];
+      const records = await pefileRead(names.map((n) => join(t.context.productUnix, n)));
+      t.deepEqual(
+        records.map((x) => x.fileVersion),
+        names.map(() => NEW_VERSION),
+      );
+      const [kept, perf] = await pefileRead([
+        join(t.context.productUnix, "data/keep.dll"),
+        join(t.context.productUnix, "x64/perf.dll"),
+      ]);
+      t.is(kept!.fileVersion, NEWER_VERSION, "never downgraded");
+      if (arch === "x86")
+        t.is(perf!.fileVersion, OLD_VERSION, "64-bit file left on a 32-bit product");
+      t.is(
+        await readFile(join(t.context.productUnix, "readme.txt"), "utf8"),
+        "new readme, not backed up\r\n",
+      );
+      // The service was stopped (it let go of held.dll) and runs again.
+      t.is(await serviceState(t), SERVICE_RUNNING);
+      t.is((await freshStarts(t)) - starts, 1);
+      // The entries.
+      const entry = await reg(t, ENTRY_KEY, "32");
+      t.is(entry.code, 0, entry.out);
+      t.regex(
+        entry.out,
+        new RegExp(`PackageVersion\\s+REG_SZ\\s+${NEW_VERSION.replaceAll(".", "\\.")}`),
+      );
+      t.regex(entry.out, /InstalledDate\s+REG_SZ\s+\d{8}/);
+      const arp = await reg(t, ARP_KEY, "64");
+      t.is(arp.code, 0, arp.out);
+      t.regex(arp.out, /DisplayName\s+REG_SZ\s+Test rollup/);
+      t.regex(arp.out, /ParentKeyName\s+REG_SZ\s+CabwrightTestProduct/);
+      t.regex(arp.out, /NoModify\s+REG_DWORD\s+0x1/);
+      const un = /UninstallString\s+REG_SZ\s+"([^"]+)" \/uninstall/.exec(arp.out);
+      t.truthy(un, arp.out);
+      t.regex(un![1]!, /\\\$cabwright\$\\KB999001\\/);
+      // The log lists every action.
+      for (const line of [
+        `stop service ${SERVICE}`,
+        `back up ${PRODUCT_DIR}\\core.dll to `,
+        `replace ${PRODUCT_DIR}\\lib\\held.dll (installed ${OLD_VERSION}, packaged ${NEW_VERSION})`,
+        `keep ${PRODUCT_DIR}\\data\\keep.dll`,
+        `add ${PRODUCT_DIR}\\new\\added.dll`,
+        `set value DisplayName = Test rollup`,
+        `start service ${SERVICE}`,
+        "exit code 0",
+      ]) {
+        t.true(r.log.includes(line), `${line}\n---\n${r.log}`);
+      }
 
-    const again = await runPkg(t, exe, ["/quiet"]);
-    t.is(again.exit, InstallExitCode.alreadyInstalled, again.log);
+      const again = await runPkg(t, exe, ["/quiet"]);
+      t.is(again.exit, InstallExitCode.alreadyInstalled, again.log);
 
-    // Removal through the Installed Updates entry's own command (the engine kept with the backup).
-    const removed = await runPkg(t, un![1]!, ["/uninstall", "/quiet"]);
-    t.is(removed.exit, 0, removed.log);
-    t.regex(removed.log, /restore .*core\.dll from /);
-    t.regex(removed.log, /remove .*added\.dll/);
-    const after = await state(t);
-    // readme.txt was not backed up (backup: false), so it stays new; everything else is as before.
-    t.deepEqual(
-      { ...after, files: { ...after.files, "readme.txt": before.files["readme.txt"] } },
-      before,
-    );
-    t.is(await serviceState(t), SERVICE_RUNNING);
-    t.is((await freshStarts(t)) - starts, 2, "stopped and started again for the removal");
-    await layProduct(t.context.kit, t.context.productUnix);
-  });
+      // Removal through the Installed Updates entry's own command (the engine kept with the backup).
+      const removed = await runPkg(t, un![1]!, ["/uninstall", "/quiet"]);
+      t.is(removed.exit, 0, removed.log);
+      t.regex(removed.log, /restore .*core\.dll from /);
+      t.regex(removed.log, /remove .*added\.dll/);
+      const after = await state(t);
+      // readme.txt was not backed up (backup: false), so it stays new; everything else is as before.
+      t.deepEqual(
+        { ...after, files: { ...after.files, "readme.txt": before.files["readme.txt"] } },
+        before,
+      );
+      t.is(await serviceState(t), SERVICE_RUNNING);
+      t.is((await freshStarts(t)) - starts, 2, "stopped and started again for the removal");
+      await layProduct(t.context.kit, t.context.productUnix);
+    },
+  );
 
   test.serial(`${arch}: a damaged package or plan is refused before any change (13)`, async (t) => {
     const before = await state(t);
@@ -292,39 +339,51 @@ export function registerInstallTests(arch: PeArch): void {
     // The destination (the last "data\keep.dll"; the first is the source), same length.
     const at = Buffer.from(planBytes).lastIndexOf(Buffer.from("data\\keep.dll", "utf16le"));
     planBytes.set(Buffer.from("..\\..\\eep.dll", "utf16le"), at);
-    const cab = bytes.subarray(header.offset + header.cabinetOffset, header.offset + header.cabinetOffset + header.cabinetSize);
+    const cab = bytes.subarray(
+      header.offset + header.cabinetOffset,
+      header.offset + header.cabinetOffset + header.cabinetSize,
+    );
     const prefix = planSfxPrefix(cab.length, undefined, planBytes);
     const sealed = sealSfxPrefix(prefix, crc32(cab, prefixPayloadCrc(prefix)));
     const forged = join(t.context.dir, "forged-plan.exe");
     await writeFile(forged, Buffer.concat([bytes.subarray(0, header.offset), sealed, cab]));
-    t.throws(() => readPackagePlan(forged), { message: /install plan byte \d+\): file destination "\.\.\\\.\.\\eep\.dll"/ });
+    t.throws(() => readPackagePlan(forged), {
+      message: /install plan byte \d+\): file destination "\.\.\\\.\.\\eep\.dll"/,
+    });
     const f = await runPkg(t, forged, ["/quiet"]);
     t.is(f.exit, InstallExitCode.damaged, f.log);
     t.regex(f.log, /its install plan is not valid at plan byte \d+: a path leaves its folder/);
     t.deepEqual(await state(t), before);
   });
 
-  test.serial(`${arch}: a file in use is replaced at restart (3010), and wineboot -r puts it in place`, async (t) => {
-    // The service opens the held.dll laid out now (the earlier tests laid the product anew).
-    await svc(t, "stop");
-    const starts = await freshStarts(t);
-    t.is(await serviceState(t, "start"), SERVICE_RUNNING);
-    t.is((await freshStarts(t)) - starts, 1, "the service holds lib\\held.dll");
-    const before = await state(t);
-    // No services in the plan: the running service keeps lib\held.dll open.
-    const exe = await pkg(t, rollupPlan({ is64: arch === "x64", services: false }));
-    const r = await runPkg(t, exe, ["/quiet", "/norestart"]);
-    t.is(r.exit, InstallExitCode.restartRequired, r.log);
-    t.regex(r.log, /in use: .*held\.dll is replaced when Windows restarts/);
-    const pending = await reg(t, SESSION_MANAGER, "64", ["/v", "PendingFileRenameOperations"]);
-    t.regex(pending.out, /held\.dll\.KB999001\.new/);
-    t.is(before.files["lib/held.dll"], (await state(t)).files["lib/held.dll"], "not yet replaced");
-    await svc(t, "stop");
-    await detached(t.context.wine, ["wineboot", "-r"], t.context.env);
-    const [held] = await pefileRead([join(t.context.productUnix, "lib/held.dll")]);
-    t.is(held!.fileVersion, NEW_VERSION, "the delayed move ran at restart");
-    t.false(existsSync(join(t.context.productUnix, "lib", "held.dll.KB999001.new")));
-  });
+  test.serial(
+    `${arch}: a file in use is replaced at restart (3010), and wineboot -r puts it in place`,
+    async (t) => {
+      // The service opens the held.dll laid out now (the earlier tests laid the product anew).
+      await svc(t, "stop");
+      const starts = await freshStarts(t);
+      t.is(await serviceState(t, "start"), SERVICE_RUNNING);
+      t.is((await freshStarts(t)) - starts, 1, "the service holds lib\\held.dll");
+      const before = await state(t);
+      // No services in the plan: the running service keeps lib\held.dll open.
+      const exe = await pkg(t, rollupPlan({ is64: arch === "x64", services: false }));
+      const r = await runPkg(t, exe, ["/quiet", "/norestart"]);
+      t.is(r.exit, InstallExitCode.restartRequired, r.log);
+      t.regex(r.log, /in use: .*held\.dll is replaced when Windows restarts/);
+      const pending = await reg(t, SESSION_MANAGER, "64", ["/v", "PendingFileRenameOperations"]);
+      t.regex(pending.out, /held\.dll\.KB999001\.new/);
+      t.is(
+        before.files["lib/held.dll"],
+        (await state(t)).files["lib/held.dll"],
+        "not yet replaced",
+      );
+      await svc(t, "stop");
+      await detached(t.context.wine, ["wineboot", "-r"], t.context.env);
+      const [held] = await pefileRead([join(t.context.productUnix, "lib/held.dll")]);
+      t.is(held!.fileVersion, NEW_VERSION, "the delayed move ran at restart");
+      t.false(existsSync(join(t.context.productUnix, "lib", "held.dll.KB999001.new")));
+    },
+  );
 
   async function pkg(t: ExecutionContext<Ctx>, plan: InstallPlan): Promise<string> {
     const n = ++t.context.packages;
@@ -344,7 +403,11 @@ export function registerInstallTests(arch: PeArch): void {
     const path = exe.startsWith("/") ? `Z:${exe.replaceAll("/", "\\")}` : exe;
     const r = await wineCmd(t, [t.context.kit.runner, path, ...args, `/log:${log}`]);
     const text = existsSync(logUnix) ? await readFile(logUnix, "utf8") : "";
-    return { exit: runnerExit(r.stdout), out: r.stdout + r.stderr, log: `${text}\n${r.stdout}${r.stderr}` };
+    return {
+      exit: runnerExit(r.stdout),
+      out: r.stdout + r.stderr,
+      log: `${text}\n${r.stdout}${r.stderr}`,
+    };
   }
 
   async function wineCmd(t: ExecutionContext<Ctx>, args: string[]) {
@@ -368,7 +431,12 @@ export function registerInstallTests(arch: PeArch): void {
     return text.split("\n").filter((l) => l === "start").length;
   }
 
-  async function reg(t: ExecutionContext<Ctx>, key: string, view: "32" | "64", extra: string[] = []) {
+  async function reg(
+    t: ExecutionContext<Ctx>,
+    key: string,
+    view: "32" | "64",
+    extra: string[] = [],
+  ) {
     const r = await wineCmd(t, ["reg", "query", key, ...extra, `/reg:${view}`]);
     return { code: r.code, out: r.stdout + r.stderr };
   }
@@ -389,7 +457,10 @@ export function registerInstallTests(arch: PeArch): void {
         else if (s.isDirectory()) {
           files[rel] = "folder";
           await walk(p);
-        } else files[rel] = createHash("sha256").update(await readFile(p)).digest("hex");
+        } else
+          files[rel] = createHash("sha256")
+            .update(await readFile(p))
+            .digest("hex");
       }
     };
     await walk(t.context.productUnix);
