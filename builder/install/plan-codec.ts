@@ -207,7 +207,14 @@ export function decodePlan(bytes: Uint8Array): InstallPlan {
   if (r.at !== bytes.length) r.fail(r.at, `${bytes.length - r.at} bytes after the plan's end`);
   return {
     format: PLAN_FORMAT,
-    package: { ...pkg, kb: pkg.kb === "" ? undefined : pkg.kb },
+    package: {
+      name: pkg.name,
+      title: pkg.title,
+      version: pkg.version,
+      ...(pkg.kb === "" ? {} : { kb: pkg.kb }),
+      company: pkg.company,
+      restart: pkg.restart,
+    },
     product: {
       name: productName,
       location,
@@ -256,7 +263,11 @@ class Writer {
         `install plan: ${field} has ${s.length} characters; at most ${PLAN_MAX_STRING_UNITS}`,
       );
     }
-    if (s.includes("\u0000")) throw new InputError(`install plan: ${field} holds a NUL character`);
+    if (/[\u0000-\u001f]/.test(s)) {
+      throw new InputError(
+        `install plan: ${field} holds a control character (the engine refuses them)`,
+      );
+    }
     this.u16(s.length);
     for (let i = 0; i < s.length; i++) this.u16(s.charCodeAt(i));
   }
@@ -341,7 +352,7 @@ class Reader {
     let s = "";
     for (let i = 0; i < n; i++) {
       const c = this.view.getUint16(start + i * 2, true);
-      if (c === 0) this.fail(start + i * 2, "NUL inside a string");
+      if (c < 32) this.fail(start + i * 2, "a control character (or NUL) inside a string");
       s += String.fromCharCode(c);
     }
     return s;
