@@ -321,3 +321,56 @@ test("the bundled example installs into Forefront's real locations", async (t) =
     { min: "10.2.0.0", minInclusive: true, max: "10.3.0.0", maxInclusive: false },
   ]);
 });
+
+test("CLI: check prints every install problem as file:line:col and exits 2; a JSON manifest works too", async (t) => {
+  const { run, tempDir } = await import("./helpers/peers.js");
+  const { writeFile } = await import("node:fs/promises");
+  const { join } = await import("node:path");
+  const cli = join(repo, "dist", "builder", "cli", "main.js");
+  const dir = await tempDir(t);
+  const bad = join(dir, "bad.yaml");
+  await writeFile(
+    bad,
+    `${head("  entry: { command: widget.dll }\n")}${files}${product.replace("HKLM\\SOFTWARE", "HKLM\\\\SOFTWARE")}  services: ["a/b"]\n`,
+  );
+  const r = await run(process.execPath, [cli, "check", bad]);
+  t.is(r.code, 2, r.stdout);
+  const lines = r.stderr.trimEnd().split("\n");
+  t.is(lines.length, 3, r.stderr);
+  t.regex(
+    lines[0]!,
+    /^cabwright: .*bad\.yaml:10:10 package\.entry: package\.entry and install\.product both/,
+  );
+  t.regex(
+    lines[1]!,
+    /^cabwright: .*bad\.yaml:24:27 install\.product\.location\.registry: .* has an empty segment/,
+  );
+  t.regex(lines[2]!, /^cabwright: .*bad\.yaml:26:14 install\.services\[0\]: "a\/b" has a "\/"/);
+
+  const json = join(dir, "m.json");
+  const { manifest } = parseManifest("m.yaml", `${head()}${files}${product}`);
+  await writeFile(
+    json,
+    JSON.stringify({
+      package: { ...manifest.package, restart: undefined },
+      defaults: { version: "2.1.0.0", date: "2010-06-29", time: "18:08", platform: "x86" },
+      files: [
+        { name: "widget.dll" },
+        { name: "widget64.dll", path: "x64/widget64.dll", platform: "x64" },
+      ],
+      install: {
+        product: {
+          platform: "x64",
+          location: {
+            registry: "HKLM\\SOFTWARE\\Contoso\\Widget",
+            value: "InstallPath",
+            view: "32",
+          },
+          version: { file: "widget.dll" },
+        },
+      },
+    }),
+  );
+  const ok = await run(process.execPath, [cli, "check", json]);
+  t.is(ok.code, 0, ok.stderr);
+});
