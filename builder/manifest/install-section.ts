@@ -142,6 +142,12 @@ function splitKey(text: string, view: RegistryView): RegistryKeyName {
   return { root: "HKLM", key: text.split("\\").slice(1).join("\\"), view };
 }
 
+/** Where problems go, and where a value stands (for "already ... (file:line:col)"). */
+interface Sink {
+  readonly report: Report;
+  readonly position: (path: PathSegment[]) => string;
+}
+
 /**
  * Resolve the install section. Returns the declaration (when install.product is given) and
  * sets each file's install policy in place of `files`.
@@ -155,131 +161,33 @@ export function resolveInstall(
   report: Report,
   position: (path: PathSegment[]) => string,
 ): InstallDeclaration | undefined {
+  const sink: Sink = { report, position };
   const product = raw?.product;
   if (!product) {
-    for (const key of ["services", "processes", "update"] as const) {
-      if (raw?.[key] !== undefined) {
-        report(
-          ["install", key],
-          `install.${key} needs install.product (where the product is and how its version is read)`,
-        );
-      }
-    }
-    rawFiles.forEach((f, i) => {
-      if (f.install !== undefined) {
-        report(
-          ["files", i, "install"],
-          `files[${i}].install needs install.product: without it the package does not install its files`,
-        );
-      }
-    });
+    orphanProblems(raw, rawFiles, report);
     return undefined;
   }
-
   if (pkg.entry) {
     report(
       ["package", "entry"],
       "package.entry and install.product both say how the package installs; keep install.product for cabwright's installer engine, or package.entry to run your own setup program, not both",
     );
   }
-
-  const registryRef = (r: RawValueRef, at: PathSegment[], view: RegistryView) => {
-    const key = r.registry!;
-    const problem = registryKeyProblem(key);
-    if (problem) report([...at, "registry"], `${JSON.stringify(key)} ${problem}`);
-    const value = r.value ?? "";
-    if (value.length > InstallLimits.registryValueName) {
-      report(
-        [...at, "value"],
-        `is ${value.length} characters; a registry value name is at most ${InstallLimits.registryValueName}`,
-      );
-    }
-    return { ...splitKey(key, viewOf(r.view, view)), value } satisfies RegistryValueName;
-  };
-  /** registry+value, or the other form; exactly one of them. */
-  const oneForm = (
-    r: RawValueRef,
-    at: PathSegment[],
-    other: "folder" | "file",
-    expected: string,
-  ): "registry" | "other" | undefined => {
-    const hasRegistry = r.registry !== undefined;
-    const hasOther = r[other] !== undefined;
-    const registryKeys = (["value", "view"] as const).filter((k) => r[k] !== undefined);
-    const otherKeys =
-      other === "folder" ? (["path"] as const).filter((k) => r[k] !== undefined) : [];
-    if (hasRegistry === hasOther) {
-      report(
-        at,
-        `${hasRegistry ? "has both registry and " + other : "is empty"}; expected ${expected}`,
-      );
-      return undefined;
-    }
-    if (hasRegistry) {
-      if (r.value === undefined) {
-        report(
-          [...at, "registry"],
-          `${JSON.stringify(r.registry)} needs value: the name of the REG_SZ value under it`,
-        );
-      }
-      for (const k of otherKeys) report([...at, k], `${k} goes with ${other}, not with registry`);
-      if (r.file !== undefined || r.folder !== undefined) return undefined;
-      return "registry";
-    }
-    for (const k of registryKeys) report([...at, k], `${k} goes with registry, not with ${other}`);
-    return "other";
-  };
-
-  const locAt: PathSegment[] = ["install", "product", "location"];
-  let location: InstallLocation | undefined;
-  const locForm = oneForm(
-    product.location,
-    locAt,
-    "folder",
-    "registry and value (the REG_SZ value holding the install folder) or folder and path (a known folder)",
-  );
-  if (locForm === "registry") {
-    location = { kind: "registry", ref: registryRef(product.location, locAt, "64") };
-  } else if (locForm === "other") {
-    const path = product.location.path ?? "";
-    if (path !== "") {
-      const problem = relativePathProblem(path, `the ${product.location.folder} folder`);
-      if (problem) report([...locAt, "path"], `${JSON.stringify(path)} ${problem}`);
-    }
-    location = { kind: "folder", folder: product.location.folder!, path };
-  }
-
-  const verAt: PathSegment[] = ["install", "product", "version"];
-  let version: InstalledVersionSource | undefined;
-  const verForm = oneForm(
-    product.version,
-    verAt,
-    "file",
-    "file (a file in the install folder whose version resource is read) or registry and value (a REG_SZ holding the version)",
-  );
-  if (verForm === "registry") {
-    version = { kind: "registry", ref: registryRef(product.version, verAt, "64") };
-  } else if (verForm === "other") {
-    const file = product.version.file!;
-    const problem = destinationProblem(file);
-    if (problem) report([...verAt, "file"], `${JSON.stringify(file)} ${problem}`);
-    version = { kind: "file", path: file };
-  }
+  const location = resolveLocation(product.location, report);
+  const version = resolveVersion(product.version, report);
   if (!pkg.prerequisite) {
     report(
       ["install", "product", "version"],
       "install.product.version reads the installed version, but package.prerequisite gives no range to check it against; add package.prerequisite with its range",
     );
   }
-
   const platform = product.platform ?? "x86";
   const services = waitList(
     raw.services,
     "services",
     "name",
     InstallLimits.serviceTimeout,
-    report,
-    position,
+    sink,
     serviceNameProblem,
   ).map(({ id, timeoutSeconds }) => ({ name: id, timeoutSeconds }));
   const processes = waitList(
@@ -287,13 +195,138 @@ export function resolveInstall(
     "processes",
     "image",
     InstallLimits.processTimeout,
-    report,
-    position,
+    sink,
     imageProblem,
   ).map(({ id, timeoutSeconds }) => ({ image: id, timeoutSeconds }));
+  const update = resolveUpdate(raw.update ?? {}, pkg, location, report);
+  resolveFilePolicies(rawFiles, files, fileIndex, platform, sink);
+  if (!location || !version) return undefined;
+  return { product: { platform, location, version }, services, processes, update };
+}
 
-  // The update's identity.
-  const u = raw.update ?? {};
+/** install keys given without install.product: each is one problem. */
+function orphanProblems(
+  raw: RawInstall | undefined,
+  rawFiles: readonly { install?: RawFileInstall }[],
+  report: Report,
+): void {
+  for (const key of ["services", "processes", "update"] as const) {
+    if (raw?.[key] !== undefined) {
+      report(
+        ["install", key],
+        `install.${key} needs install.product (where the product is and how its version is read)`,
+      );
+    }
+  }
+  rawFiles.forEach((f, i) => {
+    if (f.install !== undefined) {
+      report(
+        ["files", i, "install"],
+        `files[${i}].install needs install.product: without it the package does not install its files`,
+      );
+    }
+  });
+}
+
+function registryRef(
+  r: RawValueRef,
+  at: PathSegment[],
+  fallbackView: RegistryView,
+  report: Report,
+): RegistryValueName {
+  const key = r.registry!;
+  const problem = registryKeyProblem(key);
+  if (problem) report([...at, "registry"], `${JSON.stringify(key)} ${problem}`);
+  const value = r.value ?? "";
+  if (value.length > InstallLimits.registryValueName) {
+    report(
+      [...at, "value"],
+      `is ${value.length} characters; a registry value name is at most ${InstallLimits.registryValueName}`,
+    );
+  }
+  return { ...splitKey(key, viewOf(r.view, fallbackView)), value };
+}
+
+/**
+ * Which form a location or version takes: "registry" (registry + value [+ view]) or
+ * "other" (folder [+ path], or file); undefined, with a problem, when neither or both.
+ */
+function oneForm(
+  r: RawValueRef,
+  at: PathSegment[],
+  other: "folder" | "file",
+  expected: string,
+  report: Report,
+): "registry" | "other" | undefined {
+  const hasRegistry = r.registry !== undefined;
+  if (hasRegistry === (r[other] !== undefined)) {
+    report(
+      at,
+      `${hasRegistry ? `has both registry and ${other}` : "is empty"}; expected ${expected}`,
+    );
+    return undefined;
+  }
+  if (hasRegistry) {
+    if (r.value === undefined) {
+      report(
+        [...at, "registry"],
+        `${JSON.stringify(r.registry)} needs value: the name of the REG_SZ value under it`,
+      );
+    }
+    if (other === "folder" && r.path !== undefined) {
+      report([...at, "path"], "path goes with folder, not with registry");
+    }
+    return "registry";
+  }
+  for (const k of ["value", "view"] as const) {
+    if (r[k] !== undefined) report([...at, k], `${k} goes with registry, not with ${other}`);
+  }
+  return "other";
+}
+
+function resolveLocation(r: RawValueRef, report: Report): InstallLocation | undefined {
+  const at: PathSegment[] = ["install", "product", "location"];
+  const form = oneForm(
+    r,
+    at,
+    "folder",
+    "registry and value (the REG_SZ value holding the install folder) or folder and path (a known folder)",
+    report,
+  );
+  if (form === "registry") return { kind: "registry", ref: registryRef(r, at, "64", report) };
+  if (form === undefined) return undefined;
+  const path = r.path ?? "";
+  if (path !== "") {
+    const problem = relativePathProblem(path, `the ${r.folder} folder`);
+    if (problem) report([...at, "path"], `${JSON.stringify(path)} ${problem}`);
+  }
+  return { kind: "folder", folder: r.folder!, path };
+}
+
+function resolveVersion(r: RawValueRef, report: Report): InstalledVersionSource | undefined {
+  const at: PathSegment[] = ["install", "product", "version"];
+  const form = oneForm(
+    r,
+    at,
+    "file",
+    "file (a file in the install folder whose version resource is read) or registry and value (a REG_SZ holding the version)",
+    report,
+  );
+  if (form === "registry") return { kind: "registry", ref: registryRef(r, at, "64", report) };
+  if (form === undefined) return undefined;
+  const file = r.file!;
+  const problem = destinationProblem(file);
+  if (problem) report([...at, "file"], `${JSON.stringify(file)} ${problem}`);
+  return { kind: "file", path: file };
+}
+
+/** The update's identity, with its defaults. */
+function resolveUpdate(
+  u: NonNullable<RawInstall["update"]>,
+  pkg: PackageInfo,
+  location: InstallLocation | undefined,
+  report: Report,
+): InstallDeclaration["update"] {
   const id = updateId(pkg);
   let key: RegistryKeyName;
   if (u.key !== undefined) {
@@ -315,8 +348,24 @@ export function resolveInstall(
     };
   }
   const parent = pkg.prerequisite?.product ?? pkg.product;
+  return {
+    key,
+    arpKey: u.arpKey ?? id,
+    releaseType: u.releaseType ?? ReleaseTypes.hotfix,
+    parentKey: u.parentKey ?? parent,
+    parentName: u.parentName ?? parent,
+    ...(u.helpLink !== undefined ? { helpLink: u.helpLink } : {}),
+  };
+}
 
-  // Each file's policy, and one file per destination.
+/** Each file's policy (set in `files`), one file per destination, platforms the engine installs. */
+function resolveFilePolicies(
+  rawFiles: readonly { install?: RawFileInstall }[],
+  files: ManifestFile[],
+  fileIndex: readonly number[],
+  platform: PackagePlatform,
+  { report, position }: Sink,
+): void {
   const byDest = new Map<string, number>();
   files.forEach((f, k) => {
     const i = fileIndex[k]!;
@@ -354,21 +403,6 @@ export function resolveInstall(
     };
     files[k] = { ...f, install: policy };
   });
-
-  if (!location || !version) return undefined;
-  return {
-    product: { platform, location, version },
-    services,
-    processes,
-    update: {
-      key,
-      arpKey: u.arpKey ?? id,
-      releaseType: u.releaseType ?? ReleaseTypes.hotfix,
-      parentKey: u.parentKey ?? parent,
-      parentName: u.parentName ?? parent,
-      ...(u.helpLink !== undefined ? { helpLink: u.helpLink } : {}),
-    },
-  };
 }
 
 /** A product name as one registry key component: no "\", at most 255 characters. */
@@ -389,8 +423,7 @@ function waitList(
   list: "services" | "processes",
   idKey: "name" | "image",
   defaultTimeout: number,
-  report: Report,
-  position: (path: PathSegment[]) => string,
+  { report, position }: Sink,
   problemOf: (id: string) => string | undefined,
 ): { id: string; timeoutSeconds: number }[] {
   const out: { id: string; timeoutSeconds: number }[] = [];
