@@ -373,4 +373,8 @@ test("CLI: check prints every install problem as file:line:col and exits 2; a JS
   );
   const ok = await run(process.execPath, [cli, "check", json]);
   t.is(ok.code, 0, ok.stderr);
+  t.regex(
+    ok.stdout,
+    /: ok \(p, 2 files\)\ninstalls 2 file\(s\) into the folder named by HKLM\\SOFTWARE\\Contoso\\Widget value "InstallPath" \(32-bit view\) when the file version of widget\.dll in the install folder is \[2\.0\.0\.0, 3\.0\.0\.0\); update id KB1234567\n$/,
+  );
 });

@@ -149,8 +149,10 @@ export function formatPlanChange(c: PlanChange, words: "verify" | "diff" = "veri
 /** A plan in one line, for records and reports. */
 export function planSummary(plan: InstallPlan): string {
   const services =
-    plan.services.length > 0 ? `; stops ${plan.services.map((s) => s.name).join(", ")}` : "";
-  return `installs ${plan.files.length} file(s) into ${locationText(plan.product.location)} when ${versionSourceText(plan.product.version)} is ${acceptText(plan.product.accept)}${services}; ${plan.identity.updateId}`;
+    plan.services.length > 0
+      ? `; stops ${plan.services.map((s) => s.name).join(", ")} and starts ${plan.services.length === 1 ? "it" : "them"} again after`
+      : "";
+  return `installs ${plan.files.length} file(s) into ${locationText(plan.product.location)} when ${versionSourceText(plan.product.version)} is ${acceptText(plan.product.accept)}${services}; update id ${plan.identity.updateId}`;
 }
 
 /** SHA-256 of the plan's canonical JSON (keys sorted at every level, absent fields left out). */
