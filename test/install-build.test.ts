@@ -65,6 +65,22 @@ test("the demo package carries compilePlan(manifest), and its record the same pl
   );
 });
 
+test("the demo command (npm run demo) builds a package whose plan reads back as compilePlan(manifest)", async (t) => {
+  const dir = await tempDir(t);
+  const r = await run(process.execPath, [
+    cli,
+    "demo",
+    "--drop",
+    join(dir, "drop"),
+    "--out",
+    join(dir, "out"),
+  ]);
+  t.is(r.code, 0, r.stderr);
+  const { manifest } = await loadManifest(seedManifest);
+  const carried = readPackagePlan(join(dir, "out", "fse-sp2-hr2", "fse-sp2-hr2.exe"));
+  t.deepEqual(JSON.parse(JSON.stringify(carried)), compilePlan(manifest));
+});
+
 test("verify names each differing plan field in one line and exits 1", async (t) => {
   const { result } = await demoBuild();
   const dir = await tempDir(t);
