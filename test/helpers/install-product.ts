@@ -1,7 +1,7 @@
 /**
  * A fake installed product for the install engine's Wine tests, made at test time with
  * mingw-w64: a real SCM service program (it holds lib\held.dll open while it runs and
- * appends "start"/"stop" to C:\cwsvc.log), DLLs with older version resources (windres),
+ * appends "start"/"stop" to C:\CwTestSvc.log), DLLs with older version resources (windres),
  * svcctl.exe (create, start, stop and query services through the service control API),
  * and the update's newer files; plus the InstallPlan of a test rollup over it.
  */
@@ -21,13 +21,13 @@ export const NEW_VERSION = "10.2.952.0";
 /** A file the product has in a newer version than the update's: never downgraded. */
 export const NEWER_VERSION = "10.3.0.0";
 
-const SERVICE_SOURCE = String.raw`
+const serviceSource = (name: string) => String.raw`
 #include <windows.h>
 static SERVICE_STATUS_HANDLE h;
 static SERVICE_STATUS st;
 static HANDLE stopped;
 static void note(const char *s) {
-  HANDLE f = CreateFileW(L"C:\\cwsvc.log", FILE_APPEND_DATA, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_ALWAYS, 0, NULL);
+  HANDLE f = CreateFileW(L"C:\\${name}.log", FILE_APPEND_DATA, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_ALWAYS, 0, NULL);
   DWORD done;
   if (f != INVALID_HANDLE_VALUE) { WriteFile(f, s, lstrlenA(s), &done, NULL); CloseHandle(f); }
 }
@@ -38,7 +38,7 @@ static DWORD WINAPI ctrl(DWORD c, DWORD t, void *d, void *x) {
 }
 static void WINAPI svc_main(DWORD argc, LPWSTR *argv) {
   (void)argc; (void)argv;
-  h = RegisterServiceCtrlHandlerExW(L"${SERVICE}", ctrl, NULL);
+  h = RegisterServiceCtrlHandlerExW(L"${name}", ctrl, NULL);
   st.dwServiceType = SERVICE_WIN32_OWN_PROCESS;
   st.dwControlsAccepted = SERVICE_ACCEPT_STOP;
   stopped = CreateEventW(NULL, TRUE, FALSE, NULL);
@@ -58,7 +58,7 @@ static void WINAPI svc_main(DWORD argc, LPWSTR *argv) {
   SetServiceStatus(h, &st);
 }
 int main(void) {
-  SERVICE_TABLE_ENTRYW t[] = {{L"${SERVICE}", svc_main}, {NULL, NULL}};
+  SERVICE_TABLE_ENTRYW t[] = {{L"${name}", svc_main}, {NULL, NULL}};
   return StartServiceCtrlDispatcherW(t) ? 0 : 1;
 }
 `;
@@ -95,6 +95,29 @@ int wmain(int argc, wchar_t **argv) {
 }
 `;
 
+/**
+ * A service program for the service `name`: it logs "start" (or "start-unheld" when there
+ * is no lib\held.dll beside it to hold open) and "stop" to C:\<name>.log.
+ */
+export function buildServiceProgram(
+  dir: string,
+  file: string,
+  arch: PeArch,
+  name: string,
+): Promise<string> {
+  return buildPe(dir, { name: file, arch, source: serviceSource(name) });
+}
+
+/** svcctl.exe: create, start, stop and query a service through the service control API. */
+export function buildSvcctl(dir: string, arch: PeArch): Promise<string> {
+  return buildPe(dir, {
+    name: "svcctl.exe",
+    arch,
+    source: SVCCTL_SOURCE,
+    extraArgs: ["-municode"],
+  });
+}
+
 export interface ProductKit {
   /** The installed product's files (relative Windows paths -> Unix path of the original). */
   readonly original: string;
@@ -115,8 +138,8 @@ export async function buildProductKit(dir: string, arch: PeArch): Promise<Produc
     buildVersionedPe(where, { name, arch: a, version, dll: true, source: "int x;\n" });
   const [runner, svcctl] = await Promise.all([
     buildPe(tools, { name: "runner.exe", arch, source: RUNNER_SOURCE }),
-    buildPe(tools, { name: "svcctl.exe", arch, source: SVCCTL_SOURCE, extraArgs: ["-municode"] }),
-    buildPe(original, { name: "fakesvc.exe", arch, source: SERVICE_SOURCE }),
+    buildSvcctl(tools, arch),
+    buildServiceProgram(original, "fakesvc.exe", arch, SERVICE),
     buildVersionedPe(original, { name: "product.exe", arch, version: OLD_VERSION }),
   ]);
   const layout: Array<[string, string, PeArch, string]> = [

@@ -59,8 +59,34 @@ const ENTRY_KEY = `HKLM\\${PRODUCT_KEY}\\Updates\\${UPDATE_ID}`;
 const SESSION_MANAGER = "HKLM\\SYSTEM\\CurrentControlSet\\Control\\Session Manager";
 const SERVICE_RUNNING = 4;
 
+/**
+ * A fresh prefix (made after both wine64 and wine32 are installed) with a persistent
+ * server: services live in it between the commands a test runs. The server and the first
+ * program (which starts services.exe and its kin) get no stdio: they outlive the call, and
+ * an inherited pipe would keep the call waiting. End it with `wineserver -k`.
+ */
+export async function wineSession(prefix: string): Promise<NodeJS.ProcessEnv> {
+  const wine = requirePeer("wine");
+  const env = {
+    ...process.env,
+    WINEPREFIX: prefix,
+    WINEDEBUG: "-all",
+    WINEDLLOVERRIDES: "mscoree,mshtml=",
+    DISPLAY: "",
+  };
+  await run("wineboot", ["-i"], { env });
+  await run("wineserver", ["-w"], { env });
+  await detached("wineserver", ["-p"], env);
+  await detached(wine, ["wineboot"], env);
+  return env;
+}
+
 /** Run a command with its stdio not connected (it may leave processes running). */
-function detached(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<number | null> {
+export function detached(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<number | null> {
   return new Promise((resolve, reject) => {
     const p = spawn(cmd, args, { env, stdio: "ignore" });
     p.on("error", reject);
@@ -75,23 +101,10 @@ export function registerInstallTests(arch: PeArch): void {
     const wine = requirePeer("wine");
     const dir = await mkdtemp(join(tmpdir(), `cabwright-install-${arch}-`));
     const prefix = join(dir, "prefix");
-    const env = {
-      ...process.env,
-      WINEPREFIX: prefix,
-      WINEDEBUG: "-all",
-      WINEDLLOVERRIDES: "mscoree,mshtml=",
-      DISPLAY: "",
-    };
-    const [kit] = await Promise.all([
+    const [kit, env] = await Promise.all([
       buildProductKit(join(dir, "kit"), arch),
-      run("wineboot", ["-i"], { env }).then(() => run("wineserver", ["-w"], { env })),
+      wineSession(prefix),
     ]);
-    // A persistent server: services live in it between the commands the tests run.
-    // A persistent server: services live in it between the commands the tests run. The
-    // server and the first program (which starts services.exe and its kin) get their own
-    // stdio: they outlive the call, and an inherited pipe would keep the call waiting.
-    await detached("wineserver", ["-p"], env);
-    await detached(wine, ["wineboot"], env);
     t.context = {
       arch,
       dir,
@@ -426,7 +439,7 @@ export function registerInstallTests(arch: PeArch): void {
 
   /** How many times the service has started with lib\held.dll held. */
   async function freshStarts(t: ExecutionContext<Ctx>): Promise<number> {
-    const p = join(t.context.prefix, "drive_c", "cwsvc.log");
+    const p = join(t.context.prefix, "drive_c", `${SERVICE}.log`);
     const text = existsSync(p) ? await readFile(p, "utf8") : "";
     return text.split("\n").filter((l) => l === "start").length;
   }
