@@ -51,6 +51,9 @@ export const FileFlag = { hasVersion: 1, only64: 2, noDowngrade: 4, backup: 8, i
 /** The Installed Updates key the engine writes its entry under (native registry view). */
 export const ARP_PARENT_KEY = "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall";
 
+/** The engine's backup folders: %windir%\<this>\<updateId> (BACKUP_ROOT in sfx-install.c). */
+export const BACKUP_ROOT = "$cabwright$";
+
 /**
  * Exit codes of the engine (templates/sfx/sfx.h has the same). Those of wusa.exe where it
  * has one, so SCCM and WSUS scripts that know wusa read these too.

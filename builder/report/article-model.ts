@@ -41,7 +41,7 @@ type PackageSwitch = (typeof PACKAGE_SWITCHES)[number];
 const ENGINE_SWITCHES: readonly PackageSwitch[] = [
   {
     switch: "/forcerestart",
-    description: "Restarts the computer after the installation, whether or not it is needed.",
+    description: "Restarts the computer when the installation needs a restart.",
   },
   {
     switch: "/promptrestart",

@@ -4,7 +4,7 @@
  * Pure; every sentence is made from the plan, so the article says what the package does.
  */
 import type { InstallPlan } from "../install/plan.js";
-import { InstallExitCode } from "../install/plan-format.js";
+import { BACKUP_ROOT, InstallExitCode } from "../install/plan-format.js";
 
 export interface InstallerText {
   readonly updateId: string;
@@ -81,7 +81,7 @@ export function installerText(plan: InstallPlan, executable: string): InstallerT
   }
   if (services.length > 0) actions.push(`It stops ${serviceWords}, if running.`);
   actions.push(
-    "It backs up every file that it replaces into a backup folder of its own, with a journal of every action.",
+    `It backs up every file that it replaces into %windir%\\${BACKUP_ROOT}\\${plan.identity.updateId}, with a journal of every action.`,
   );
   let replace = `It installs ${plural(files.length, "file")} into the install folder`;
   if (added > 0) replace += ` (${added} of them new)`;
@@ -131,12 +131,12 @@ export function installerText(plan: InstallPlan, executable: string): InstallerT
   ];
 
   const restart = [
-    `If a file that it replaces is in use, the package replaces it when the computer restarts and exits with ${InstallExitCode.restartRequired}. /norestart never restarts, /promptrestart asks first, /forcerestart always restarts.`,
+    `If a file that it replaces is in use, the package replaces it when the computer restarts and exits with ${InstallExitCode.restartRequired}. When a restart is needed, /norestart and /quiet do not restart (exit ${InstallExitCode.restartRequired}), /promptrestart asks first, and /forcerestart restarts the computer (exit ${InstallExitCode.restartInitiated}).`,
   ];
 
   const removal = [
     `To remove this update, open Installed Updates (in Control Panel, Programs and Features, View installed updates), select "${displayName}" and click Uninstall, or run the package with /uninstall (${executable} /uninstall /quiet).`,
-    `Removal ${services.length > 0 ? `stops and restarts ${serviceWords}, ` : ""}restores every replaced file from the backup, removes the files that the update added, and removes the update's entries, so the product is as it was before the update.`,
+    `Removal ${services.length > 0 ? `stops and restarts ${serviceWords}, ` : ""}restores every replaced file from the backup in %windir%\\${BACKUP_ROOT}\\${plan.identity.updateId}, removes the files that the update added, and removes the update's entries, so the product is as it was before the update.`,
   ];
   if (noBackup > 0) {
     removal.push(
