@@ -118,3 +118,15 @@ test("from a build record, the plan recorded is the one described", async (t) =>
   const { install: _, ...noPlan } = record;
   t.false(flat(renderReport(noPlan, "txt", { manifest })).includes(CHECKED));
 });
+
+test("the backup folder the article names is the engine's own (sfx-install.c)", async (t) => {
+  const { BACKUP_ROOT } = await import("../builder/install/plan-format.js");
+  const source = await readFile(
+    new URL("../../templates/sfx/sfx-install.c", import.meta.url),
+    "utf8",
+  );
+  const m = /#define BACKUP_ROOT L"([^"]+)"/.exec(source);
+  t.is(m?.[1], BACKUP_ROOT);
+  const { manifest } = await loadManifest(seedManifest);
+  t.true(renderReport(manifest, "txt").includes(`%windir%\\${BACKUP_ROOT}\\fse-sp2-hr2`));
+});
