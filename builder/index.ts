@@ -79,6 +79,44 @@ export {
   manifestFromDrop,
   scanDrop,
 } from "./init/from-drop.js";
+export {
+  comparePlans,
+  formatPlanChange,
+  intervalText,
+  locationText,
+  NO_PLAN,
+  type PlanChange,
+  planDigest,
+  planFields,
+  planSummary,
+  versionSourceText,
+} from "./install/compare.js";
+export { compilePlan } from "./install/compile.js";
+export {
+  type InstallPlan,
+  KnownFolder,
+  PLAN_FORMAT,
+  type PlanFile,
+  type PlanIdentity,
+  type PlanProcess,
+  PlanRestart,
+  type PlanService,
+  type ProductLocation,
+  type ProductVersionSource,
+  RegistryRoot,
+  type RegistryValueRef,
+  type RegistryValues,
+  type VersionInterval,
+} from "./install/plan.js";
+export { decodePlan, encodePlan } from "./install/plan-codec.js";
+export { InstallExitCode } from "./install/plan-format.js";
+export { rangeAcceptsNothing, rangeIntervals, versionInIntervals } from "./install/range.js";
+export {
+  applicabilityRules,
+  Comparison,
+  FOLDER_CSIDL,
+  WuaNamespace,
+} from "./install/wsus.js";
 export { importKbFile, importKbTable } from "./kb-import/index.js";
 export { type ManifestDraftOptions, manifestFromImport } from "./kb-import/to-manifest.js";
 export { importedRowsTsv } from "./kb-import/tsv.js";
@@ -94,6 +132,13 @@ export {
   WarningKind,
 } from "./kb-import/types.js";
 export {
+  destinationProblem,
+  InstallLimits,
+  registryKeyProblem,
+  serviceNameProblem,
+  updateId,
+} from "./manifest/install-section.js";
+export {
   formatProblem,
   type LoadedManifest,
   loadManifest,
@@ -102,7 +147,13 @@ export {
 } from "./manifest/load.js";
 export {
   type EntryCommand,
+  type FileInstallPolicy,
   type Fix,
+  type InstallDeclaration,
+  type InstalledVersionSource,
+  type InstallLocation,
+  KNOWN_FOLDERS,
+  KnownFolderName,
   type Manifest,
   type ManifestFile,
   NOT_APPLICABLE,
@@ -111,6 +162,10 @@ export {
   PLATFORMS,
   Platform,
   type Prerequisite,
+  type RegistryKeyName,
+  type RegistryValueName,
+  RegistryView,
+  ReleaseType,
   Restart,
   type TableRow,
 } from "./manifest/types.js";
@@ -156,6 +211,7 @@ export {
   checkSfxChecksum,
   type LocatedCabinet,
   locateCabinet,
+  readPackagePlan,
   type SfxChecksum,
   type SfxEntry,
   SfxExitCode,

@@ -281,7 +281,15 @@ test("CLI: table PACKAGE, verify (ok, and exit 1 with one line per mismatch), --
   const j = await run(node, [cli, "verify", bad, "--manifest", seedManifest, "--json"]);
   t.is(j.code, 1);
   const report = JSON.parse(j.stdout);
-  t.deepEqual(Object.keys(report), ["schema", "package", "manifest", "ok", "files", "mismatches"]);
+  t.deepEqual(Object.keys(report), [
+    "schema",
+    "package",
+    "manifest",
+    "ok",
+    "files",
+    "mismatches",
+    "plan",
+  ]);
   t.like(report, { schema: "cabwright.verify/1", ok: false, files: 64 });
   t.deepEqual(Object.keys(report.mismatches[0]), ["file", "field", "expected", "found"]);
 });

@@ -243,6 +243,7 @@ test("the four formats show the same content; html is escaped and self-contained
     "changed",
     "unchanged",
     "findings",
+    "plan",
   ]);
   t.is(json.schema, "cabwright.diff/1");
   t.deepEqual(json.changed[0], {

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import test from "ava";
-import { formatTable, InputError, loadManifest, manifestTableRows, parseManifest } from "cabwright";
+import { formatTable, loadManifest, manifestTableRows, parseManifest } from "cabwright";
+import { problemsOf } from "./helpers/manifest-problems.js";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 const seedManifest = `${repo}manifest/fse-sp2-hr2.yaml`;
@@ -56,16 +57,6 @@ test("the kb table reproduces the article's flat table, row for row and in order
   t.true(article.startsWith(".Note", at), "nothing follows the last row but the article's note");
 });
 
-function problemsOf(text: string): string[] {
-  try {
-    parseManifest("m.yaml", text);
-  } catch (err) {
-    if (err instanceof InputError) return [err.message, ...err.details];
-    throw err;
-  }
-  return [];
-}
-
 const base = `package:
   name: p
   title: T
@@ -107,7 +98,7 @@ test("unknown keys, wrong types, unknown platforms and negative sizes", (t) => {
     `${base}  - name: a.dll\n    versoin: 1.0.0.0\n  - name: b.dll\n    platform: x87\n    size: -1\n  - name: c.dll\n    stamp: "yes"\n`,
   );
   t.deepEqual(problems, [
-    'm.yaml:14:5 files[0].versoin: unknown key "versoin" (did you mean "version"?); expected one of name, path, source, version, size, date, time, platform, stamp, description',
+    'm.yaml:14:5 files[0].versoin: unknown key "versoin" (did you mean "version"?); expected one of name, path, source, version, size, date, time, platform, stamp, description, install',
     'm.yaml:16:15 files[1].platform: "x87" is not one of x86, x64, arm64, Not Applicable, IA-64, alpha',
     "m.yaml:17:11 files[1].size: -1 is not a size in bytes (a whole number, 0 or more)",
     'm.yaml:19:12 files[2].stamp: "yes" is a string; expected true or false',

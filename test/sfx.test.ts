@@ -88,6 +88,7 @@ test("the package header round-trips and any changed header byte is detected", (
     sealed.subarray(SFX_HEADER_SIZE),
   );
   t.deepEqual(header, {
+    headerSize: SFX_HEADER_SIZE,
     cabinetOffset: prefix.cabinetOffset,
     cabinetSize: 1234,
     payloadCrc: prefixPayloadCrc(prefix),

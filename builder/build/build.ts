@@ -6,6 +6,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { collect, filePosition } from "../collect/collect.js";
+import { compilePlan } from "../install/compile.js";
 import { loadManifest } from "../manifest/load.js";
 import { InputError } from "../util/errors.js";
 import { explainFailure, StageTracker } from "./failure.js";
@@ -46,6 +47,7 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
   progress.begin("validate", 0, 1);
   const loaded = await loadManifest(opts.manifest);
   const pkg = loaded.manifest.package;
+  const plan = compilePlan(loaded.manifest);
   progress.end("validate");
 
   const layout = outputLayout(opts.out ?? "out", pkg.name);
@@ -55,9 +57,9 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
     const position = filePosition(loaded);
     const files = await stageFiles(pkg, collected.files, staging, toolkit, position, progress);
     const cabinet = await writePackageCabinet(pkg, files, staging, toolkit, progress);
-    const exe = await assemblePackage(pkg, cabinet.path, staging, toolkit, progress);
+    const exe = await assemblePackage(pkg, plan, cabinet.path, staging, toolkit, progress);
     await verifyBuilt(exe.path, loaded, files, toolkit, progress);
-    const record = await recordBuild(loaded, files, cabinet, exe, sde.epoch);
+    const record = await recordBuild(loaded, files, cabinet, exe, sde.epoch, plan);
     const article = await toolkit.renderArticle?.(record, loaded.manifest);
     await publishPackage(layout, { exe, cabinet, record, article }, sde.epoch, loaded, progress);
     return { record, layout, unclaimed: collected.unclaimed };

@@ -2,6 +2,8 @@
  * The build record from what the stages produced. Pure: every value comes from the
  * manifest, the staged files and the output digests (no clock, no temp paths).
  */
+import { planDigest, planSummary } from "../install/compare.js";
+import type { InstallPlan } from "../install/plan.js";
 import type { LoadedManifest } from "../manifest/load.js";
 import { toolVersion } from "../util/version.js";
 import { fullTime } from "../verify/compare.js";
@@ -22,6 +24,8 @@ export interface RecordInputs {
   readonly executable: Digests;
   readonly stubSha256: string;
   readonly sourceDateEpoch: number | undefined;
+  /** The install plan the package carries, when it has one. */
+  readonly plan?: InstallPlan;
 }
 
 export function recordFile(s: StagedFile): BuildRecordFile {
@@ -62,6 +66,9 @@ export function makeRecord(r: RecordInputs): BuildRecord {
       ...r.executable,
       stub: { platform: pkg.platform, sha256: r.stubSha256 },
     },
+    ...(r.plan
+      ? { install: { sha256: planDigest(r.plan), summary: planSummary(r.plan), plan: r.plan } }
+      : {}),
   };
 }
 

@@ -1,9 +1,11 @@
 /**
  * The cabinet (files in manifest order, manifest paths and dates) and the package
  * executable (the platform's stub, stamped with the package's own version resource,
- * with the cabinet appended). `stub` is the shipped stub it was made from (recorded).
+ * with the cabinet appended, and the install plan when the manifest declares one). `stub`
+ * is the shipped stub it was made from (recorded).
  */
 import { join } from "node:path";
+import type { InstallPlan } from "../install/plan.js";
 import type { PackageInfo } from "../manifest/types.js";
 import { cabName, packageStampRequest } from "./plan.js";
 import type { BuildProgress } from "./progress.js";
@@ -40,6 +42,7 @@ export async function writePackageCabinet(
 
 export async function assemblePackage(
   pkg: PackageInfo,
+  plan: InstallPlan | undefined,
   cabinetPath: string,
   stagingDir: string,
   toolkit: Pick<Toolkit, "stubPath" | "stamp" | "assembleSfx">,
@@ -56,6 +59,7 @@ export async function assemblePackage(
     outPath: path,
     stubPath: stamped,
     ...(pkg.entry ? { entry: pkg.entry } : {}),
+    ...(plan ? { plan } : {}),
   });
   progress.advance(`${pkg.name}.exe`, 0);
   progress.end("sfx");

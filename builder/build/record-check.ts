@@ -5,6 +5,8 @@
  * all read records through here.
  */
 import { readFile } from "node:fs/promises";
+import { type InstallPlan, PLAN_FORMAT } from "../install/plan.js";
+import { decodePlan, encodePlan } from "../install/plan-codec.js";
 import { PLATFORMS, type Platform } from "../manifest/types.js";
 import { InputError } from "../util/errors.js";
 import { BUILD_RECORD_SCHEMA, type BuildRecord } from "./record.js";
@@ -82,6 +84,24 @@ export function checkBuildRecord(label: string, value: unknown): BuildRecord {
   const exe = obj(record.executable, "executable");
   digests(exe, "executable");
   str(exe, "name", "executable");
+  if (record.install !== undefined) {
+    const install = obj(record.install, "install");
+    if (typeof install.sha256 !== "string" || !SHA256.test(install.sha256)) {
+      fail("install.sha256", "64 hex digits");
+    }
+    str(install, "summary", "install");
+    const plan = obj(install.plan, "install.plan");
+    if (plan.format !== PLAN_FORMAT) {
+      fail("install.plan.format", `"${PLAN_FORMAT}", found ${JSON.stringify(plan.format)}`);
+    }
+    // The plan reader's own checks (every field's type and limit): the plan must be one a
+    // package could carry, read back as it would be.
+    try {
+      decodePlan(encodePlan(plan as unknown as InstallPlan));
+    } catch (err) {
+      fail("install.plan", `a plan a package can carry (${(err as Error).message})`);
+    }
+  }
   return value as BuildRecord;
 }
 

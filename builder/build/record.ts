@@ -3,6 +3,7 @@
  * tool, so that a package can be reproduced, verified, reported on and diffed later.
  * Its shape is stable: add optional fields, never change or remove one.
  */
+import type { InstallPlan } from "../install/plan.js";
 import type { PackageInfo, Platform } from "../manifest/types.js";
 
 export const BUILD_RECORD_SCHEMA = "cabwright.build-record/1";
@@ -67,5 +68,15 @@ export interface BuildRecord {
     readonly name: string;
     /** The SFX stub the executable was made from: "x86" or "x64" and its digest. */
     readonly stub: { readonly platform: string; readonly sha256: string };
+  };
+  /**
+   * The install plan the package carries (absent for a package that extracts or runs an
+   * entry command): its canonical SHA-256, a one-line summary and the plan itself, so that
+   * a record-against-record diff sees every field.
+   */
+  readonly install?: {
+    readonly sha256: string;
+    readonly summary: string;
+    readonly plan: InstallPlan;
   };
 }

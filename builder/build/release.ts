@@ -2,6 +2,9 @@
  * After the package is assembled: verify it as a customer would read it (nothing is
  * published unless it holds), then describe it in the build record.
  */
+
+import { formatPlanChange } from "../install/compare.js";
+import type { InstallPlan } from "../install/plan.js";
 import type { LoadedManifest } from "../manifest/load.js";
 import { CheckFailed } from "../util/errors.js";
 import { digestFile } from "../util/fs.js";
@@ -20,7 +23,7 @@ export async function verifyBuilt(
   exePath: string,
   loaded: LoadedManifest,
   files: readonly StagedFile[],
-  toolkit: Pick<Toolkit, "openPackage" | "inspect">,
+  toolkit: Pick<Toolkit, "openPackage" | "inspect" | "readPlan">,
   progress: BuildProgress,
 ): Promise<void> {
   progress.begin(
@@ -31,9 +34,13 @@ export async function verifyBuilt(
   const report = await verifyPackage(exePath, loaded, toolkit, (f, n) => progress.advance(f, n));
   progress.end("verify");
   if (!report.ok) {
-    const shown = report.mismatches.slice(0, SHOWN_MISMATCHES).map(formatMismatch).join("; ");
+    const lines = [
+      ...report.mismatches.map(formatMismatch),
+      ...report.plan.map((c) => formatPlanChange(c)),
+    ];
+    const shown = lines.slice(0, SHOWN_MISMATCHES).join("; ");
     throw new CheckFailed(
-      `${loaded.manifest.package.name}.exe does not verify (${report.mismatches.length} mismatch(es): ${shown}); nothing was published`,
+      `${loaded.manifest.package.name}.exe does not verify (${lines.length} mismatch(es): ${shown}); nothing was published`,
     );
   }
 }
@@ -44,6 +51,7 @@ export async function recordBuild(
   cabinet: { readonly path: string; readonly written: CabWritten },
   exe: { readonly path: string; readonly stub: string },
   sourceDateEpoch: number | undefined,
+  plan: InstallPlan | undefined,
 ): Promise<BuildRecord> {
   return makeRecord({
     loaded,
@@ -54,5 +62,6 @@ export async function recordBuild(
     executable: await digestFile(exe.path),
     stubSha256: (await digestFile(exe.stub)).sha256,
     sourceDateEpoch,
+    ...(plan ? { plan } : {}),
   });
 }

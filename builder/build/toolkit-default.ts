@@ -9,7 +9,7 @@ import { openCabinet, writeCabinet } from "../cab/index.js";
 import { neutralDigest } from "../diff/neutral.js";
 import { inspectFile } from "../pe/inspect.js";
 import { renderReport } from "../report/article.js";
-import { assembleSfx, locateCabinet, stubPath } from "../sfx/index.js";
+import { assembleSfx, locateCabinet, readPackagePlan, stubPath } from "../sfx/index.js";
 import { stampFile } from "../stamp/file.js";
 import { stampPe } from "../stamp/stamp.js";
 import type { OpenedCabinet, Toolkit } from "./toolkit.js";
@@ -66,7 +66,11 @@ export function defaultToolkit(): Toolkit {
         outPath: opts.outPath,
         stubPath: opts.stubPath,
         ...(opts.entry ? { entry: opts.entry } : {}),
+        ...(opts.plan ? { plan: opts.plan } : {}),
       });
     },
+    // A bare cabinet has no package header, so no plan.
+    readPlan: async (path) =>
+      path.toLowerCase().endsWith(".exe") ? readPackagePlan(path) : undefined,
   };
 }

@@ -3,6 +3,7 @@
  * as one interface: the pipeline is written against it, and toolkit-default.ts binds it to
  * the real implementations. Tests may wrap the real one (e.g. to make a stage fail).
  */
+import type { InstallPlan } from "../install/plan.js";
 import type { Manifest } from "../manifest/types.js";
 import type { BuildRecord } from "./record.js";
 
@@ -102,7 +103,11 @@ export interface Toolkit {
     outPath: string;
     stubPath: string;
     entry?: { command: string; args: readonly string[] };
+    /** The install plan the engine inside the package carries out (docs/install.md). */
+    plan?: InstallPlan;
   }): Promise<void>;
+  /** The install plan a package carries, or undefined when it has none (an .exe only). */
+  readPlan(path: string): Promise<InstallPlan | undefined>;
   /** SHA-256 of a PE with its version stamp neutralised; undefined when not available. */
   neutralDigest?(bytes: Uint8Array): string | undefined;
   /** The KB article; undefined when the report library is not available. */

@@ -7,6 +7,7 @@ import { open } from "node:fs/promises";
 import { folderBlocks } from "../cab/folder-stream.js";
 import { type CabFileEntry, openCabinet } from "../cab/index.js";
 import { locateCabinet } from "../sfx/locate.js";
+import { readPackagePlan } from "../sfx/package-plan.js";
 import { type PackageEntry, type PackageFolder, packageSideFromFolders } from "./package-side.js";
 import { readPeFacts } from "./pe-facts.js";
 import type { DiffSide } from "./types.js";
@@ -50,7 +51,9 @@ export async function loadPackageSide(file: string, isExe: boolean): Promise<Dif
         .filter((f) => f.folderIndex === index)
         .map((f) => ({ entry: entryOf.get(f)!, offset: f.offsetInFolder })),
     }));
-    return await packageSideFromFolders(file, order, folders, packageVersion);
+    const side = await packageSideFromFolders(file, order, folders, packageVersion);
+    // An .exe's package header says whether it carries a plan; a bare .cab cannot know.
+    return isExe ? { ...side, installPlan: readPackagePlan(file) ?? null } : side;
   } finally {
     await cab.close();
   }

@@ -2,8 +2,10 @@
  * diffSides: the pure comparison of two sides. No I/O: loaders (sides.ts) build the
  * sides, formats (format.ts) print the result.
  */
+
+import { comparePlans } from "../install/compare.js";
 import { fileLabel, type MatchedPair, matchFiles } from "./match.js";
-import { pairFindings, sideFindings } from "./rules.js";
+import { pairFindings, planFindings, sideFindings } from "./rules.js";
 import {
   COMPARED_FIELDS,
   DIFF_SCHEMA,
@@ -31,6 +33,10 @@ export function diffSides(a: DiffSide, b: DiffSide): DiffResult {
       unchanged++;
     }
   }
+  const plan =
+    a.installPlan !== undefined && b.installPlan !== undefined
+      ? comparePlans(a.installPlan ?? undefined, b.installPlan ?? undefined)
+      : [];
   return {
     schema: DIFF_SCHEMA,
     a: summary(a),
@@ -39,7 +45,12 @@ export function diffSides(a: DiffSide, b: DiffSide): DiffResult {
     removed: removed.map(canonicalFacts),
     changed,
     unchanged,
-    findings: orderFindings(b, [...pairs.flatMap(pairFindings), ...sideFindings(b, touched)]),
+    findings: orderFindings(b, [
+      ...pairs.flatMap(pairFindings),
+      ...sideFindings(b, touched),
+      ...planFindings(plan),
+    ]),
+    plan,
   };
 }
 

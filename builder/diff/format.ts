@@ -2,6 +2,7 @@
  * The four forms of a DiffResult: text (people), md, html (one self-contained page) and
  * json (the stable shape of docs/diff.md). All show the same content.
  */
+import { formatPlanChange } from "../install/compare.js";
 import { RULE_DESCRIPTIONS } from "./rules.js";
 import { COMPARED_FIELDS, type DiffResult, type FileChange, type FileFacts } from "./types.js";
 
@@ -51,11 +52,15 @@ function factsLine(f: FileFacts): string {
 }
 
 function headline(r: DiffResult): string {
+  const plan = r.plan.length > 0 ? `; install plan: ${r.plan.length} field(s) changed` : "";
   return (
     `${r.added.length} added, ${r.removed.length} removed, ${r.changed.length} changed, ` +
-    `${r.unchanged} unchanged; ${r.findings.length} finding${r.findings.length === 1 ? "" : "s"}`
+    `${r.unchanged} unchanged${plan}; ${r.findings.length} finding${r.findings.length === 1 ? "" : "s"}`
   );
 }
+
+const planBefore = (c: DiffResult["plan"][number]) => c.before ?? "(none)";
+const planAfter = (c: DiffResult["plan"][number]) => c.after ?? "(none)";
 
 function text(r: DiffResult): string {
   const out: string[] = [
@@ -79,6 +84,10 @@ function text(r: DiffResult): string {
         out.push(`      ${field.padEnd(8)} ${before} -> ${after}`);
       }
     }
+  }
+  if (r.plan.length > 0) {
+    out.push("", "Install plan:");
+    for (const c of r.plan) out.push(`  ~ ${formatPlanChange(c, "diff")}`);
   }
   if (r.findings.length > 0) {
     out.push("", "Findings:");
@@ -123,6 +132,12 @@ function markdown(r: DiffResult): string {
           `| ${i === 0 ? mdCell(c.file) : ""} | ${field} | ${mdCell(before)} | ${mdCell(after)} |`,
         );
       });
+    }
+  }
+  if (r.plan.length > 0) {
+    out.push("", "## Install plan", "", "| Field | Before | After |", "|---|---|---|");
+    for (const c of r.plan) {
+      out.push(`| ${mdCell(c.field)} | ${mdCell(planBefore(c))} | ${mdCell(planAfter(c))} |`);
     }
   }
   if (r.findings.length > 0) {
@@ -183,6 +198,18 @@ function html(r: DiffResult): string {
         const cell = i === 0 ? `<td rowspan="${rows.length}">${esc(c.file)}</td>` : "";
         out.push(`<tr>${cell}<td>${field}</td><td>${esc(before)}</td><td>${esc(after)}</td></tr>`);
       });
+    }
+    out.push("</table>");
+  }
+  if (r.plan.length > 0) {
+    out.push(
+      "<h2>Install plan</h2>",
+      "<table><tr><th>Field</th><th>Before</th><th>After</th></tr>",
+    );
+    for (const c of r.plan) {
+      out.push(
+        `<tr><td><code>${esc(c.field)}</code></td><td>${esc(planBefore(c))}</td><td>${esc(planAfter(c))}</td></tr>`,
+      );
     }
     out.push("</table>");
   }

@@ -23,5 +23,11 @@ export function buildRecordSide(label: string, value: unknown): DiffSide {
       signed: f.signed,
     }),
   );
-  return { kind: SideKind.buildRecord, label, packageVersion: record.package.version, files };
+  return {
+    kind: SideKind.buildRecord,
+    label,
+    packageVersion: record.package.version,
+    files,
+    installPlan: record.install?.plan ?? null,
+  };
 }

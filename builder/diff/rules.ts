@@ -3,6 +3,7 @@
  * of a matched pair, or of side B and the set of files this diff touched (added or
  * changed), so that diffing a package against itself finds nothing.
  */
+import type { PlanChange } from "../install/compare.js";
 import { NOT_APPLICABLE, Platform } from "../manifest/types.js";
 import { compareVersions, parseVersion } from "../manifest/validate-fields.js";
 import { fileLabel, type MatchedPair } from "./match.js";
@@ -20,7 +21,26 @@ export const RULE_DESCRIPTIONS: Readonly<Record<RuleId, string>> = {
   [RuleId.platformChanged]: "the platform changed",
   [RuleId.pairVersionMismatch]: "an x86/x64 pair (same name, both platforms) disagrees on version",
   [RuleId.signatureRemoved]: "a signed file became unsigned",
+  [RuleId.installPlanChanged]:
+    "the install plan changed: where or what it installs, its services, checks or identity",
 };
+
+/** Findings are about files; a plan finding names this instead. */
+export const PLAN_FINDING_FILE = "(install plan)";
+
+/** The plan's finding: one, naming the fields that changed. */
+export function planFindings(changes: readonly PlanChange[]): Finding[] {
+  if (changes.length === 0) return [];
+  const fields = changes.map((c) => c.field);
+  const shown = fields.slice(0, 5).join(", ") + (fields.length > 5 ? ", ..." : "");
+  return [
+    {
+      rule: RuleId.installPlanChanged,
+      file: PLAN_FINDING_FILE,
+      message: `${changes.length} field(s) of the install plan changed: ${shown}`,
+    },
+  ];
+}
 
 const isVersion = (v: string) => v !== NOT_APPLICABLE && parseVersion(v) !== undefined;
 const short = (digest: string) => digest.slice(0, 12);

@@ -5,6 +5,7 @@
 import { open, readFile } from "node:fs/promises";
 import { extname } from "node:path";
 import { looksLikeBuildRecord } from "../build/record-check.js";
+import { compilePlan } from "../install/compile.js";
 import { loadManifest } from "../manifest/load.js";
 import type { Manifest } from "../manifest/types.js";
 import { InputError } from "../util/errors.js";
@@ -30,6 +31,7 @@ export function manifestSide(label: string, manifest: Manifest): DiffSide {
       time: normaliseTime(f.time),
       platform: f.platform,
     })),
+    installPlan: compilePlan(manifest) ?? null,
   };
 }
 

@@ -4,6 +4,8 @@
  * `cabwright diff --json` prints; its shape is stable (docs/diff.md): fields may be added,
  * never renamed or removed.
  */
+import type { PlanChange } from "../install/compare.js";
+import type { InstallPlan } from "../install/plan.js";
 import type { Platform } from "../manifest/types.js";
 
 export const SideKind = {
@@ -41,6 +43,11 @@ export interface DiffSide {
   /** The package's own version (a manifest's or build record's package.version). */
   readonly packageVersion?: string;
   readonly files: readonly FileFacts[];
+  /**
+   * The install plan the side declares or carries; null: it has none (extract only or an
+   * entry command); absent: the side cannot know (a bare .cab has no package header).
+   */
+  readonly installPlan?: InstallPlan | null;
 }
 
 /** The fields compared per matched file, in report order. */
@@ -105,6 +112,11 @@ export interface DiffResult {
   readonly unchanged: number;
   /** In B's file order, then rule order. */
   readonly findings: readonly Finding[];
+  /**
+   * Fields of the install plan that differ (before: A's, after: B's); empty when the
+   * plans agree or a side cannot know its plan (a bare .cab).
+   */
+  readonly plan: readonly PlanChange[];
 }
 
 /** Release-discipline rules: the ids `--fail-on` takes and findings carry. */
@@ -116,6 +128,7 @@ export const RuleId = {
   platformChanged: "platform-changed",
   pairVersionMismatch: "pair-version-mismatch",
   signatureRemoved: "signature-removed",
+  installPlanChanged: "install-plan-changed",
 } as const;
 export type RuleId = (typeof RuleId)[keyof typeof RuleId];
 export const RULE_IDS: readonly RuleId[] = Object.values(RuleId);

@@ -5,9 +5,11 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Ajv, type ErrorObject } from "ajv";
+import { rangeAcceptsNothing } from "../install/range.js";
 import { InputError } from "../util/errors.js";
 import { readInputFile } from "../util/fs.js";
 import { bundledPath } from "../util/package-root.js";
+import { type RawFileInstall, type RawInstall, resolveInstall } from "./install-section.js";
 import { formatPath, type PathSegment, parseSource, type SourceDocument } from "./source.js";
 import type {
   Fix,
@@ -231,6 +233,7 @@ interface RawFile {
   platform?: Platform;
   stamp?: boolean;
   description?: string;
+  install?: RawFileInstall;
 }
 
 interface RawManifest {
@@ -243,7 +246,7 @@ interface RawManifest {
   defaults?: Partial<Pick<RawFile, "version" | "date" | "time" | "platform" | "stamp">>;
   files: RawFile[];
   fixes?: Fix[];
-  install?: { steps?: string[]; notes?: string[] };
+  install?: RawInstall;
 }
 
 function resolve(doc: SourceDocument, problems: Problem[]): Manifest {
@@ -271,6 +274,8 @@ function resolve(doc: SourceDocument, problems: Problem[]): Manifest {
   }
 
   const files: ManifestFile[] = [];
+  /** files[k] came from raw.files[fileIndex[k]] (a file with problems is left out). */
+  const fileIndex: number[] = [];
   const byNamePlatform = new Map<string, number>();
   const byPath = new Map<string, number>();
   raw.files.forEach((f, i) => {
@@ -324,6 +329,7 @@ function resolve(doc: SourceDocument, problems: Problem[]): Manifest {
         `files[${i}] (${f.name}) is marked stamp: true but has no version to stamp`,
       );
     }
+    fileIndex.push(i);
     files.push({
       name: f.name,
       path,
@@ -350,23 +356,36 @@ function resolve(doc: SourceDocument, problems: Problem[]): Manifest {
     }
   }
 
+  const pkgInfo: PackageInfo = {
+    name: pkg.name,
+    title: pkg.title,
+    product: pkg.product,
+    version: pkg.version,
+    company: pkg.company,
+    copyright: pkg.copyright,
+    ...(pkg.kb !== undefined ? { kb: pkg.kb } : {}),
+    platform: pkg.platform ?? "x86",
+    restart: pkg.restart ?? "not-required",
+    ...(pkg.prerequisite ? { prerequisite: pkg.prerequisite } : {}),
+    ...(entry ? { entry } : {}),
+  };
+  const engine = resolveInstall(raw.install, raw.files, pkgInfo, files, fileIndex, report, (p) =>
+    doc.position(p),
+  );
+  if (engine && pkg.prerequisite) {
+    const problem = rangeAcceptsNothing(pkg.prerequisite.range);
+    if (problem) check(["package", "prerequisite", "range"], pkg.prerequisite.range, problem);
+  }
+
   return {
-    package: {
-      name: pkg.name,
-      title: pkg.title,
-      product: pkg.product,
-      version: pkg.version,
-      company: pkg.company,
-      copyright: pkg.copyright,
-      ...(pkg.kb !== undefined ? { kb: pkg.kb } : {}),
-      platform: pkg.platform ?? "x86",
-      restart: pkg.restart ?? "not-required",
-      ...(pkg.prerequisite ? { prerequisite: pkg.prerequisite } : {}),
-      ...(entry ? { entry } : {}),
-    },
+    package: pkgInfo,
     ...(raw.summary !== undefined ? { summary: raw.summary } : {}),
     files,
     fixes: raw.fixes ?? [],
-    install: { steps: raw.install?.steps ?? [], notes: raw.install?.notes ?? [] },
+    install: {
+      steps: raw.install?.steps ?? [],
+      notes: raw.install?.notes ?? [],
+      ...(engine ? { engine } : {}),
+    },
   };
 }

@@ -85,6 +85,20 @@ export interface ManifestFile {
   /** Whether the builder writes the version into the file's PE resources. */
   readonly stamp: boolean;
   readonly description?: string;
+  /** How the installer engine places the file; set on every file when the manifest declares `install.product`. */
+  readonly install?: FileInstallPolicy;
+}
+
+/** A file's install policy (files[].install, defaults applied). */
+export interface FileInstallPolicy {
+  /** Destination inside the install folder, "/"-separated (default: the package path). */
+  readonly dest: string;
+  /** Replace an existing file only when the packaged version is newer or equal (default true). */
+  readonly neverDowngrade: boolean;
+  /** Back the replaced file up for rollback and removal (default true). */
+  readonly backup: boolean;
+  /** The update adds this file (default false). */
+  readonly isNew: boolean;
 }
 
 export interface Fix {
@@ -94,13 +108,96 @@ export interface Fix {
   readonly resolution?: string;
 }
 
+/** Registry views: "32" is the 32-bit view (Wow6432Node on 64-bit Windows), "64" the native one. */
+export const RegistryView = { v32: "32", v64: "64" } as const;
+export type RegistryView = (typeof RegistryView)[keyof typeof RegistryView];
+
+/** A registry key as the manifest names it: `HKLM\SOFTWARE\...`, normalised to the root "HKLM". */
+export interface RegistryKeyName {
+  readonly root: "HKLM";
+  /** Below the root, "\"-separated. */
+  readonly key: string;
+  readonly view: RegistryView;
+}
+
+/** A REG_SZ value under a key ("" names the key's default value). */
+export interface RegistryValueName extends RegistryKeyName {
+  readonly value: string;
+}
+
+/** Folders the engine can resolve on the customer's machine. */
+export const KnownFolderName = {
+  programFiles: "ProgramFiles",
+  programFilesX86: "ProgramFilesX86",
+  system32: "System32",
+  windows: "Windows",
+} as const;
+export type KnownFolderName = (typeof KnownFolderName)[keyof typeof KnownFolderName];
+export const KNOWN_FOLDERS: readonly KnownFolderName[] = Object.values(KnownFolderName);
+
+/** Where the product's install folder is (install.product.location). */
+export type InstallLocation =
+  | { readonly kind: "registry"; readonly ref: RegistryValueName }
+  /** `path` is "/"-separated below the folder, "" for the folder itself. */
+  | { readonly kind: "folder"; readonly folder: KnownFolderName; readonly path: string };
+
+/** How the installed version is read (install.product.version). */
+export type InstalledVersionSource =
+  | { readonly kind: "registry"; readonly ref: RegistryValueName }
+  /** The file version of a file in the install folder, "/"-separated. */
+  | { readonly kind: "file"; readonly path: string };
+
+/** Release types an Installed Updates entry can carry (its ReleaseType value). */
+export const ReleaseType = {
+  hotfix: "Hotfix",
+  update: "Update",
+  securityUpdate: "Security Update",
+  updateRollup: "Update Rollup",
+  servicePack: "Service Pack",
+} as const;
+export type ReleaseType = (typeof ReleaseType)[keyof typeof ReleaseType];
+
+/** The installer engine's declaration: the manifest's install.product and what goes with it. */
+export interface InstallDeclaration {
+  readonly product: {
+    /** x64: a 64-bit product, whose x64 files install on 64-bit Windows. */
+    readonly platform: PackagePlatform;
+    readonly location: InstallLocation;
+    readonly version: InstalledVersionSource;
+  };
+  /** Stopped before the files change (those running), started again after, in order. */
+  readonly services: readonly { readonly name: string; readonly timeoutSeconds: number }[];
+  /** Waited for before the files change. */
+  readonly processes: readonly { readonly image: string; readonly timeoutSeconds: number }[];
+  /** The update's identity, with defaults applied. */
+  readonly update: {
+    /** "Already installed" marker and removal record (default: under the product's key). */
+    readonly key: RegistryKeyName;
+    /** Key name under ...\CurrentVersion\Uninstall (default: the update id). */
+    readonly arpKey: string;
+    readonly releaseType: ReleaseType;
+    /** The product's own Installed Programs key name (ParentKeyName). */
+    readonly parentKey: string;
+    /** ParentDisplayName. */
+    readonly parentName: string;
+    readonly helpLink?: string;
+  };
+}
+
 export interface Manifest {
   readonly package: PackageInfo;
   readonly summary?: string;
   readonly files: readonly ManifestFile[];
   readonly fixes: readonly Fix[];
-  /** Install steps and notes for the article, in order. */
-  readonly install: { readonly steps: readonly string[]; readonly notes: readonly string[] };
+  /**
+   * Install steps and notes for the article, in order; `engine` when the manifest declares
+   * `install.product` (cabwright's installer engine installs the files).
+   */
+  readonly install: {
+    readonly steps: readonly string[];
+    readonly notes: readonly string[];
+    readonly engine?: InstallDeclaration;
+  };
 }
 
 /** One row of a KB "File information" table: what `table` prints for any source. */

@@ -93,13 +93,20 @@ export function satisfiesPrerequisite(version: string, range: string): boolean {
  * letter, no empty segment, each segment a valid Windows name.
  */
 export function packagePathProblem(path: string): string | undefined {
-  if (path.includes("\\")) return 'uses "\\"; write package paths with "/", like x64/File.dll';
+  return relativePathProblem(path, "the package");
+}
+
+/** A "/"-separated path that must stay inside `inside` ("the package", "the install folder"). */
+export function relativePathProblem(path: string, inside: string): string | undefined {
+  if (path.includes("\\")) {
+    return `uses "\\"; write paths inside ${inside} with "/", like x64/File.dll`;
+  }
   if (/^[A-Za-z]:/.test(path) || path.startsWith("/"))
     return "is absolute; expected a relative path";
   const segments = path.split("/");
   for (const s of segments) {
     if (s === "") return "has an empty segment (a doubled or trailing /)";
-    if (s === "." || s === "..") return `has a "${s}" segment; expected a path inside the package`;
+    if (s === "." || s === "..") return `has a "${s}" segment; expected a path inside ${inside}`;
     if (/[:*?"<>|\x00-\x1f]/.test(s)) return `has a character Windows does not allow in "${s}"`;
     if (/[. ]$/.test(s)) return `has a segment ending in a dot or space ("${s}")`;
   }

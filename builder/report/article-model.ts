@@ -3,7 +3,10 @@
  * or a build record. Pure. Template authors see these names (docs/kb.md lists them).
  */
 import { BUILD_RECORD_SCHEMA, type BuildRecord } from "../build/record.js";
+import { compilePlan } from "../install/compile.js";
+import type { InstallPlan } from "../install/plan.js";
 import type { Manifest, PackageInfo, Restart, TableRow } from "../manifest/types.js";
+import { type InstallerText, installerText } from "./installer-text.js";
 import {
   formatDateKb,
   formatSizeKb,
@@ -30,6 +33,35 @@ export const PACKAGE_SWITCHES: readonly {
   { switch: "/log:FILE", description: "Writes a log of the installation to FILE." },
   { switch: "/?", description: "Shows the switches." },
 ];
+
+/** A switch of the package executable, as the article lists it. */
+type PackageSwitch = (typeof PACKAGE_SWITCHES)[number];
+
+/** The switches the installer engine adds, listed after /norestart. */
+const ENGINE_SWITCHES: readonly PackageSwitch[] = [
+  {
+    switch: "/forcerestart",
+    description: "Restarts the computer when the installation needs a restart.",
+  },
+  {
+    switch: "/promptrestart",
+    description: "Asks before restarting the computer when the installation needs a restart.",
+  },
+  {
+    switch: "/overwriteoem",
+    description: "Replaces files even when the installed file has a newer version.",
+  },
+  {
+    switch: "/whatif",
+    description: "Lists every action the installation would take, and changes nothing.",
+  },
+  { switch: "/uninstall", description: "Removes the update (as Installed Updates does)." },
+];
+
+/** The switches of a package that installs with cabwright's engine (an install plan). */
+export const INSTALLER_SWITCHES: readonly PackageSwitch[] = PACKAGE_SWITCHES.flatMap((s) =>
+  s.switch === "/norestart" ? [s, ...ENGINE_SWITCHES] : [s],
+);
 
 const RESTART_TEXT: Readonly<Record<Restart, string>> = {
   required: "You must restart the computer after you apply this package.",
@@ -75,7 +107,13 @@ export interface ArticleModel {
     readonly resolution: string | undefined;
   }[];
   readonly prerequisite:
-    | { readonly product: string; readonly description: string | undefined; readonly range: string }
+    | {
+        readonly product: string;
+        readonly description: string | undefined;
+        readonly range: string;
+        /** The package's engine checks it before any change (the package has an install plan). */
+        readonly checked: boolean;
+      }
     | undefined;
   readonly install: {
     readonly steps: readonly string[];
@@ -83,7 +121,17 @@ export interface ArticleModel {
     readonly switches: typeof PACKAGE_SWITCHES;
     readonly example: string;
   };
-  readonly restart: { readonly kind: Restart; readonly required: boolean; readonly text: string };
+  /** What the package's engine does, from its install plan; undefined without one. */
+  readonly installer: InstallerText | undefined;
+  readonly restart: {
+    readonly kind: Restart;
+    readonly required: boolean;
+    readonly text: string;
+    /** More sentences from the install plan (in-use files, the restart switches). */
+    readonly details: readonly string[];
+  };
+  /** "Removal information": how the update is removed, or why it cannot be by the package. */
+  readonly removal: readonly string[];
   readonly files: readonly ArticleFile[];
   readonly fileCount: number;
   readonly platforms: readonly string[];
@@ -132,6 +180,10 @@ export function articleModel(input: Manifest | BuildRecord, manifest?: Manifest)
   const pkg: PackageInfo = record ? record.package : (input as Manifest).package;
   const rows: TableRow[] = record ? recordTableRows(record) : manifestTableRows(input as Manifest);
   const executable = record?.executable.name ?? `${pkg.name}.exe`;
+  const plan: InstallPlan | undefined = record
+    ? record.install?.plan
+    : compilePlan(input as Manifest);
+  const installer = plan && installerText(plan, executable);
   return {
     title: pkg.title,
     kb: pkg.kb,
@@ -154,18 +206,26 @@ export function articleModel(input: Manifest | BuildRecord, manifest?: Manifest)
       product: pkg.prerequisite.product,
       description: pkg.prerequisite.description,
       range: pkg.prerequisite.range,
+      checked: plan !== undefined,
     },
     install: {
       steps: text?.install.steps ?? [],
       notes: text?.install.notes ?? [],
-      switches: PACKAGE_SWITCHES,
+      switches: plan ? INSTALLER_SWITCHES : PACKAGE_SWITCHES,
       example: `${executable} /quiet /norestart /log:%TEMP%\\${pkg.name}.log`,
     },
+    installer,
     restart: {
       kind: pkg.restart,
       required: pkg.restart === "required",
       text: RESTART_TEXT[pkg.restart],
+      details: installer?.restart ?? [],
     },
+    removal: installer?.removal ?? [
+      pkg.entry
+        ? `This package runs ${pkg.entry.command}; see that program's documentation for how to remove what it installs.`
+        : "This package only extracts its files; it makes no change that needs removing.",
+    ],
     files: articleFiles(rows),
     fileCount: rows.length,
     platforms: [...new Set(rows.map((r) => r.platform))],

@@ -15,6 +15,8 @@ import {
   MAX_CABINET_SIZE,
   MAX_NAME_BYTES,
 } from "../cab/constants.js";
+import type { InstallPlan } from "../install/plan.js";
+import { encodePlan } from "../install/plan-codec.js";
 import { InputError } from "../util/errors.js";
 import { tempPathFor } from "../util/fs.js";
 import { bytesSource } from "./bytes.js";
@@ -35,8 +37,13 @@ export interface AssembleSfxOptions {
   readonly platform: SfxPlatform;
   readonly cabinetPath: string;
   readonly outPath: string;
-  /** What to run after extracting; absent: the package only extracts. */
+  /** What to run after extracting; absent: the package only extracts (or installs its plan). */
   readonly entry?: SfxEntry;
+  /**
+   * The install plan the engine inside the stub carries out (docs/install.md); a package
+   * has an entry command or a plan, not both. Every plan file's source must be in the cabinet.
+   */
+  readonly plan?: InstallPlan;
   /**
    * The stub to start from, default the shipped one for `platform`. Stamp the package's
    * version resource into a copy of the stub first and pass it here: editing resources
@@ -61,6 +68,12 @@ export interface AssembledSfx {
 
 /** Assemble the package at `outPath` (atomically: a temp file renamed into place). */
 export async function assembleSfx(opts: AssembleSfxOptions): Promise<AssembledSfx> {
+  if (opts.entry && opts.plan) {
+    throw new InputError(
+      "package: an entry command and an install plan; a package has one or the other",
+    );
+  }
+  const planBytes = opts.plan ? encodePlan(opts.plan) : undefined;
   if (opts.entry) {
     const problem = entryProblem(opts.entry);
     if (problem) throw new InputError(`package entry: ${problem}`);
@@ -68,8 +81,15 @@ export async function assembleSfx(opts: AssembleSfxOptions): Promise<AssembledSf
   const stubFile = opts.stubPath ?? shippedStubPath(opts.platform);
   const { bytes: stub, checksumOffset } = await readStub(stubFile, opts.platform);
   const cabinetSize = await checkCabinet(opts.cabinetPath);
-  if (opts.entry) await checkEntryInCabinet(opts.cabinetPath, opts.entry.command);
-  const prefix = planSfxPrefix(cabinetSize, opts.entry);
+  if (opts.entry) await checkInCabinet(opts.cabinetPath, [opts.entry.command], "entry command");
+  if (opts.plan) {
+    await checkInCabinet(
+      opts.cabinetPath,
+      opts.plan.files.map((f) => f.source),
+      "install plan file",
+    );
+  }
+  const prefix = planSfxPrefix(cabinetSize, opts.entry, planBytes);
   const headerOffset = stub.length;
   const cabinetOffset = headerOffset + prefix.cabinetOffset;
   const end = cabinetOffset + cabinetSize;
@@ -151,8 +171,12 @@ async function readStub(
   return { bytes, checksumOffset: pe.checksumOffset };
 }
 
-/** The entry command must be one of the cabinet's files (compared as Windows does: any case). */
-async function checkEntryInCabinet(cabinetPath: string, command: string): Promise<void> {
+/** Each name must be one of the cabinet's files (compared as Windows does: any case). */
+async function checkInCabinet(
+  cabinetPath: string,
+  wantedNames: readonly string[],
+  what: string,
+): Promise<void> {
   // The CFFILE table sits before the data: read it, not the whole cabinet.
   const fh = await open(cabinetPath, "r");
   let head: Uint8Array;
@@ -170,11 +194,13 @@ async function checkEntryInCabinet(cabinetPath: string, command: string): Promis
   }
   const names = cabinetFileNames(head);
   if (typeof names === "string") throw new InputError(`${cabinetPath}: ${names}`);
-  const wanted = command.replaceAll("/", "\\").toLowerCase();
-  if (!names.some((n) => n.toLowerCase() === wanted)) {
-    throw new InputError(
-      `${cabinetPath}: the package entry command "${command}" is not among the cabinet's ${names.length} files`,
-    );
+  const have = new Set(names.map((n) => n.toLowerCase()));
+  for (const name of wantedNames) {
+    if (!have.has(name.replaceAll("/", "\\").toLowerCase())) {
+      throw new InputError(
+        `${cabinetPath}: the package ${what} "${name}" is not among the cabinet's ${names.length} files`,
+      );
+    }
   }
 }
 

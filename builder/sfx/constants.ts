@@ -14,10 +14,17 @@ import { CERTIFICATE_ALIGNMENT, Machine } from "../pe/constants.js";
 
 /** Package header signature: "CWSFX\r\n\x1a" (the CR LF and ^Z catch text-mode transfers). */
 export const SFX_MAGIC: readonly number[] = [0x43, 0x57, 0x53, 0x46, 0x58, 0x0d, 0x0a, 0x1a];
-/** Layout version the stub understands. */
+/** Layout version of a package without an install plan (header of SFX_HEADER_SIZE bytes). */
 export const SFX_FORMAT_VERSION = 1;
-/** Fixed part of the package header, in bytes. */
+/** Fixed part of the version-1 package header, in bytes. */
 export const SFX_HEADER_SIZE = 40;
+/**
+ * Layout version of a package that carries an install plan: the header grows by the plan's
+ * size and CRC-32 (SfxHeaderV2Field), and the plan block follows the (empty) entry strings.
+ */
+export const SFX_PLAN_FORMAT_VERSION = 2;
+/** Fixed part of the version-2 package header, in bytes. */
+export const SFX_HEADER_SIZE_V2 = 48;
 
 /** Byte offsets of the header fields (all little-endian). */
 export const SfxHeaderField = {
@@ -43,6 +50,16 @@ export const SfxHeaderField = {
   headerCrc: 36,
 } as const;
 
+/** Version 2: offsets 0..35 as in version 1 (commandBytes and argsBytes 0), then these. */
+export const SfxHeaderV2Field = {
+  /** u32: bytes of the install plan block (builder/install/plan-format.ts), after the strings. */
+  planBytes: 36,
+  /** u32: CRC-32 of the plan block alone (so a reader checks it without the cabinet). */
+  planCrc: 40,
+  /** u32: CRC-32 of header bytes 0..43. */
+  headerCrc: 44,
+} as const;
+
 /** Limits the stub enforces on the entry strings (bytes of UTF-16LE). */
 export const SFX_MAX_COMMAND_BYTES = 2048;
 export const SFX_MAX_ARGS_BYTES = 16384;
@@ -63,6 +80,8 @@ export const SfxExitCode = {
   /** ERROR_SUCCESS_REBOOT_REQUIRED: passed through from the entry command. */
   restartRequired: 3010,
 } as const;
+// The install engine's own codes (not applicable, already installed...) are InstallExitCode
+// in builder/install/plan-format.ts.
 export type SfxExitCode = (typeof SfxExitCode)[keyof typeof SfxExitCode];
 
 /** The stub's platforms and their PE machine fields (IMAGE_FILE_MACHINE_*). */

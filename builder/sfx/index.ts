@@ -3,6 +3,8 @@ export { type AssembledSfx, type AssembleSfxOptions, assembleSfx } from "./assem
 export {
   SFX_FORMAT_VERSION,
   SFX_HEADER_SIZE,
+  SFX_HEADER_SIZE_V2,
+  SFX_PLAN_FORMAT_VERSION,
   SfxExitCode,
   SfxPlatform,
 } from "./constants.js";
@@ -21,4 +23,5 @@ export {
   locateCabinet,
   type SfxChecksum,
 } from "./locate.js";
+export { readPackagePlan } from "./package-plan.js";
 export { type BuiltStub, buildStub, STUB_FILES, stubPath } from "./stub.js";

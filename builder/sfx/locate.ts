@@ -8,7 +8,7 @@ import { crc32 } from "node:zlib";
 import { CAB_SIGNATURE, CFHEADER_SIZE } from "../cab/constants.js";
 import { InputError } from "../util/errors.js";
 import { type ByteSource, bytesSource, withFileSource } from "./bytes.js";
-import { SFX_HEADER_SIZE } from "./constants.js";
+import { SFX_HEADER_SIZE, SFX_HEADER_SIZE_V2 } from "./constants.js";
 import { decodeSfxHeader, hasSfxMagic, type SfxHeader, sfxStringsLength } from "./header.js";
 import { readPeImage } from "./pe.js";
 
@@ -44,7 +44,7 @@ function locateIn(src: ByteSource): LocatedCabinet {
   const pe = readPeImage(src);
   const limit =
     pe.certificate && pe.certificate.offset <= src.size ? pe.certificate.offset : src.size;
-  const fixed = src.read(pe.imageEnd, SFX_HEADER_SIZE);
+  const fixed = src.read(pe.imageEnd, SFX_HEADER_SIZE_V2);
   if (hasSfxMagic(fixed)) return fromHeader(src, pe.imageEnd, fixed, limit);
   // After the image first; then inside it (a cabinet kept in a resource), never past `limit`.
   const found =
@@ -61,7 +61,9 @@ function locateIn(src: ByteSource): LocatedCabinet {
 function fromHeader(src: ByteSource, at: number, fixed: Uint8Array, limit: number): LocatedCabinet {
   const where = `${src.name}: package header at byte ${at}`;
   if (fixed.length < SFX_HEADER_SIZE) throw new InputError(`${where}: cut short`);
-  const strings = src.read(at + SFX_HEADER_SIZE, Math.min(sfxStringsLength(fixed), 1 << 16));
+  const bare = decodeSfxHeader(fixed);
+  if (typeof bare === "string") throw new InputError(`${where}: ${bare}`);
+  const strings = src.read(at + bare.headerSize, Math.min(sfxStringsLength(fixed), 1 << 16));
   const header = decodeSfxHeader(fixed, strings);
   if (typeof header === "string") throw new InputError(`${where}: ${header}`);
   const offset = at + header.cabinetOffset;
@@ -143,7 +145,7 @@ export async function checkSfxChecksum(exePath: string): Promise<SfxChecksum> {
   }
   let actual = 0;
   const stream = createReadStream(exePath, {
-    start: located.header.offset + SFX_HEADER_SIZE,
+    start: located.header.offset + located.header.headerSize,
     end: located.offset + located.size - 1,
   });
   for await (const chunk of stream) actual = crc32(chunk as Buffer, actual);

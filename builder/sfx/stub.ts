@@ -29,8 +29,8 @@ export const STUB_TOOLCHAIN: Readonly<Record<SfxPlatform, { gcc: string; windres
 
 /**
  * Compiler and linker flags, in a fixed order. No C runtime (-nostdlib, own entry point):
- * only kernel32, user32 and shell32 are imported (cabinet.dll is loaded at run time by its
- * full System32 path, against DLL planting), and libgcc for helpers the compiler may call
+ * only kernel32, user32, shell32 and advapi32 (KnownDLLs) are imported (cabinet.dll and
+ * version.dll are loaded at run time by their full System32 path, against DLL planting), and libgcc for helpers the compiler may call
  * (64-bit division on x86). Reproducible: no timestamp, no build id,
  * no compiler ident string, stripped.
  */
@@ -53,6 +53,15 @@ export const STUB_CFLAGS: readonly string[] = [
   "-Wl,--dynamicbase",
   "-Wl,--nxcompat",
 ];
+/**
+ * Per-platform flags after STUB_CFLAGS. x86: no DWARF unwind tables (.eh_frame, 4.8 KB):
+ * 32-bit Windows unwinds through SEH frames, and the stub has no C++ exceptions to unwind.
+ * x64 keeps its tables: the x64 ABI expects them for every non-leaf function.
+ */
+export const STUB_PLATFORM_CFLAGS: Readonly<Record<SfxPlatform, readonly string[]>> = {
+  x86: ["-fno-asynchronous-unwind-tables", "-fno-unwind-tables"],
+  x64: [],
+};
 /** The stub's C sources in link order (templates/sfx/; sfx.h declares what they share). */
 export const STUB_SOURCES: readonly string[] = [
   "sfxstub.c",
@@ -60,8 +69,17 @@ export const STUB_SOURCES: readonly string[] = [
   "sfx-ui.c",
   "sfx-package.c",
   "sfx-extract.c",
+  "sfx-plan.c",
+  "sfx-system.c",
+  "sfx-install.c",
 ];
-export const STUB_LIBS: readonly string[] = ["-lshell32", "-luser32", "-lkernel32", "-lgcc"];
+export const STUB_LIBS: readonly string[] = [
+  "-lshell32",
+  "-luser32",
+  "-ladvapi32",
+  "-lkernel32",
+  "-lgcc",
+];
 
 /** The shipped stub for a platform (or use an already stamped copy: see assembleSfx). */
 export function stubPath(platform: SfxPlatform): string {
@@ -95,7 +113,15 @@ export async function buildStub(
     await tool(tools.windres, ["-O", "coff", "-o", res, "sfxstub.rc"], sourceDir);
     await tool(
       tools.gcc,
-      [...STUB_CFLAGS, "-o", exe, ...STUB_SOURCES, res, ...STUB_LIBS],
+      [
+        ...STUB_CFLAGS,
+        ...STUB_PLATFORM_CFLAGS[platform],
+        "-o",
+        exe,
+        ...STUB_SOURCES,
+        res,
+        ...STUB_LIBS,
+      ],
       sourceDir,
     );
     const bytes = new Uint8Array(await readFile(exe));

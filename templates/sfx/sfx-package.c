@@ -63,7 +63,7 @@ int damaged(const WCHAR *what) {
 int load_package(Package *pkg) {
   ULONGLONG cert, end = image_end(&cert), fileSize, limit;
   LARGE_INTEGER li;
-  u8 hdr[SFX_HEADER_SIZE];
+  u8 hdr[SFX_HEADER_SIZE_V2];
   WBuf m = {0};
   HANDLE h = open_self();
   if (h == INVALID_HANDLE_VALUE) {
@@ -77,7 +77,8 @@ int load_package(Package *pkg) {
   fileSize = (ULONGLONG)li.QuadPart;
   limit = (cert && cert <= fileSize) ? cert : fileSize;
   int rc = EXIT_OK;
-  if (end + SFX_HEADER_SIZE > limit || read_at(h, end, hdr, SFX_HEADER_SIZE) != SFX_HEADER_SIZE) {
+  DWORD got = end + SFX_HEADER_SIZE <= limit ? read_at(h, end, hdr, SFX_HEADER_SIZE_V2) : 0;
+  if (got < SFX_HEADER_SIZE) {
     rc = damaged(L"it holds no cabinet after the program (it was cut short, or is the bare stub).");
     goto done;
   }
@@ -86,20 +87,31 @@ int load_package(Package *pkg) {
       rc = damaged(L"the package header after the program is missing or overwritten.");
       goto done;
     }
-  if (crc_update(0, hdr, 36) != le32(hdr + 36)) {
+  /* Version 1: a 40-byte header; version 2: 48 bytes, with an install plan's size and CRC. */
+  int v2 = le16(hdr + 8) == SFX_VERSION_PLAN && le16(hdr + 10) == SFX_HEADER_SIZE_V2;
+  DWORD hsize = v2 ? SFX_HEADER_SIZE_V2 : SFX_HEADER_SIZE;
+  if (!v2 && (le16(hdr + 8) != SFX_VERSION || le16(hdr + 10) != SFX_HEADER_SIZE)) {
+    rc = crc_update(0, hdr, 36) != le32(hdr + 36)
+             ? damaged(L"the package header's checksum does not match.")
+             : damaged(L"the package header has an unknown version (made by a newer cabwright?).");
+    goto done;
+  }
+  if (got < hsize || crc_update(0, hdr, hsize - 4) != le32(hdr + hsize - 4)) {
     rc = damaged(L"the package header's checksum does not match.");
     goto done;
   }
   DWORD cmdBytes = le32(hdr + 16), argBytes = le32(hdr + 20), cabRel = le32(hdr + 24);
   pkg->cabSize = le32(hdr + 28);
   DWORD wantCrc = le32(hdr + 32);
-  DWORD stringsEnd = SFX_HEADER_SIZE + cmdBytes + argBytes;
-  if (le16(hdr + 8) != SFX_VERSION || le16(hdr + 10) != SFX_HEADER_SIZE || le32(hdr + 12) != 0) {
+  DWORD planBytes = v2 ? le32(hdr + 36) : 0, planCrc = le32(hdr + 40);
+  if (le32(hdr + 12) != 0) {
     rc = damaged(L"the package header has an unknown version (made by a newer cabwright?).");
     goto done;
   }
   if ((cmdBytes | argBytes) & 1 || cmdBytes > SFX_MAX_COMMAND_BYTES ||
-      argBytes > SFX_MAX_ARGS_BYTES || cabRel != ((stringsEnd + 7) & ~7u) ||
+      argBytes > SFX_MAX_ARGS_BYTES || planBytes > PLAN_MAX_BYTES ||
+      (v2 && (cmdBytes || argBytes || !planBytes)) ||
+      cabRel != ((hsize + cmdBytes + argBytes + planBytes + 7) & ~7u) ||
       pkg->cabSize < CAB_HEADER_MIN || pkg->cabSize > CAB_MAX_SIZE) {
     rc = damaged(L"the package header's sizes are inconsistent.");
     goto done;
@@ -116,12 +128,12 @@ int load_package(Package *pkg) {
   }
   /* CRC-32 over everything after the fixed header: strings, padding, cabinet. */
   {
-    DWORD chunk = 1 << 16, crc = 0, total = cabRel - SFX_HEADER_SIZE + pkg->cabSize, done_ = 0;
+    DWORD chunk = 1 << 16, crc = 0, total = cabRel - hsize + pkg->cabSize, done_ = 0;
     u8 *buf = xalloc(chunk);
     set_progress(L"Checking the package...", 0, total);
     while (done_ < total) {
       DWORD want = total - done_ < chunk ? total - done_ : chunk;
-      if (read_at(h, end + SFX_HEADER_SIZE + done_, buf, want) != want) break;
+      if (read_at(h, end + hsize + done_, buf, want) != want) break;
       crc = crc_update(crc, buf, want);
       done_ += want;
       if ((done_ & 0xfffff) == 0) set_progress(NULL, done_, total);
@@ -149,6 +161,18 @@ int load_package(Package *pkg) {
     goto done;
   }
   pkg->cabFiles = le16(cab + 28);
+  if (planBytes) {
+    /* The plan: its own CRC-32, then every field checked before anything is changed. */
+    u8 *pb = xalloc(planBytes);
+    Plan *pl = xalloc(sizeof(Plan));
+    if (read_at(h, end + hsize, pb, planBytes) != planBytes || crc_update(0, pb, planBytes) != planCrc)
+      rc = damaged(L"its install plan could not be read or its CRC-32 does not match.");
+    else if (!plan_parse(pb, planBytes, pl, &m))
+      rc = damaged(m.p);
+    else
+      pkg->plan = pl;
+    xfree(pb);
+  }
   if (cmdBytes) {
     pkg->command = read_utf16(h, end + SFX_HEADER_SIZE, cmdBytes);
     pkg->args = read_utf16(h, end + SFX_HEADER_SIZE + cmdBytes, argBytes);

@@ -20,18 +20,25 @@
 
 /* Switches. */
 static const WCHAR USAGE[] =
-    L"Usage: %s [/quiet | /passive] [/norestart] [/log:FILE] [/x:DIR] [-- ARGS...]\r\n"
+    L"Usage: %s [/quiet | /passive] [/norestart | /forcerestart | /promptrestart] [/log:FILE]\r\n"
+    L"       [/x:DIR] [/uninstall] [/whatif] [/overwriteoem] [-- ARGS...]\r\n"
     L"\r\n"
-    L"  /x:DIR, /extract:DIR  extract the files to DIR and run nothing\r\n"
+    L"  /x:DIR, /extract:DIR  extract the files to DIR and run or install nothing\r\n"
     L"  /quiet                show nothing; the exit code and /log tell the result\r\n"
     L"  /passive              show progress only\r\n"
-    L"  /norestart            do not restart (passed to the setup command)\r\n"
-    L"  /log:FILE             append a log of what happens to FILE\r\n"
+    L"  /norestart            never restart (passed to the setup command)\r\n"
+    L"  /forcerestart         restart Windows after installing, when a restart is needed\r\n"
+    L"  /promptrestart        ask before restarting, when a restart is needed\r\n"
+    L"  /log:FILE             append a log of every action to FILE (UTF-8)\r\n"
+    L"  /uninstall            remove the update: restore every file it replaced\r\n"
+    L"  /whatif               list every action the install would take; change nothing\r\n"
+    L"  /overwriteoem         replace files even when the installed one is newer\r\n"
     L"  -- ARGS...            pass ARGS to the setup command\r\n"
     L"  /?                    show this help\r\n"
     L"\r\n"
-    L"Exit codes: the setup command's own (3010: restart required), or\r\n"
-    L"  13 package damaged, 87 bad switch, 1603 extraction or start failed.";
+    L"Exit codes: 0 done, 3010 restart required, 1641 restart started, 13 package damaged,\r\n"
+    L"  87 bad switch, 1603 failed (every change undone), 2149842967 (0x80240017) not\r\n"
+    L"  applicable, 2359302 (0x00240006) already installed; or the setup command's own.";
 
 /* A switch "/name" or "/name:value"; *value gets the part after ':' (or NULL). */
 static int is_switch(const WCHAR *a, const WCHAR *name, const WCHAR **value) {
@@ -75,6 +82,11 @@ static int parse_args(int argc, WCHAR **argv) {
     else if (is_switch(a, L"quiet", NULL)) g.quiet = 1;
     else if (is_switch(a, L"passive", NULL)) g.passive = 1;
     else if (is_switch(a, L"norestart", NULL)) g.norestart = 1;
+    else if (is_switch(a, L"forcerestart", NULL)) g.forcerestart = 1;
+    else if (is_switch(a, L"promptrestart", NULL)) g.promptrestart = 1;
+    else if (is_switch(a, L"uninstall", NULL)) g.uninstall = 1;
+    else if (is_switch(a, L"whatif", NULL)) g.whatif = 1;
+    else if (is_switch(a, L"overwriteoem", NULL)) g.overwriteoem = 1;
     else if (is_switch(a, L"x", &v) || is_switch(a, L"extract", &v)) {
       if (!*v) return bad_switch(L"The switch needs a folder, as in /x:C:\\Temp\\files: ", a);
       g.extractDir = v;
@@ -92,6 +104,10 @@ static int parse_args(int argc, WCHAR **argv) {
                         a);
   }
   if (g.quiet && g.passive) return bad_switch(L"Choose one of /quiet and /passive, not both", L"");
+  if (g.norestart + g.forcerestart + g.promptrestart > 1)
+    return bad_switch(L"Choose one of /norestart, /forcerestart and /promptrestart", L"");
+  if (g.extractDir && (g.uninstall || g.whatif))
+    return bad_switch(L"/x extracts only; it does not go with /uninstall or /whatif", L"");
   return EXIT_OK;
 }
 
@@ -186,7 +202,7 @@ static int run_entry(Package *pkg, const WCHAR *root, DWORD *exitCode) {
 }
 
 /* A fresh folder under %TEMP%: a name that did not exist, created by us. */
-static WCHAR *make_temp_dir(void) {
+WCHAR *make_temp_dir(void) {
   WCHAR base[MAX_PATH + 2];
   DWORD n = GetTempPathW(MAX_PATH + 1, base);
   if (!n || n > MAX_PATH) return NULL;
@@ -258,6 +274,16 @@ static int sfx_main(void) {
   show_progress();
   rc = load_package(&pkg);
   if (rc) return rc;
+  if (pkg.plan && !g.extractDir) {
+    rc = install_main(&pkg);
+    destroy_progress();
+    return rc;
+  }
+  if (g.uninstall || g.whatif || g.overwriteoem || g.forcerestart || g.promptrestart) {
+    destroy_progress();
+    return bad_switch(L"This package has no install plan; the switch is for packages that install: ",
+                      g.uninstall ? L"/uninstall" : g.whatif ? L"/whatif" : L"a restart or /overwriteoem switch");
+  }
 
   const WCHAR *target = g.extractDir;
   WCHAR *defaultDir = NULL, *tempDir = NULL;

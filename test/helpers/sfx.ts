@@ -72,7 +72,7 @@ int wmain(int argc, wchar_t **argv) {
 `;
 
 /** runner.exe COMMAND LINE...: runs the rest of its command line, prints "exit=N". */
-const RUNNER_SOURCE = String.raw`
+export const RUNNER_SOURCE = String.raw`
 #include <windows.h>
 #include <stdio.h>
 int main(void) {

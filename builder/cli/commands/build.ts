@@ -3,6 +3,7 @@ import { build } from "../../build/build.js";
 import { recordJson } from "../../build/make-record.js";
 import { progressFor } from "../../build/progress.js";
 import { makeDemoDrop } from "../../demo/drop.js";
+import { formatPlanChange } from "../../install/compare.js";
 import { loadManifest } from "../../manifest/load.js";
 import { ExitCode } from "../../util/errors.js";
 import { bundledPath } from "../../util/package-root.js";
@@ -57,8 +58,9 @@ export const registerVerify: RegisterCommand = (program, setExitCode) => {
         process.stdout.write(`${pkg}: ok (${report.files} files match ${opts.manifest})\n`);
       } else {
         for (const m of report.mismatches) process.stdout.write(`${formatMismatch(m)}\n`);
+        for (const c of report.plan) process.stdout.write(`${formatPlanChange(c)}\n`);
         process.stdout.write(
-          `${pkg}: ${report.mismatches.length} mismatch(es) with ${opts.manifest}\n`,
+          `${pkg}: ${report.mismatches.length + report.plan.length} mismatch(es) with ${opts.manifest}\n`,
         );
       }
       if (!report.ok) setExitCode(ExitCode.checkFailed);

@@ -34,6 +34,7 @@ const TABLE: ReadonlyArray<readonly [string, Loader]> = [
   ["diff", async () => [(await import("./diff.js")).registerDiff]],
   ["init", async () => [(await import("./init.js")).registerInit]],
   ["report", async () => [(await import("./report.js")).registerReport]],
+  ["rules", async () => [(await import("./rules.js")).registerRules]],
 ];
 
 /** The commands to register for a run whose first word is `name` (all of them if unknown). */

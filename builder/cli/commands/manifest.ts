@@ -1,4 +1,6 @@
 import { Option } from "commander";
+import { planSummary } from "../../install/compare.js";
+import { compilePlan } from "../../install/compile.js";
 import { loadManifest } from "../../manifest/load.js";
 import {
   formatTable,
@@ -18,8 +20,9 @@ export const registerCheck: RegisterCommand = (program) => {
     .argument("<manifest>", "manifest file (YAML or JSON)")
     .action(async (file: string) => {
       const { manifest } = await loadManifest(file);
+      const plan = compilePlan(manifest);
       process.stdout.write(
-        `${file}: ok (${manifest.package.name}, ${manifest.files.length} files)\n`,
+        `${file}: ok (${manifest.package.name}, ${manifest.files.length} files)\n${plan ? `${planSummary(plan)}\n` : ""}`,
       );
     });
 };
