@@ -14,15 +14,9 @@ import type { BuildProgress } from "../build/progress.js";
 import type { PeFacts, Toolkit } from "../build/toolkit.js";
 import type { LoadedManifest } from "../manifest/load.js";
 import type { ManifestFile } from "../manifest/types.js";
+import { sourceProblem } from "../manifest/validate-fields.js";
 import { InputError } from "../util/errors.js";
-import {
-  type FilePosition,
-  fileLabel,
-  planCollect,
-  platformProblem,
-  sizeProblem,
-  sourceOutsideDrop,
-} from "./plan.js";
+import { type FilePosition, fileLabel, planCollect, platformProblem, sizeProblem } from "./plan.js";
 
 export interface CollectedFile {
   readonly index: number;
@@ -67,7 +61,7 @@ export async function collect(
   const matches: string[][] = [];
   for (const f of files) {
     const source = f.source.replace(/\\/g, "/").replace(/^\.\//, "");
-    if (sourceOutsideDrop(source)) matches.push([]);
+    if (sourceProblem(source)) matches.push([]);
     else if (fg.isDynamicPattern(source)) {
       matches.push(
         await fg(source, { cwd: drop, onlyFiles: true, dot: true, caseSensitiveMatch: false }),
