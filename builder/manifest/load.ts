@@ -265,8 +265,9 @@ function nulProblems(doc: SourceDocument): Problem[] {
           message: `${JSON.stringify(v)} holds a NUL character; expected text without one`,
         });
       }
-    } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));
-    else if (v && typeof v === "object") {
+    } else if (Array.isArray(v)) {
+      for (const [i, x] of v.entries()) walk(x, [...path, i]);
+    } else if (v && typeof v === "object") {
       for (const [k, x] of Object.entries(v)) walk(x, [...path, k]);
     }
   };
