@@ -3,11 +3,19 @@
  * buffer so that walking CFDATA blocks costs one system call per megabyte, not two per
  * block. Memory stays bounded whatever the cabinet's size.
  */
+import { constants } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 import { basename } from "node:path";
 import { CabError } from "./errors.js";
 
 const READ_AHEAD = 1 << 20;
+
+/**
+ * Read-only, and without waiting: opening a FIFO for reading blocks until a writer comes,
+ * which for a FIFO named as a cabinet is forever. Non-blocking, the open returns and the
+ * fstat below refuses what is not a regular file (O_NONBLOCK changes nothing for one).
+ */
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 
 export class CabSource {
   private store = new Uint8Array(0);
@@ -24,7 +32,7 @@ export class CabSource {
   static async open(path: string): Promise<CabSource> {
     let fh: FileHandle;
     try {
-      fh = await open(path, "r");
+      fh = await open(path, OPEN_FLAGS);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       throw new CabError("invalid-input", `${path}: cannot open (${e.code ?? e.message})`, {
@@ -34,7 +42,14 @@ export class CabSource {
     const st = await fh.stat();
     if (!st.isFile()) {
       await fh.close();
-      throw new CabError("invalid-input", `${path}: not a regular file`, { file: path });
+      const kind = st.isFIFO() ? "a FIFO" : st.isDirectory() ? "a folder" : "a device or socket";
+      throw new CabError(
+        "invalid-input",
+        `${path}: is ${kind}, not a regular file (expected a cabinet)`,
+        {
+          file: path,
+        },
+      );
     }
     return new CabSource(path, basename(path), fh, st.size);
   }
