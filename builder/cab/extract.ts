@@ -29,7 +29,7 @@ import {
   openCabinet,
 } from "./cabinet.js";
 import { CabError } from "./errors.js";
-import { folderBlocks, newBlockStats } from "./folder-stream.js";
+import { folderBlocks, missingBlocksWarning, newBlockStats } from "./folder-stream.js";
 import { safeSegments } from "./names.js";
 
 export interface ExtractOptions extends OpenOptions {
@@ -105,6 +105,7 @@ export async function extractOpened(
   const done: ExtractedFile[] = [];
   const failed: { name: string; error: string }[] = [];
   const open_: Output[] = [];
+  const warnings = [...cab.warnings];
   let bytes = 0;
   const finish = async (o: Output) => {
     await o.fh.close();
@@ -163,7 +164,8 @@ export async function extractOpened(
       const lastEnd = files.reduce((m, f) => Math.max(m, f.offsetInFolder + f.size), 0);
       let next = 0;
       let pos = 0;
-      for await (const block of folderBlocks(plan, newBlockStats())) {
+      const stats = newBlockStats();
+      for await (const block of folderBlocks(plan, stats)) {
         const bEnd = pos + block.length;
         while (next < files.length && files[next]!.offsetInFolder < bEnd) {
           if (open_.length >= MAX_OPEN_OUTPUTS) {
@@ -194,6 +196,11 @@ export async function extractOpened(
         pos = bEnd;
         if (pos >= lastEnd) break;
       }
+      const declared = plan.segments.reduce((n, s) => n + s.blockCount, 0);
+      if (stats.blocks < declared) {
+        const w = await missingBlocksWarning(plan);
+        if (w) warnings.push(w);
+      }
       const missing = open_[0]?.entry ?? files[next];
       if (missing) {
         throw new CabError(
@@ -211,7 +218,7 @@ export async function extractOpened(
     );
     throw err;
   }
-  return { destDir: root, files: done, failed, bytes, warnings: cab.warnings };
+  return { destDir: root, files: done, failed, bytes, warnings };
 }
 
 /** Create a new file, never an existing name, never through a link at the last segment. */

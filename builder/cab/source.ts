@@ -21,6 +21,8 @@ export class CabSource {
   private store = new Uint8Array(0);
   private buf = new Uint8Array(0);
   private bufPos = 0;
+  /** Bytes read from the file so far (a search's cost is measured by it). */
+  bytesRead = 0;
   private constructor(
     readonly path: string,
     /** The file's name, for messages. */
@@ -71,25 +73,33 @@ export class CabSource {
       const { bytesRead } = await this.fh.read(this.store, got, want - got, pos + got);
       if (bytesRead === 0) break;
       got += bytesRead;
+      this.bytesRead += bytesRead;
     }
     this.buf = this.store.subarray(0, got);
     this.bufPos = pos;
     return this.buf.subarray(0, Math.min(got, end - pos));
   }
 
-  /** Like read, but a copy the caller may keep. */
+  /**
+   * Like read, but a copy the caller may keep. Outside the read-ahead window it reads
+   * exactly the bytes asked for and leaves the window alone: tables far from the data
+   * being walked (or a search's candidates) never cost a megabyte each.
+   */
   async readCopy(pos: number, len: number): Promise<Uint8Array> {
-    if (len > READ_AHEAD) {
+    const end = Math.min(this.size, pos + len);
+    const inWindow = pos >= this.bufPos && end <= this.bufPos + this.buf.length;
+    if (!inWindow) {
       const out = new Uint8Array(Math.max(0, Math.min(len, this.size - pos)));
       let got = 0;
       while (got < out.length) {
         const { bytesRead } = await this.fh.read(out, got, out.length - got, pos + got);
         if (bytesRead === 0) break;
         got += bytesRead;
+        this.bytesRead += bytesRead;
       }
       return out.subarray(0, got);
     }
-    return (await this.read(pos, len)).slice();
+    return this.buf.slice(pos - this.bufPos, end - this.bufPos);
   }
 
   async close(): Promise<void> {
