@@ -16,6 +16,7 @@ import type { LoadedManifest } from "../manifest/load.js";
 import type { ManifestFile } from "../manifest/types.js";
 import { sourceProblem } from "../manifest/validate-fields.js";
 import { InputError } from "../util/errors.js";
+import { outsideDrop, realDrop } from "./drop-links.js";
 import { type FilePosition, fileLabel, planCollect, platformProblem, sizeProblem } from "./plan.js";
 
 export interface CollectedFile {
@@ -73,6 +74,26 @@ export async function collect(
   const position = filePosition(loaded);
   const plan = planCollect(files, matches, all, position, drop);
   const problems = [...plan.problems];
+
+  // Links: a claimed source whose real target is outside the drop is refused, unless its
+  // entry allows it (collect/drop-links.ts has the rule, shared with init --from-drop).
+  const dropReal = await realDrop(drop);
+  const outside = await Promise.all(
+    plan.claimed.map((c) =>
+      c.file.allowOutsideDrop ? undefined : outsideDrop(dropReal, join(drop, c.source)),
+    ),
+  );
+  for (const [k, target] of outside.entries()) {
+    if (target === undefined) continue;
+    const c = plan.claimed[k]!;
+    problems.push(
+      `${fileLabel(position, c.index, c.file, "source")}: source "${c.source}" is a link to ${target}, outside the drop ${drop}; expected a file inside it (set allowOutsideDrop: true on this file to ship it)`,
+    );
+  }
+  if (outside.some((o) => o !== undefined)) {
+    const sorted = sortByPosition(problems);
+    throw new InputError(sorted[0]!, sorted.slice(1));
+  }
 
   const sizes = await Promise.all(
     plan.claimed.map(async (c) => (await stat(join(drop, c.source))).size),

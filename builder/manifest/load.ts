@@ -234,6 +234,7 @@ interface RawFile {
   platform?: Platform;
   stamp?: boolean;
   description?: string;
+  allowOutsideDrop?: boolean;
 }
 
 interface RawManifest {
@@ -418,6 +419,7 @@ function resolve(doc: SourceDocument, problems: Problem[]): Manifest {
       platform,
       stamp,
       ...(f.description !== undefined ? { description: f.description } : {}),
+      ...(f.allowOutsideDrop ? { allowOutsideDrop: true } : {}),
     });
   });
 
