@@ -7,23 +7,10 @@
 import { mkdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import test from "ava";
-import { assertOneLine, cabwright } from "./helpers/cli.js";
+import { assertOneLine, cabwright, tinyManifest } from "./helpers/cli.js";
 import { requirePeer, run, tempDir } from "./helpers/peers.js";
 
-const MANIFEST = (files: string) => `package:
-  name: linked
-  title: Linked package
-  product: Linked
-  version: 1.0.0.0
-  company: Example
-  copyright: (c) Example
-defaults:
-  version: Not Applicable
-  date: 2010-06-29
-  time: "18:08"
-  platform: Not Applicable
-files:
-${files}`;
+const MANIFEST = (files: string) => tinyManifest(files, "linked");
 
 async function dropWithLinks(dir: string) {
   const drop = join(dir, "drop");

@@ -9,24 +9,10 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import test from "ava";
-import { assertOneLine, cabwright, seedManifest } from "./helpers/cli.js";
+import { assertOneLine, cabwright, seedManifest, tinyManifest } from "./helpers/cli.js";
 import { tempDir } from "./helpers/peers.js";
 
-const BASE = `package:
-  name: tiny
-  title: Tiny package
-  product: Tiny
-  version: 1.0.0.0
-  company: Example
-  copyright: (c) Example
-defaults:
-  version: Not Applicable
-  date: 2010-06-29
-  time: "18:08"
-  platform: Not Applicable
-files:
-  - name: readme.txt
-`;
+const BASE = tinyManifest("  - name: readme.txt\n");
 
 /** BASE with its one file entry replaced by `files` (YAML list items). */
 function withFiles(files: string): string {
@@ -62,7 +48,7 @@ test("YAML aliases of collections, self-references and undefined aliases: exit 2
   await checkFails(t, "a: &x [*x]\n", /self\.yaml:1:8 .*alias \*x names a list/, "self");
   await checkFails(
     t,
-    BASE.replace("Tiny package", "*nope"),
+    BASE.replace("A small package", "*nope"),
     /undefined\.yaml:3:10 .*alias \*nope has no anchor/,
     "undefined",
   );
@@ -141,7 +127,7 @@ test("check refuses what build would: device names, long paths, file/folder clas
     ],
     [
       "nul-string",
-      BASE.replace("title: Tiny package", 'title: "Tiny\\0package"'),
+      BASE.replace("title: A small package", 'title: "A small\\0package"'),
       /package\.title: .* holds a NUL character/,
     ],
     [

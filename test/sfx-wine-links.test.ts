@@ -49,6 +49,13 @@ test.before(async (t) => {
 });
 test.after.always((t) => rm(t.context.dir, { recursive: true, force: true }));
 
+/** Fresh folders under the test's folder. */
+async function folders(t: { context: Ctx }, a: string, b: string): Promise<[string, string]> {
+  const paths: [string, string] = [join(t.context.dir, a), join(t.context.dir, b)];
+  for (const p of paths) await mkdir(p);
+  return paths;
+}
+
 async function wine(t: { context: Ctx }, args: string[]) {
   return run(t.context.wine, args, { env: t.context.env, cwd: t.context.dir });
 }
@@ -56,10 +63,7 @@ async function wine(t: { context: Ctx }, args: string[]) {
 test.serial(
   "a folder link planted in the /x: folder is refused (13); nothing lands where it points",
   async (t) => {
-    const out = join(t.context.dir, "x-out");
-    const outside = join(t.context.dir, "x-outside");
-    await mkdir(out);
-    await mkdir(outside);
+    const [out, outside] = await folders(t, "x-out", "x-outside");
     await symlink(outside, join(out, "sub"));
     const r = await wine(t, [t.context.exe, `/x:${winPath(out)}`]);
     t.is(r.code, SfxExitCode.damaged, r.stderr);
@@ -108,10 +112,7 @@ test.serial("a dangling file link is replaced, its target never created", async 
 test.serial(
   "no entry command: a planted link in place of the folder beside the package is refused",
   async (t) => {
-    const dir = join(t.context.dir, "beside");
-    const outside = join(t.context.dir, "beside-outside");
-    await mkdir(dir);
-    await mkdir(outside);
+    const [dir, outside] = await folders(t, "beside", "beside-outside");
     const exe = join(dir, "hotfix.exe");
     await writeFile(exe, await readFile(t.context.exe));
     await symlink(outside, join(dir, "hotfix"));

@@ -37,3 +37,21 @@ export function assertOneLine(
   t.notRegex(r.stderr, /internal error|\n\s+at /, `${label} no stack`);
   t.regex(lines[0] ?? "", expected, label);
 }
+
+/** A small valid manifest of data files (no PE, no stamping) with `files` as its list. */
+export function tinyManifest(files: string, name = "tiny"): string {
+  return `package:
+  name: ${name}
+  title: A small package
+  product: Small
+  version: 1.0.0.0
+  company: Example
+  copyright: (c) Example
+defaults:
+  version: Not Applicable
+  date: 2010-06-29
+  time: "18:08"
+  platform: Not Applicable
+files:
+${files}`;
+}
