@@ -241,6 +241,8 @@ function linkError(path: string, how = "is a symbolic link or junction"): CabErr
 class LinkFreeFolders {
   readonly #root: string;
   readonly #checked = new Set<string>();
+  /** Folders refuseLinks found real (made folders are checked again by make()). */
+  readonly #seen = new Set<string>();
   constructor(root: string) {
     this.#root = root;
   }
@@ -248,9 +250,11 @@ class LinkFreeFolders {
   /** Refuse if a folder on the way to `dir` that exists is a link; create nothing. */
   async refuseLinks(dir: string): Promise<void> {
     for (const p of this.#chain(dir)) {
+      if (this.#seen.has(p)) continue;
       const st = await lstat(p).catch(() => undefined);
       if (!st) return;
       if (st.isSymbolicLink()) throw linkError(p);
+      this.#seen.add(p);
     }
   }
 
