@@ -9,32 +9,36 @@ import { InputError } from "./errors.js";
  * what it should have been (`what`: "the manifest") and the system's code (ENOENT...).
  */
 export async function readInputFile(path: string, what: string): Promise<Buffer> {
-  const fh = await openInputFile(path, what);
+  let fh: FileHandle;
+  try {
+    fh = await openInputFile(path, what);
+  } catch (err) {
+    throw cannotRead(path, what, err);
+  }
   try {
     return await fh.readFile();
   } catch (err) {
-    throw new InputError(
-      `${path}: cannot read ${what} (${(err as NodeJS.ErrnoException).code ?? err})`,
-    );
+    throw cannotRead(path, what, err);
   } finally {
     await fh.close();
   }
 }
 
+function cannotRead(path: string, what: string, err: unknown): InputError {
+  if (err instanceof InputError) return err;
+  return new InputError(
+    `${path}: cannot read ${what} (${(err as NodeJS.ErrnoException).code ?? err})`,
+  );
+}
+
 /**
  * Open an input file for reading, refusing what is not a regular file (a FIFO, a device,
- * a folder) with an InputError. The open does not wait: a FIFO opened for reading would
- * block until a writer comes, forever.
+ * a folder) with an InputError; a failed open is the system's error, for the caller to
+ * word. The open does not wait: a FIFO opened for reading would block until a writer
+ * comes, forever.
  */
 export async function openInputFile(path: string, what: string): Promise<FileHandle> {
-  let fh: FileHandle;
-  try {
-    fh = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-  } catch (err) {
-    throw new InputError(
-      `${path}: cannot read ${what} (${(err as NodeJS.ErrnoException).code ?? err})`,
-    );
-  }
+  const fh = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   const st = await fh.stat();
   if (!st.isFile()) {
     await fh.close();
