@@ -1,5 +1,4 @@
 /** Read every attribute the KB table and the verifier need from a file's bytes. */
-import { open } from "node:fs/promises";
 import { NOT_APPLICABLE, Platform } from "../manifest/types.js";
 import { InputError } from "../util/errors.js";
 import { openInputFile } from "../util/fs.js";

@@ -1,4 +1,4 @@
-import { chmod, readFile, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
 import { InputError } from "../util/errors.js";
 import { openInputFile, tempPathFor } from "../util/fs.js";
 import { stampPe } from "./stamp.js";
