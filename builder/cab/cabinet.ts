@@ -7,7 +7,7 @@
 import { readdir, realpath } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
-import { FolderIndex } from "./constants.js";
+import { FolderIndex, HeaderFlag } from "./constants.js";
 import { compressionName } from "./decoder.js";
 import { type CalendarTime, fromDosDateTime } from "./dostime.js";
 import { CabError } from "./errors.js";
@@ -85,6 +85,8 @@ export interface Cabinet {
 /** Internal view used by verify.ts and extract.ts. */
 export interface CabinetInternals {
   readonly folderPlans: readonly FolderPlan[];
+  /** Files listed but not readable here (their start is in a cabinet that is not here). */
+  readonly skipped: readonly { readonly name: string; readonly reason: string }[];
 }
 
 /** Longest cabinet set followed, as a guard against hostile chains. */
@@ -240,6 +242,7 @@ function assemble(
 ): Cabinet & CabinetInternals {
   const plans: { index: number; typeCompress: number; segments: FolderSegment[] }[] = [];
   const files: CabFileEntry[] = [];
+  const skipped: { name: string; reason: string }[] = [];
   structures.forEach((cab, k) => {
     const { header } = cab;
     warnings.push(...cab.warnings);
@@ -284,7 +287,12 @@ function assemble(
         // Listed already by the cabinet before, which holds its start.
         if (k > 0) continue;
         const storedName = decodeName(rec.nameBytes, rec.attributes, encoding);
-        warnings.push(`${cab.source.label}: "${storedName}" starts in a previous cabinet; skipped`);
+        const reason =
+          header.flags & HeaderFlag.prevCabinet
+            ? `starts in the previous cabinet (${header.prevCabinet}), which was not read`
+            : "is marked as starting in a previous cabinet, but this cabinet names none (no previous-cabinet flag)";
+        skipped.push({ name: displayName(storedName), reason });
+        warnings.push(`${cab.source.label}: "${storedName}" ${reason}; skipped`);
         continue;
       } else folder = map[rec.folderIndex]!;
       const storedName = decodeName(rec.nameBytes, rec.attributes, encoding);
@@ -327,6 +335,7 @@ function assemble(
     files,
     warnings,
     folderPlans,
+    skipped,
     openFile(entry) {
       return Readable.from(fileBytes(folderPlans, cursors, entry), { objectMode: false });
     },

@@ -152,6 +152,27 @@ export async function* folderBlocks(
   }
 }
 
+/**
+ * When a folder's CFDATA count claims more blocks than the file holds: a warning naming
+ * the folder and both counts, else undefined. Walks the block headers only (one small
+ * read each), for use after an extraction that stopped once its files were complete.
+ */
+export async function missingBlocksWarning(folder: FolderPlan): Promise<string | undefined> {
+  for (const seg of folder.segments) {
+    let pos = seg.dataStart;
+    const headLen = CFDATA_SIZE + seg.dataReserveSize;
+    for (let b = 0; b < seg.blockCount; b++) {
+      const head = await seg.source.readCopy(pos, headLen);
+      const cbData = head.length === headLen ? head[4]! | (head[5]! << 8) : -1;
+      if (cbData < 0 || pos + headLen + cbData > seg.source.size) {
+        return `${seg.source.label}: folder ${folder.index} says it has ${seg.blockCount} CFDATA blocks, but the file ends after ${b}; the files' bytes were all before it`;
+      }
+      pos += headLen + cbData;
+    }
+  }
+  return undefined;
+}
+
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);
   out.set(a, 0);

@@ -136,6 +136,24 @@ const latin1 = (b: Uint8Array): string => String.fromCharCode(...b);
 export const HEADER_READ_SIZE =
   CFHEADER_SIZE + CFHEADER_RESERVE_FIELDS_SIZE + 0xffff + 4 * (MAX_NAME_BYTES + 1);
 
+/**
+ * Bytes the whole CFHEADER can take, known from its fixed part (the first
+ * CFHEADER_SIZE + CFHEADER_RESERVE_FIELDS_SIZE bytes): the reserve area it declares and
+ * room for the set strings its flags announce. At most HEADER_READ_SIZE.
+ */
+export function headerReadSize(fixed: Uint8Array): number {
+  if (fixed.length < CFHEADER_SIZE) return HEADER_READ_SIZE;
+  const flags = u16(fixed, 30);
+  let n = CFHEADER_SIZE;
+  if (flags & HeaderFlag.reservePresent) {
+    n += CFHEADER_RESERVE_FIELDS_SIZE;
+    n += fixed.length >= n ? u16(fixed, CFHEADER_SIZE) : 0xffff;
+  }
+  if (flags & HeaderFlag.prevCabinet) n += 2 * (MAX_NAME_BYTES + 1);
+  if (flags & HeaderFlag.nextCabinet) n += 2 * (MAX_NAME_BYTES + 1);
+  return Math.min(n, HEADER_READ_SIZE);
+}
+
 /** CFHEADER ([MS-CAB] 2.2) from `buf`, which starts at the cabinet's first byte. */
 export function parseHeader(buf: Uint8Array, ctx: ParseContext): CabHeader {
   need(buf, 0, CFHEADER_SIZE, "CFHEADER", ctx);

@@ -11,11 +11,17 @@ import { readStructure } from "./structure.js";
 const CHUNK = 1 << 20;
 const OVERLAP = 64;
 const SIGNATURE = Buffer.from("MSCF", "latin1");
+/**
+ * Folders and files a candidate must parse to count as a cabinet. A bounded test, so a
+ * file full of near-headers claiming 65,535 entries each is searched in linear time; the
+ * cabinet found is read in full when opened.
+ */
+const PROBE_ENTRIES = 16;
 
 /** File offsets of the cabinets in `path`, in order. */
 export async function findCabinets(
   path: string,
-  opts: { first?: boolean } = {},
+  opts: { first?: boolean; stats?: { bytesRead: number } } = {},
 ): Promise<number[]> {
   const source = await CabSource.open(path);
   const found: number[] = [];
@@ -31,7 +37,7 @@ export async function findCabinets(
         if (!plausibleHeader(head, head === chunk ? i : 0, source.size - at)) continue;
         let size: number;
         try {
-          size = (await readStructure(source, at)).header.cabinetSize;
+          size = (await readStructure(source, at, PROBE_ENTRIES)).header.cabinetSize;
         } catch (err) {
           if (err instanceof CabError) continue;
           throw err;
@@ -45,6 +51,7 @@ export async function findCabinets(
     }
     return found;
   } finally {
+    if (opts.stats) opts.stats.bytesRead = source.bytesRead;
     await source.close();
   }
 }

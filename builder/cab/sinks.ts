@@ -50,11 +50,21 @@ async function renameInto(temp: string, target: string): Promise<void> {
   }
 }
 
-async function writeAll(fh: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
+/** Write all of `bytes`; a refused write (a full disk: ENOSPC) names the cabinet. */
+async function writeAll(
+  fh: FileHandle,
+  bytes: Uint8Array,
+  position: number,
+  target: string,
+): Promise<void> {
   let done = 0;
-  while (done < bytes.length) {
-    const { bytesWritten } = await fh.write(bytes, done, bytes.length - done, position + done);
-    done += bytesWritten;
+  try {
+    while (done < bytes.length) {
+      const { bytesWritten } = await fh.write(bytes, done, bytes.length - done, position + done);
+      done += bytesWritten;
+    }
+  } catch (err) {
+    throw invalidInput(`cannot write "${target}": ${(err as Error).message}`, { file: target });
   }
 }
 
@@ -70,13 +80,16 @@ class WriteQueue {
   private readonly pending = new Set<Promise<void>>();
   private failure: unknown;
 
-  constructor(private readonly fh: FileHandle) {}
+  constructor(
+    private readonly fh: FileHandle,
+    private readonly target: string,
+  ) {}
 
   async write(bytes: Uint8Array, position: number): Promise<void> {
     this.check();
     while (this.pending.size >= MAX_PENDING_WRITES) await Promise.race(this.pending);
     this.check();
-    const p: Promise<void> = writeAll(this.fh, bytes, position).then(
+    const p: Promise<void> = writeAll(this.fh, bytes, position, this.target).then(
       () => {
         this.pending.delete(p);
       },
@@ -113,7 +126,7 @@ export class DirectSink implements CabinetSink {
     this.fh = fh;
     this.temp = temp;
     this.pos = tablesSize;
-    this.queue = new WriteQueue(fh);
+    this.queue = new WriteQueue(fh, target);
   }
   private readonly queue: WriteQueue;
 
@@ -138,7 +151,9 @@ export class DirectSink implements CabinetSink {
   }
 
   async commit(): Promise<void> {
-    await this.fh!.close();
+    await this.fh!.close().catch((err: Error) => {
+      throw invalidInput(`cannot write "${this.target}": ${err.message}`, { file: this.target });
+    });
     this.fh = undefined;
     await renameInto(this.temp, this.target);
   }
@@ -161,15 +176,15 @@ export class SpoolSink implements CabinetSink {
 
   private readonly queue: WriteQueue;
 
-  private constructor(spoolPath: string, spool: FileHandle) {
+  private constructor(spoolPath: string, spool: FileHandle, firstTarget: string) {
     this.spoolPath = spoolPath;
     this.spool = spool;
-    this.queue = new WriteQueue(spool);
+    this.queue = new WriteQueue(spool, firstTarget);
   }
 
   static async open(firstTarget: string): Promise<SpoolSink> {
     const [spool, spoolPath] = await openTemp(firstTarget, "spool", "wx+");
-    return new SpoolSink(spoolPath, spool);
+    return new SpoolSink(spoolPath, spool, firstTarget);
   }
 
   async writeData(bytes: Uint8Array): Promise<void> {
@@ -182,13 +197,13 @@ export class SpoolSink implements CabinetSink {
     const [out, temp] = await openTemp(path, "tmp", "wx");
     this.done.push({ temp, target: path });
     try {
-      await writeAll(out, tables, 0);
+      await writeAll(out, tables, 0, path);
       const buf = new Uint8Array(Math.min(COPY_CHUNK, Math.max(1, this.spoolSize)));
       for (let at = 0; at < this.spoolSize; ) {
         const want = Math.min(buf.length, this.spoolSize - at);
         const { bytesRead } = await this.spool!.read(buf, 0, want, at);
         if (bytesRead === 0) throw new Error("cab writer: spool file shrank");
-        await writeAll(out, buf.subarray(0, bytesRead), tables.length + at);
+        await writeAll(out, buf.subarray(0, bytesRead), tables.length + at, path);
         at += bytesRead;
       }
     } finally {

@@ -3,16 +3,26 @@
  * buffer so that walking CFDATA blocks costs one system call per megabyte, not two per
  * block. Memory stays bounded whatever the cabinet's size.
  */
+import { constants } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 import { basename } from "node:path";
 import { CabError } from "./errors.js";
 
 const READ_AHEAD = 1 << 20;
 
+/**
+ * Read-only, and without waiting: opening a FIFO for reading blocks until a writer comes,
+ * which for a FIFO named as a cabinet is forever. Non-blocking, the open returns and the
+ * fstat below refuses what is not a regular file (O_NONBLOCK changes nothing for one).
+ */
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+
 export class CabSource {
   private store = new Uint8Array(0);
   private buf = new Uint8Array(0);
   private bufPos = 0;
+  /** Bytes read from the file so far (a search's cost is measured by it). */
+  bytesRead = 0;
   private constructor(
     readonly path: string,
     /** The file's name, for messages. */
@@ -24,7 +34,7 @@ export class CabSource {
   static async open(path: string): Promise<CabSource> {
     let fh: FileHandle;
     try {
-      fh = await open(path, "r");
+      fh = await open(path, OPEN_FLAGS);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       throw new CabError("invalid-input", `${path}: cannot open (${e.code ?? e.message})`, {
@@ -34,7 +44,14 @@ export class CabSource {
     const st = await fh.stat();
     if (!st.isFile()) {
       await fh.close();
-      throw new CabError("invalid-input", `${path}: not a regular file`, { file: path });
+      const kind = st.isFIFO() ? "a FIFO" : st.isDirectory() ? "a folder" : "a device or socket";
+      throw new CabError(
+        "invalid-input",
+        `${path}: is ${kind}, not a regular file (expected a cabinet)`,
+        {
+          file: path,
+        },
+      );
     }
     return new CabSource(path, basename(path), fh, st.size);
   }
@@ -56,25 +73,33 @@ export class CabSource {
       const { bytesRead } = await this.fh.read(this.store, got, want - got, pos + got);
       if (bytesRead === 0) break;
       got += bytesRead;
+      this.bytesRead += bytesRead;
     }
     this.buf = this.store.subarray(0, got);
     this.bufPos = pos;
     return this.buf.subarray(0, Math.min(got, end - pos));
   }
 
-  /** Like read, but a copy the caller may keep. */
+  /**
+   * Like read, but a copy the caller may keep. Outside the read-ahead window it reads
+   * exactly the bytes asked for and leaves the window alone: tables far from the data
+   * being walked (or a search's candidates) never cost a megabyte each.
+   */
   async readCopy(pos: number, len: number): Promise<Uint8Array> {
-    if (len > READ_AHEAD) {
+    const end = Math.min(this.size, pos + len);
+    const inWindow = pos >= this.bufPos && end <= this.bufPos + this.buf.length;
+    if (!inWindow) {
       const out = new Uint8Array(Math.max(0, Math.min(len, this.size - pos)));
       let got = 0;
       while (got < out.length) {
         const { bytesRead } = await this.fh.read(out, got, out.length - got, pos + got);
         if (bytesRead === 0) break;
         got += bytesRead;
+        this.bytesRead += bytesRead;
       }
       return out.subarray(0, got);
     }
-    return (await this.read(pos, len)).slice();
+    return this.buf.slice(pos - this.bufPos, end - this.bufPos);
   }
 
   async close(): Promise<void> {

@@ -3,13 +3,14 @@
  * exactly the bytes it needs and parsed by layout.ts. Offsets are checked against the file.
  */
 
+import { CFHEADER_RESERVE_FIELDS_SIZE, CFHEADER_SIZE } from "./constants.js";
 import { CabError } from "./errors.js";
 import {
   type CabFileRecord,
   type CabFolderRecord,
   type CabHeader,
   folderTableSize,
-  HEADER_READ_SIZE,
+  headerReadSize,
   hex,
   maxFileTableSize,
   parseFiles,
@@ -29,7 +30,16 @@ export interface CabinetStructure {
   readonly warnings: readonly string[];
 }
 
-export async function readStructure(source: CabSource, offset: number): Promise<CabinetStructure> {
+/**
+ * Read the cabinet at `offset`. With `probe`, only the first `probe` folders and files are
+ * read and parsed (the rest of the header is checked in full): a bounded test of a search
+ * candidate, whatever counts its header claims.
+ */
+export async function readStructure(
+  source: CabSource,
+  offset: number,
+  probe?: number,
+): Promise<CabinetStructure> {
   const file = source.label;
   if (offset < 0 || offset >= source.size) {
     throw new CabError(
@@ -39,7 +49,13 @@ export async function readStructure(source: CabSource, offset: number): Promise<
     );
   }
   const remaining = source.size - offset;
-  const headBuf = await source.readCopy(offset, Math.min(remaining, HEADER_READ_SIZE));
+  // The fixed part first, then exactly what it says the rest takes: a search probes
+  // thousands of candidates, and most headers are a few dozen bytes, not 64 KiB.
+  const fixed = await source.readCopy(
+    offset,
+    Math.min(remaining, CFHEADER_SIZE + CFHEADER_RESERVE_FIELDS_SIZE),
+  );
+  const headBuf = await source.readCopy(offset, Math.min(remaining, headerReadSize(fixed)));
   const header = parseHeader(headBuf, {
     file,
     base: offset,
@@ -48,12 +64,17 @@ export async function readStructure(source: CabSource, offset: number): Promise<
 
   const foldersAt = offset + header.foldersOffset;
   const folderBytes = folderTableSize(header);
-  const folderBuf = await source.readCopy(foldersAt, folderBytes);
-  const folders = parseFolders(folderBuf, header, {
+  const folderView =
+    probe === undefined ? header : { ...header, folderCount: Math.min(probe, header.folderCount) };
+  const folderRead = folderTableSize(folderView);
+  const folderBuf = await source.readCopy(foldersAt, folderRead);
+  const folders = parseFolders(folderBuf, folderView, {
     file,
     base: foldersAt,
-    atEof: folderBuf.length < folderBytes,
+    atEof: folderBuf.length < folderRead,
   });
+  const fileView =
+    probe === undefined ? header : { ...header, fileCount: Math.min(probe, header.fileCount) };
 
   // The CFFILE table is read right after the folders, as libmspack (and so cabextract)
   // does, whatever coffFiles says; coffFiles is the fallback when that does not parse.
@@ -61,7 +82,7 @@ export async function readStructure(source: CabSource, offset: number): Promise<
   const afterFolders = header.foldersOffset + folderBytes;
   let files: CabFileRecord[];
   try {
-    files = await readFiles(source, offset, afterFolders, header);
+    files = await readFiles(source, offset, afterFolders, fileView);
   } catch (err) {
     if (!(err instanceof CabError) || header.filesOffset === afterFolders) throw err;
     if (header.filesOffset >= remaining) {
@@ -71,11 +92,11 @@ export async function readStructure(source: CabSource, offset: number): Promise<
         { file, offset: offset + 16 },
       );
     }
-    files = await readFiles(source, offset, header.filesOffset, header);
+    files = await readFiles(source, offset, header.filesOffset, fileView);
   }
   if (header.filesOffset !== afterFolders) {
     warnings.push(
-      `${file}: coffFiles says the CFFILE table is at ${hex(offset + header.filesOffset)}, but it follows the folders at ${hex(offset + afterFolders)}; read from there, as libmspack does`,
+      `${file}: coffFiles says the CFFILE table is at ${hex(offset + header.filesOffset)}${header.filesOffset >= remaining ? " (past the end of the file)" : ""}, but it follows the folders at ${hex(offset + afterFolders)}; read from there, as Windows' FDI does${header.filesOffset >= remaining ? " (libmspack refuses such a cabinet)" : ""}`,
     );
   }
 

@@ -14,15 +14,10 @@ import type { BuildProgress } from "../build/progress.js";
 import type { PeFacts, Toolkit } from "../build/toolkit.js";
 import type { LoadedManifest } from "../manifest/load.js";
 import type { ManifestFile } from "../manifest/types.js";
+import { sourceProblem } from "../manifest/validate-fields.js";
 import { InputError } from "../util/errors.js";
-import {
-  type FilePosition,
-  fileLabel,
-  planCollect,
-  platformProblem,
-  sizeProblem,
-  sourceOutsideDrop,
-} from "./plan.js";
+import { outsideDrop, realDrop } from "./drop-links.js";
+import { type FilePosition, fileLabel, planCollect, platformProblem, sizeProblem } from "./plan.js";
 
 export interface CollectedFile {
   readonly index: number;
@@ -67,7 +62,7 @@ export async function collect(
   const matches: string[][] = [];
   for (const f of files) {
     const source = f.source.replace(/\\/g, "/").replace(/^\.\//, "");
-    if (sourceOutsideDrop(source)) matches.push([]);
+    if (sourceProblem(source)) matches.push([]);
     else if (fg.isDynamicPattern(source)) {
       matches.push(
         await fg(source, { cwd: drop, onlyFiles: true, dot: true, caseSensitiveMatch: false }),
@@ -79,6 +74,26 @@ export async function collect(
   const position = filePosition(loaded);
   const plan = planCollect(files, matches, all, position, drop);
   const problems = [...plan.problems];
+
+  // Links: a claimed source whose real target is outside the drop is refused, unless its
+  // entry allows it (collect/drop-links.ts has the rule, shared with init --from-drop).
+  const dropReal = await realDrop(drop);
+  const outside = await Promise.all(
+    plan.claimed.map((c) =>
+      c.file.allowOutsideDrop ? undefined : outsideDrop(dropReal, join(drop, c.source)),
+    ),
+  );
+  for (const [k, target] of outside.entries()) {
+    if (target === undefined) continue;
+    const c = plan.claimed[k]!;
+    problems.push(
+      `${fileLabel(position, c.index, c.file, "source")}: source "${c.source}" is a link to ${target}, outside the drop ${drop}; expected a file inside it (set allowOutsideDrop: true on this file to ship it)`,
+    );
+  }
+  if (outside.some((o) => o !== undefined)) {
+    const sorted = sortByPosition(problems);
+    throw new InputError(sorted[0]!, sorted.slice(1));
+  }
 
   const sizes = await Promise.all(
     plan.claimed.map(async (c) => (await stat(join(drop, c.source))).size),

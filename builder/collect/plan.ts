@@ -4,6 +4,7 @@
  * so every rule tests without files. collect.ts does the I/O around it.
  */
 import type { ManifestFile, Platform } from "../manifest/types.js";
+import { sourceProblem } from "../manifest/validate-fields.js";
 
 /** Where a manifest value stands, "file:line:col" (LoadedManifest.position of files[i].field). */
 export type FilePosition = (index: number, field: keyof ManifestFile) => string;
@@ -51,9 +52,9 @@ export function planCollect(
   files.forEach((file, index) => {
     const m = [...(matches[index] ?? [])].sort();
     const at = fileLabel(position, index, file, "source");
-    const outside = sourceOutsideDrop(file.source);
+    const outside = sourceProblem(file.source);
     if (outside) {
-      problems.push(`${at}: source "${file.source}" ${outside}; expected a path inside the drop`);
+      problems.push(`${at}: source "${file.source}" ${outside}`);
     } else if (m.length === 0) {
       problems.push(
         `${at}: source "${file.source}" matches no file in the drop ${dropName}; expected exactly one`,
@@ -93,12 +94,4 @@ export function sizeProblem(
 ): string | undefined {
   if (expected === undefined || expected === found) return undefined;
   return `${label}: size is ${expected} bytes in the manifest, but the ${when} file has ${found} (${found > expected ? "+" : ""}${found - expected})`;
-}
-
-/** Sources are relative to the drop and stay inside it (no absolute path, no ".."). */
-export function sourceOutsideDrop(source: string): string | undefined {
-  const s = source.replace(/\\/g, "/");
-  if (s.startsWith("/") || /^[A-Za-z]:/.test(s)) return "is an absolute path";
-  if (s.split("/").includes("..")) return 'climbs out of the drop with ".."';
-  return undefined;
 }

@@ -2,13 +2,14 @@
  * Loading either side of a diff: a manifest, a package (.exe or .cab) or a build record,
  * told apart by their first bytes and, for text, by extension and content.
  */
-import { open, readFile } from "node:fs/promises";
+import { type open, readFile } from "node:fs/promises";
 import { extname } from "node:path";
 import { looksLikeBuildRecord } from "../build/record-check.js";
 import { compilePlan } from "../install/compile.js";
 import { loadManifest } from "../manifest/load.js";
 import type { Manifest } from "../manifest/types.js";
 import { InputError } from "../util/errors.js";
+import { openInputFile } from "../util/fs.js";
 import { loadPackageSide } from "./cab-package.js";
 import { buildRecordSide } from "./record-side.js";
 import { normaliseTime } from "./time.js";
@@ -38,11 +39,12 @@ export function manifestSide(label: string, manifest: Manifest): DiffSide {
 async function head(file: string): Promise<Buffer> {
   let handle: Awaited<ReturnType<typeof open>> | undefined;
   try {
-    handle = await open(file, "r");
+    handle = await openInputFile(file, "a manifest, a package (.exe, .cab) or a build record");
     const buf = Buffer.alloc(4);
     const { bytesRead } = await handle.read(buf, 0, 4, 0);
     return buf.subarray(0, bytesRead);
   } catch (err) {
+    if (err instanceof InputError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw new InputError(
       code === "EISDIR"

@@ -3,9 +3,10 @@
  * so a new rollup starts from what was built. The PE reading is passed in (the pe
  * stage's inspectFile), the rest is plain file listing and the shared manifest draft.
  */
-import { stat } from "node:fs/promises";
+import { realpath, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import fg from "fast-glob";
+import { realDrop, realInDrop } from "../collect/drop-links.js";
 import { draftManifestYaml } from "../kb-import/to-manifest.js";
 import type { Platform } from "../manifest/types.js";
 import { InputError } from "../util/errors.js";
@@ -29,8 +30,22 @@ export interface DropFile extends FileFacts {
 /** How many files are read at once. */
 const CONCURRENCY = 8;
 
-/** Every file of the drop (sorted by path), with what `inspect` says of it. */
-export async function scanDrop(dir: string, inspect: Inspect): Promise<DropFile[]> {
+export interface ScanOptions {
+  /** Told of each file left out because it is a link to outside the drop. */
+  readonly onOutside?: (path: string, target: string) => void;
+}
+
+/**
+ * Every file of the drop (sorted by path), with what `inspect` says of it. Links follow
+ * build's rule (collect/drop-links.ts): one whose real target is inside the drop is
+ * listed once, under the drop's own path of that target when that is listed too (a link
+ * loop lists nothing twice); one that leads outside is left out and reported.
+ */
+export async function scanDrop(
+  dir: string,
+  inspect: Inspect,
+  options: ScanOptions = {},
+): Promise<DropFile[]> {
   let info: Awaited<ReturnType<typeof stat>>;
   try {
     info = await stat(dir);
@@ -40,9 +55,26 @@ export async function scanDrop(dir: string, inspect: Inspect): Promise<DropFile[
     );
   }
   if (!info.isDirectory()) throw new InputError(`${dir}: is not a folder; expected a build drop`);
-  const paths = (
-    await fg("**/*", { cwd: dir, onlyFiles: true, dot: false, followSymbolicLinks: false })
+  const listed = (
+    await fg("**/*", { cwd: dir, onlyFiles: true, dot: false, followSymbolicLinks: true })
   ).sort();
+  const dropReal = await realDrop(dir);
+  const reals = await Promise.all(listed.map((p) => realInDrop(dropReal, join(dir, p))));
+  const listedSet = new Set(listed);
+  const seen = new Set<string>();
+  const paths: string[] = [];
+  for (const [i, p] of listed.entries()) {
+    const real = reals[i];
+    if (real === undefined) {
+      options.onOutside?.(p, await realpath(join(dir, p)));
+      continue;
+    }
+    // The same file under another name (a link to it, a loop): listed once, as itself.
+    if (real !== p && listedSet.has(real)) continue;
+    if (seen.has(real)) continue;
+    seen.add(real);
+    paths.push(p);
+  }
   if (paths.length === 0) throw new InputError(`${dir}: the build drop has no files`);
   const out: DropFile[] = new Array(paths.length);
   let next = 0;

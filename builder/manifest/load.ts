@@ -22,8 +22,11 @@ import type {
 } from "./types.js";
 import {
   dateProblem,
+  isDeviceName,
+  MAX_PACKAGE_FILES,
   packagePathProblem,
   rangeProblem,
+  sourceProblem,
   versionProblem,
 } from "./validate-fields.js";
 
@@ -62,7 +65,7 @@ export function parseManifest(file: string, bytes: Uint8Array | string): LoadedM
   if (syntax.length > 0) {
     throw problemsError(syntax.map((s) => ({ at: s.at, field: "(document)", message: s.message })));
   }
-  const problems = schemaProblems(doc);
+  const problems = [...nulProblems(doc), ...schemaProblems(doc)];
   if (problems.length > 0) throw problemsError(problems);
   const manifest = resolve(doc, problems);
   if (problems.length > 0) throw problemsError(problems);
@@ -234,6 +237,7 @@ interface RawFile {
   stamp?: boolean;
   description?: string;
   install?: RawFileInstall;
+  allowOutsideDrop?: boolean;
 }
 
 interface RawManifest {
@@ -249,6 +253,68 @@ interface RawManifest {
   install?: RawInstall;
 }
 
+/**
+ * A NUL in any string: Windows' version resources, file names and the article all end a
+ * string there, so what ships would not be what the manifest says.
+ */
+function nulProblems(doc: SourceDocument): Problem[] {
+  const out: Problem[] = [];
+  const walk = (v: unknown, path: PathSegment[]) => {
+    if (out.length >= 20) return;
+    if (typeof v === "string") {
+      if (v.includes("\u0000")) {
+        out.push({
+          at: doc.position(path),
+          field: formatPath(path),
+          message: `${JSON.stringify(v)} holds a NUL character; expected text without one`,
+        });
+      }
+    } else if (Array.isArray(v)) {
+      for (const [i, x] of v.entries()) walk(x, [...path, i]);
+    } else if (v && typeof v === "object") {
+      for (const [k, x] of Object.entries(v)) walk(x, [...path, k]);
+    }
+  };
+  walk(doc.value, []);
+  return out;
+}
+
+/**
+ * A file whose path is also a folder of another file ("docs" and "Docs/readme.txt"):
+ * Windows compares without case, so one of them could not be extracted.
+ */
+function folderClashes(
+  files: readonly { readonly path: string; readonly index: number }[],
+  report: (index: number, message: string) => void,
+): void {
+  const folders = new Map<string, { readonly path: string; readonly index: number }>();
+  for (const f of files) {
+    const parts = f.path.toLowerCase().split("/");
+    for (let n = 1; n < parts.length; n++) {
+      const folder = parts.slice(0, n).join("/");
+      if (!folders.has(folder)) folders.set(folder, f);
+    }
+  }
+  for (const f of files) {
+    const other = folders.get(f.path.toLowerCase());
+    if (other !== undefined) {
+      report(
+        f.index,
+        `package path "${f.path}" is also a folder of files[${other.index}] ("${other.path}"); paths are compared without case, as Windows does`,
+      );
+    }
+  }
+}
+
+function emptyManifest(): Manifest {
+  return {
+    package: {} as PackageInfo,
+    files: [],
+    fixes: [],
+    install: { steps: [], notes: [] },
+  };
+}
+
 function resolve(doc: SourceDocument, problems: Problem[]): Manifest {
   const raw = doc.value as RawManifest;
   const report = (path: PathSegment[], message: string) =>
@@ -259,6 +325,20 @@ function resolve(doc: SourceDocument, problems: Problem[]): Manifest {
 
   const pkg = raw.package;
   check(["package", "version"], pkg.version, versionProblem(pkg.version, false));
+  if (isDeviceName(pkg.name)) {
+    check(
+      ["package", "name"],
+      pkg.name,
+      `is a Windows device name: ${pkg.name}.exe could not be created or run`,
+    );
+  }
+  if (raw.files.length > MAX_PACKAGE_FILES) {
+    report(
+      ["files"],
+      `${raw.files.length} files; a package is one cabinet, which holds at most ${MAX_PACKAGE_FILES}`,
+    );
+    return emptyManifest();
+  }
   if (pkg.prerequisite) {
     check(
       ["package", "prerequisite", "range"],
@@ -295,6 +375,10 @@ function resolve(doc: SourceDocument, problems: Problem[]): Manifest {
     const path = f.path ?? f.name;
     const pathProblem = packagePathProblem(path);
     if (pathProblem) check(f.path !== undefined ? at("path") : at("name"), path, pathProblem);
+    const source = f.source ?? path;
+    if (f.source !== undefined || !pathProblem) {
+      check(f.source !== undefined ? at("source") : at("name"), source, sourceProblem(source));
+    }
     if (f.path !== undefined && !pathProblem) {
       const base = path.split("/").pop()!;
       if (base.toLowerCase() !== f.name.toLowerCase()) {
@@ -341,8 +425,18 @@ function resolve(doc: SourceDocument, problems: Problem[]): Manifest {
       platform,
       stamp,
       ...(f.description !== undefined ? { description: f.description } : {}),
+      ...(f.allowOutsideDrop ? { allowOutsideDrop: true } : {}),
     });
   });
+
+  folderClashes(
+    raw.files.map((f, index) => ({ path: f.path ?? f.name, index })),
+    (i, message) =>
+      report(
+        raw.files[i]?.path !== undefined ? ["files", i, "path"] : ["files", i, "name"],
+        message,
+      ),
+  );
 
   let entry: PackageInfo["entry"];
   if (pkg.entry) {

@@ -3,6 +3,8 @@
  * ("file:line:col"), so that every error names a position.
  */
 import {
+  isAlias,
+  isCollection,
   isMap,
   isNode,
   isPair,
@@ -11,6 +13,7 @@ import {
   LineCounter,
   type Node,
   parseDocument,
+  visit,
 } from "yaml";
 
 export type PathSegment = string | number;
@@ -41,7 +44,10 @@ export function parseSource(
     at: where(e.pos[0]),
     message: `${e.code === "DUPLICATE_KEY" ? "duplicate key" : "YAML syntax"}: ${firstLine(e.message)}`,
   }));
-  const value = problems.length === 0 ? parsed.toJS({ maxAliasCount: 100 }) : undefined;
+  if (problems.length === 0) problems.push(...aliasProblems(parsed, where));
+  // Only aliases of scalars are left (aliasProblems): each costs one value however often
+  // it is used, so no expansion limit is needed (the yaml package's would throw at 100).
+  const value = problems.length === 0 ? parsed.toJS({ maxAliasCount: -1 }) : undefined;
   const doc: SourceDocument = {
     file,
     value,
@@ -70,6 +76,41 @@ export function parseSource(
     },
   };
   return { doc, problems };
+}
+
+/**
+ * Aliases (`*name`) are kept to scalars: an alias of a mapping or list is how a small
+ * document expands without bound (a "billion laughs") or refers to itself, and a manifest
+ * never needs one. An alias with no anchor before it is reported too. One pass in document
+ * order, anchors noted as they come (the last one of a name wins, as YAML says); the first
+ * problem is reported, once.
+ */
+function aliasProblems(
+  parsed: ReturnType<typeof parseDocument>,
+  where: (offset: number) => string,
+): SyntaxProblem[] {
+  const anchors = new Map<string, Node>();
+  let problem: SyntaxProblem | undefined;
+  visit(parsed, (_key, node) => {
+    if (isNode(node) && !isAlias(node) && node.anchor) anchors.set(node.anchor, node);
+    if (!isAlias(node)) return undefined;
+    const at = where(node.range?.[0] ?? 0);
+    const target = anchors.get(node.source);
+    if (!target) {
+      problem = {
+        at,
+        message: `YAML alias *${node.source} has no anchor &${node.source} before it`,
+      };
+    } else if (isCollection(target)) {
+      const kind = isMap(target) ? "mapping" : "list";
+      problem = {
+        at,
+        message: `YAML alias *${node.source} names a ${kind} (${where(target.range?.[0] ?? 0)}); only a single value may be aliased in a manifest: write the ${kind} out`,
+      };
+    }
+    return problem ? visit.BREAK : undefined;
+  });
+  return problem ? [problem] : [];
 }
 
 function firstLine(s: string): string {

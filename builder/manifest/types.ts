@@ -85,6 +85,11 @@ export interface ManifestFile {
   /** Whether the builder writes the version into the file's PE resources. */
   readonly stamp: boolean;
   readonly description?: string;
+  /**
+   * The source may be a link whose real target is outside the build drop (a shared
+   * runtime, say). Without it such a source is refused (collect/drop-links.ts).
+   */
+  readonly allowOutsideDrop?: boolean;
   /** How the installer engine places the file; set on every file when the manifest declares `install.product`. */
   readonly install?: FileInstallPolicy;
 }

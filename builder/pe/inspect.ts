@@ -1,7 +1,7 @@
 /** Read every attribute the KB table and the verifier need from a file's bytes. */
-import { open } from "node:fs/promises";
 import { NOT_APPLICABLE, Platform } from "../manifest/types.js";
 import { InputError } from "../util/errors.js";
+import { openInputFile } from "../util/fs.js";
 import { peChecksum } from "./checksum.js";
 import { DirectoryEntry, DOS_MAGIC } from "./constants.js";
 import { directory, parsePeHeaders } from "./headers.js";
@@ -59,7 +59,7 @@ export function readPeInfo(bytes: Uint8Array, label: string, withChecksum: boole
 export async function inspectFile(path: string): Promise<PeInfo> {
   let bytes: Uint8Array;
   try {
-    const handle = await open(path, "r");
+    const handle = await openInputFile(path, "a file to inspect");
     try {
       const { size } = await handle.stat();
       const head = new Uint8Array(2);
@@ -72,6 +72,7 @@ export async function inspectFile(path: string): Promise<PeInfo> {
       await handle.close();
     }
   } catch (err) {
+    if (err instanceof InputError) throw err;
     throw new InputError(`${path}: cannot read: ${(err as NodeJS.ErrnoException).code ?? err}`);
   }
   return { path, ...inspectPe(bytes, path) };

@@ -18,7 +18,7 @@ import {
 import type { InstallPlan } from "../install/plan.js";
 import { encodePlan } from "../install/plan-codec.js";
 import { InputError } from "../util/errors.js";
-import { tempPathFor } from "../util/fs.js";
+import { openInputFile, tempPathFor, writeError } from "../util/fs.js";
 import { bytesSource } from "./bytes.js";
 import { cabinetFileNames } from "./cab-names.js";
 import { PE_MACHINE, SFX_FILE_ALIGN, type SfxPlatform } from "./constants.js";
@@ -96,7 +96,9 @@ export async function assembleSfx(opts: AssembleSfxOptions): Promise<AssembledSf
   const padding = new Uint8Array((SFX_FILE_ALIGN - (end % SFX_FILE_ALIGN)) % SFX_FILE_ALIGN);
 
   const tmp = tempPathFor(opts.outPath);
-  const out = await open(tmp, "wx");
+  const out = await open(tmp, "wx").catch((err) => {
+    throw writeError(opts.outPath, err);
+  });
   let payloadCrc = prefixPayloadCrc(prefix);
   // The stub's CheckSum covered the stub alone: recompute it over the whole package.
   const checksum = new PeChecksum();
@@ -129,7 +131,7 @@ export async function assembleSfx(opts: AssembleSfxOptions): Promise<AssembledSf
   } catch (err) {
     await out.close().catch(() => undefined);
     await rm(tmp, { force: true });
-    throw err;
+    throw writeError(opts.outPath, err);
   }
   return {
     size: end + padding.length,
@@ -209,7 +211,7 @@ async function checkCabinet(path: string): Promise<number> {
   let size: number;
   const head = Buffer.alloc(CFHEADER_SIZE);
   try {
-    const fh = await open(path, "r");
+    const fh = await openInputFile(path, "a cabinet");
     try {
       size = (await fh.stat()).size;
       await fh.read(head, 0, CFHEADER_SIZE, 0);
@@ -217,6 +219,7 @@ async function checkCabinet(path: string): Promise<number> {
       await fh.close();
     }
   } catch (err) {
+    if (err instanceof InputError) throw err;
     throw new InputError(`${path}: cannot read the cabinet (${(err as Error).message})`);
   }
   if (size < CFHEADER_SIZE || head.readUInt32LE(0) !== CAB_SIGNATURE) {

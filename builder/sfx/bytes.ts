@@ -2,7 +2,7 @@
  * Random access to a package's bytes, from memory or from an open file (synchronously, so
  * that locating a cabinet in a large package reads a few kilobytes, not the whole file).
  */
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { InputError } from "../util/errors.js";
 
 export interface ByteSource {
@@ -25,14 +25,17 @@ export function bytesSource(bytes: Uint8Array, name = "(bytes)"): ByteSource {
 export function withFileSource<T>(path: string, fn: (src: ByteSource) => T): T {
   let fd: number;
   try {
-    fd = openSync(path, "r");
+    // Not waiting on a FIFO (see util/fs.ts openInputFile); fstat refuses it below.
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (err) {
     throw new InputError(
       `${path}: cannot read the package (${(err as NodeJS.ErrnoException).code ?? err})`,
     );
   }
   try {
-    const size = fstatSync(fd).size;
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new InputError(`${path}: is not a regular file (expected a package)`);
+    const size = st.size;
     return fn({
       name: path,
       size,

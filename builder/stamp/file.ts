@@ -1,6 +1,6 @@
-import { chmod, readFile, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
 import { InputError } from "../util/errors.js";
-import { tempPathFor } from "../util/fs.js";
+import { openInputFile, tempPathFor } from "../util/fs.js";
 import { stampPe } from "./stamp.js";
 import type { StampOptions } from "./types.js";
 
@@ -14,11 +14,17 @@ export async function stampFile(path: string, opts: StampOptions, outPath?: stri
   let mode: number;
   let real: string;
   try {
-    bytes = await readFile(path);
+    const fh = await openInputFile(path, "a PE file to stamp");
+    try {
+      bytes = await fh.readFile();
+    } finally {
+      await fh.close();
+    }
     mode = (await stat(path)).mode & 0o7777;
     // In place through a symlink means the file it points to, not a new file over the link.
     real = await realpath(path);
   } catch (err) {
+    if (err instanceof InputError) throw err;
     throw new InputError(`${path}: cannot read: ${(err as NodeJS.ErrnoException).code ?? err}`);
   }
   const stamped = stampPe(bytes, opts, path);

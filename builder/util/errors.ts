@@ -35,6 +35,8 @@ export class CheckFailed extends Error {
   }
 }
 
+const OUT_OF_ROOM = new Set(["ENOSPC", "EDQUOT", "EFBIG", "EROFS"]);
+
 /**
  * Errors that carry their own exit code: ours, the cab library's (by duck typing), and
  * system calls refused on a path.
@@ -50,5 +52,8 @@ export function exitCodeOf(err: unknown): ExitCode | undefined {
   if (typeof sys?.code === "string" && typeof sys.syscall === "string" && sys.path !== undefined) {
     return ExitCode.badInput;
   }
+  // The machine refused a write (a full disk, a quota, a read-only file system): the
+  // user's to fix, even where the call (a write on an open file) names no path.
+  if (typeof sys?.code === "string" && OUT_OF_ROOM.has(sys.code)) return ExitCode.badInput;
   return undefined;
 }

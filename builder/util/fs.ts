@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
-import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { constants, createReadStream, createWriteStream, type WriteStream } from "node:fs";
+import { type FileHandle, mkdir, open, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { InputError } from "./errors.js";
 
@@ -9,13 +9,43 @@ import { InputError } from "./errors.js";
  * what it should have been (`what`: "the manifest") and the system's code (ENOENT...).
  */
 export async function readInputFile(path: string, what: string): Promise<Buffer> {
+  let fh: FileHandle;
   try {
-    return await readFile(path);
+    fh = await openInputFile(path, what);
   } catch (err) {
-    throw new InputError(
-      `${path}: cannot read ${what} (${(err as NodeJS.ErrnoException).code ?? err})`,
-    );
+    throw cannotRead(path, what, err);
   }
+  try {
+    return await fh.readFile();
+  } catch (err) {
+    throw cannotRead(path, what, err);
+  } finally {
+    await fh.close();
+  }
+}
+
+function cannotRead(path: string, what: string, err: unknown): InputError {
+  if (err instanceof InputError) return err;
+  return new InputError(
+    `${path}: cannot read ${what} (${(err as NodeJS.ErrnoException).code ?? err})`,
+  );
+}
+
+/**
+ * Open an input file for reading, refusing what is not a regular file (a FIFO, a device,
+ * a folder) with an InputError; a failed open is the system's error, for the caller to
+ * word. The open does not wait: a FIFO opened for reading would block until a writer
+ * comes, forever.
+ */
+export async function openInputFile(path: string, what: string): Promise<FileHandle> {
+  const fh = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  const st = await fh.stat();
+  if (!st.isFile()) {
+    await fh.close();
+    const kind = st.isFIFO() ? "a FIFO" : st.isDirectory() ? "a folder" : "a device or socket";
+    throw new InputError(`${path}: is ${kind}, not a regular file (expected ${what})`);
+  }
+  return fh;
 }
 
 /** A temporary name in the same folder as `target`, so the final rename is atomic. */
@@ -28,15 +58,28 @@ export function tempPathFor(target: string): string {
 
 /** Write a whole file so that readers see either the old file or the complete new one. */
 export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
-  await mkdir(dirname(target), { recursive: true });
+  await mkdir(dirname(target), { recursive: true }).catch((err) => {
+    throw writeError(target, err);
+  });
   const tmp = tempPathFor(target);
   try {
     await writeFile(tmp, data);
     await rename(tmp, target);
   } catch (err) {
     await rm(tmp, { force: true });
-    throw err;
+    throw writeError(target, err);
   }
+}
+
+/**
+ * A refused write (a full disk, a read-only file system, no permission) as the user's
+ * error naming the output: `OUT: cannot write (ENOSPC: no space left on device)`.
+ */
+export function writeError(target: string, err: unknown): Error {
+  const e = err as NodeJS.ErrnoException;
+  if (err instanceof InputError || typeof e?.code !== "string") return err as Error;
+  const why = e.message.replace(/, \w+( '[^']*')?$/, "");
+  return new InputError(`${target}: cannot write (${why})`);
 }
 
 /** A stream to a temporary file; `commit()` renames it into place, `abort()` removes it. */

@@ -88,7 +88,10 @@ typedef struct {
   int isCab;
   ULONGLONG base; /* cabinet: its offset in our file */
   LONG size, pos; /* cabinet: size and position relative to base */
-  WCHAR *path;    /* extracted file: its path, for attributes after close */
+  WCHAR *path;    /* extracted file: its final path */
+  WCHAR *temp;    /* extracted file: the new name it is written to, renamed onto path */
+  HANDLE *dirs;   /* extracted file: its folders, held open until it is in place */
+  DWORD ndirs;
 } FH;
 
 static Package *g_pkg;
@@ -136,6 +139,10 @@ static FNWRITE(fdi_write) {
 static FNCLOSE(fdi_close) {
   FH *f = (FH *)hf;
   if (f->h) CloseHandle(f->h);
+  if (f->h && f->temp) DeleteFileW(f->temp); /* abandoned half-way: no half-written file */
+  for (DWORD i = 0; i < f->ndirs; i++) CloseHandle(f->dirs[i]);
+  xfree(f->dirs);
+  xfree(f->temp);
   xfree(f->path);
   xfree(f);
   return 0;
@@ -161,6 +168,101 @@ static int fdi_fail(const WCHAR *what, const WCHAR *name, DWORD sysErr, int code
   g.error = m.p;
   g.errorCode = code;
   return -1;
+}
+
+/*
+ * Links planted in the target. The extraction makes no link or junction (reparse point),
+ * so one found on the way was planted: a folder that is one is refused (exit 13), before
+ * anything is written into it; a file name that is one is replaced, never written
+ * through. Each file is written to a new name made with CREATE_NEW (which never opens an
+ * existing name, dangling link or not) and MoveFileEx then puts it in place of whatever
+ * held the name, a link included, without opening that link's target. Every folder on
+ * the way is held open without FILE_SHARE_DELETE until the file is in place, so on
+ * Windows it cannot be swapped for a junction between the check and the rename.
+ */
+static int g_linkRefused;
+
+static int is_reparse(DWORD a) {
+  return a != INVALID_FILE_ATTRIBUTES && (a & FILE_ATTRIBUTE_REPARSE_POINT);
+}
+
+static int link_refused(const WCHAR *path) {
+  g_linkRefused = 1;
+  return fdi_fail(path + 4,
+                  L" is a link or junction that this extraction did not create: refusing to "
+                  L"write through it (remove it, or extract elsewhere).",
+                  0, EXIT_DAMAGED);
+}
+
+/* Check one folder (creating it if absent) and hold it open; 0, or fdi_fail's -1. */
+static int hold_folder(FH *f, const WCHAR *path, int create) {
+  DWORD a = GetFileAttributesW(path);
+  if (a == INVALID_FILE_ATTRIBUTES && create) {
+    CreateDirectoryW(path, NULL);
+    a = GetFileAttributesW(path);
+  }
+  if (is_reparse(a)) return link_refused(path);
+  HANDLE h = CreateFileW(path, FILE_READ_ATTRIBUTES, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
+                         OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT,
+                         NULL);
+  BY_HANDLE_FILE_INFORMATION fi;
+  if (h == INVALID_HANDLE_VALUE || !GetFileInformationByHandle(h, &fi)) {
+    DWORD e = GetLastError();
+    if (h != INVALID_HANDLE_VALUE) CloseHandle(h);
+    return fdi_fail(L"Cannot create the folder ", path + 4, e, EXIT_FAILED);
+  }
+  if (is_reparse(fi.dwFileAttributes)) {
+    CloseHandle(h);
+    return link_refused(path);
+  }
+  if (!(fi.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY)) {
+    CloseHandle(h);
+    return fdi_fail(L"Cannot create the folder ", path + 4, ERROR_DIRECTORY, EXIT_FAILED);
+  }
+  f->dirs[f->ndirs++] = h;
+  return 0;
+}
+
+/* A new file beside `path`, under a name no one holds: "~cabwright-N.tmp". */
+static int create_temp(FH *f, const WCHAR *path) {
+  static DWORD counter;
+  DWORD dirLen = wlen(path);
+  while (dirLen && path[dirLen - 1] != '\\') dirLen--;
+  for (int tries = 0; tries < 1000; tries++) {
+    WBuf t = {0};
+    wb_addn(&t, path, dirLen);
+    wb_add(&t, L"~cabwright-");
+    wb_num(&t, GetCurrentProcessId());
+    wb_add(&t, L"-");
+    wb_num(&t, ++counter);
+    wb_add(&t, L".tmp");
+    HANDLE h =
+        CreateFileW(t.p, GENERIC_WRITE, 0, NULL, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, NULL);
+    if (h != INVALID_HANDLE_VALUE) {
+      f->h = h;
+      f->temp = t.p;
+      return 0;
+    }
+    DWORD e = GetLastError();
+    xfree(t.p);
+    if (e != ERROR_FILE_EXISTS && e != ERROR_ALREADY_EXISTS)
+      return fdi_fail(L"Cannot create ", path + 4, e, EXIT_FAILED);
+  }
+  return fdi_fail(L"Cannot create ", path + 4, ERROR_FILE_EXISTS, EXIT_FAILED);
+}
+
+/* Rename the complete file onto its name, replacing a file (or a link: the link itself). */
+static BOOL put_in_place(FH *f) {
+  if (MoveFileExW(f->temp, f->path, MOVEFILE_REPLACE_EXISTING)) return TRUE;
+  if (GetLastError() != ERROR_ACCESS_DENIED) return FALSE;
+  /* A read-only file from an earlier run; a link is removed, never its target changed. */
+  DWORD a = GetFileAttributesW(f->path);
+  if (a == INVALID_FILE_ATTRIBUTES || (a & FILE_ATTRIBUTE_DIRECTORY)) return FALSE;
+  if (is_reparse(a))
+    DeleteFileW(f->path);
+  else
+    SetFileAttributesW(f->path, FILE_ATTRIBUTE_NORMAL);
+  return MoveFileExW(f->temp, f->path, MOVEFILE_REPLACE_EXISTING);
 }
 
 static WCHAR *name_from_cab(const char *raw, USHORT attribs) {
@@ -189,29 +291,26 @@ static FNFDINOTIFY(fdi_notify) {
     wb_add(&p, L"\\");
     DWORD rootLen = p.len;
     wb_add(&p, name);
-    for (DWORD i = rootLen; i < p.len; i++) /* parent folders, one level at a time */
+    FH *f = xalloc(sizeof(FH));
+    f->dirs = xalloc((p.len - rootLen + 1) * sizeof(HANDLE));
+    int r = 0;
+    for (DWORD i = rootLen; i < p.len && !r; i++) /* parent folders, one level at a time */
       if (p.p[i] == '\\') {
         p.p[i] = 0;
-        if (!is_dir(p.p)) CreateDirectoryW(p.p, NULL);
+        r = hold_folder(f, p.p, 1);
         p.p[i] = '\\';
       }
-    HANDLE h = CreateFileW(p.p, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
-    if (h == INVALID_HANDLE_VALUE && GetLastError() == ERROR_ACCESS_DENIED) {
-      SetFileAttributesW(p.p, FILE_ATTRIBUTE_NORMAL); /* a read-only file from an earlier run */
-      h = CreateFileW(p.p, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
-    }
-    if (h == INVALID_HANDLE_VALUE) {
-      int r = fdi_fail(L"Cannot create ", p.p + 4, GetLastError(), EXIT_FAILED);
+    if (!r) r = create_temp(f, p.p);
+    if (r) {
+      fdi_close((INT_PTR)f);
       xfree(p.p);
       xfree(name);
       return r;
     }
+    f->path = p.p;
     set_progress(name, g_extracted, g_pkg->cabFiles);
     log_line(L"extract ", name);
     xfree(name);
-    FH *f = xalloc(sizeof(FH));
-    f->h = h;
-    f->path = p.p;
     return (INT_PTR)f;
   }
   case fdintCLOSE_FILE_INFO: {
@@ -221,6 +320,13 @@ static FNFDINOTIFY(fdi_notify) {
     if (DosDateTimeToFileTime(pfdin->date, pfdin->time, &ft)) SetFileTime(f->h, &ft, NULL, &ft);
     CloseHandle(f->h);
     f->h = NULL;
+    if (!put_in_place(f)) {
+      DWORD e = GetLastError();
+      DeleteFileW(f->temp);
+      int r = fdi_fail(L"Cannot create ", f->path + 4, e, EXIT_FAILED);
+      fdi_close((INT_PTR)f);
+      return r;
+    }
     DWORD attrs = pfdin->attribs & (FILE_ATTRIBUTE_READONLY | FILE_ATTRIBUTE_HIDDEN |
                                     FILE_ATTRIBUTE_SYSTEM | FILE_ATTRIBUTE_ARCHIVE);
     if (attrs) SetFileAttributesW(f->path, attrs);
@@ -284,6 +390,14 @@ int extract(Package *pkg, WCHAR *rootLong, const WCHAR *rootPlain) {
   g_pkg = pkg;
   g_root = rootLong;
   g_extracted = 0;
+  g_linkRefused = 0;
+  /* The folder beside the package (or a temporary one) must not be a planted junction
+   * either; a folder named with /x: may be a link: the user chose it. */
+  if (!g.extractDir && is_reparse(GetFileAttributesW(rootLong))) {
+    link_refused(rootLong);
+    say(1, g.error);
+    return EXIT_DAMAGED;
+  }
   Fdi api;
   if (!load_fdi(&api)) {
     say(1, L"Cannot load cabinet.dll from the system folder to extract the package.");
@@ -302,7 +416,7 @@ int extract(Package *pkg, WCHAR *rootLong, const WCHAR *rootPlain) {
     return EXIT_OK;
   }
   if (g.error) {
-    if (g.errorCode == EXIT_DAMAGED) return damaged(g.error);
+    if (g.errorCode == EXIT_DAMAGED && !g_linkRefused) return damaged(g.error);
     say(1, g.error);
     return g.errorCode;
   }

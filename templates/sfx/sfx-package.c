@@ -191,6 +191,7 @@ static int is_device_name(const WCHAR *c, DWORD n) {
   static const WCHAR *const devices[] = {L"con", L"prn", L"aux", L"nul", L"conin$", L"conout$"};
   DWORD base = 0;
   while (base < n && c[base] != '.') base++;
+  while (base && c[base - 1] == ' ') base--; /* Windows reads "CON .txt" as CON */
   for (int i = 0; i < 6; i++)
     if (wieq(c, base, devices[i])) return 1;
   if (base == 4 && (wieq(c, 3, L"com") || wieq(c, 3, L"lpt")) && c[3] >= '0' && c[3] <= '9')

@@ -55,6 +55,23 @@ function openOptions(flags: ReadFlags): OpenOptions {
 
 const pad2 = (n: number) => String(n).padStart(2, "0");
 
+/**
+ * A name as it may be printed to a terminal: control characters (C0, DEL, C1, which can
+ * move the cursor or rewrite the screen), line and paragraph separators and bidirectional
+ * overrides shown as \xNN or \u{NNNN} escapes. --json prints the names exactly.
+ */
+export function printableName(name: string): string {
+  return name.replace(
+    /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
+    (c) => {
+      const code = c.charCodeAt(0);
+      return code <= 0xff
+        ? `\\x${code.toString(16).padStart(2, "0")}`
+        : `\\u{${code.toString(16)}}`;
+    },
+  );
+}
+
 function formatDate(e: CabFileEntry): string {
   const t = e.datetime;
   return `${t.year}-${pad2(t.month)}-${pad2(t.day)} ${pad2(t.hour)}:${pad2(t.minute)}:${pad2(t.second)}`;
@@ -121,10 +138,11 @@ export const registerCabList: RegisterCommand = (program) => {
         process.stdout.write(`${JSON.stringify(listJson(cab), null, 2)}\n`);
         return;
       }
-      for (const w of cab.warnings) process.stderr.write(`cabwright: warning: ${w}\n`);
+      for (const w of cab.warnings)
+        process.stderr.write(`cabwright: warning: ${printableName(w)}\n`);
       const lines = cab.files.map(
         (f) =>
-          `${String(f.size).padStart(12)}  ${formatDate(f)}  ${attributeLetters(f.attributes)}  ${f.name}`,
+          `${String(f.size).padStart(12)}  ${formatDate(f)}  ${attributeLetters(f.attributes)}  ${printableName(f.name)}`,
       );
       const total = cab.files.reduce((n, f) => n + f.size, 0);
       lines.push(
@@ -147,9 +165,11 @@ export const registerCabTest: RegisterCommand = (program) => {
     const cab = await openCabinet(file, openOptions(flags));
     try {
       const report = await cab.test();
+      for (const w of cab.warnings)
+        process.stderr.write(`cabwright: warning: ${printableName(w)}\n`);
       for (const f of report.files) {
         process.stdout.write(
-          `${f.ok ? "OK  " : "FAIL"}  ${f.name}${f.error ? `: ${f.error}` : ""}\n`,
+          `${f.ok ? "OK  " : "FAIL"}  ${printableName(f.name)}${f.error ? `: ${printableName(f.error)}` : ""}\n`,
         );
       }
       if (!report.ok) {
@@ -174,7 +194,8 @@ export const registerCabExtract: RegisterCommand = (program) => {
       .option("-C, --directory <dir>", "target folder", "."),
   ).action(async (file: string, flags: ReadFlags & { directory: string }) => {
     const report = await extractCabinet(file, flags.directory, openOptions(flags));
-    for (const w of report.warnings) process.stderr.write(`cabwright: warning: ${w}\n`);
+    for (const w of report.warnings)
+      process.stderr.write(`cabwright: warning: ${printableName(w)}\n`);
     process.stdout.write(
       `${file}: extracted ${report.files.length} files (${report.bytes} bytes) to ${report.destDir}\n`,
     );

@@ -45,7 +45,13 @@ export const registerInit: RegisterCommand = (program) => {
         throw new InputError("init: give either --from-kb FILE or --from-drop DIR");
       }
       if (opts.fromDrop) {
-        const files = await scanDrop(opts.fromDrop, inspectFile);
+        const drop = opts.fromDrop;
+        const files = await scanDrop(drop, inspectFile, {
+          onOutside: (path, target) =>
+            process.stderr.write(
+              `cabwright: warning: ${drop}: ${path} is a link to ${target}, outside the drop: not listed (add it by hand with allowOutsideDrop: true to ship it)\n`,
+            ),
+        });
         const yaml = manifestFromDrop(opts.fromDrop, files, opts.name ? { name: opts.name } : {});
         await emit(yaml, opts.output, `${files.length} files of ${opts.fromDrop}`);
         return;
