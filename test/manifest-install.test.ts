@@ -206,8 +206,8 @@ test("destinations stay inside the install folder, one file each", (t) => {
     ["C:/Windows/x.dll", /is absolute/],
     ["/x.dll", /is absolute/],
     ["bin\\x.dll", /uses "\\"/],
-    ["bin/CON", /MS-DOS device name/],
-    ["nul.txt", /MS-DOS device name/],
+    ["bin/CON", /Windows device name/],
+    ["nul.txt", /Windows device name/],
     ["bin//x.dll", /empty segment/],
   ];
   for (const [path, why] of bad) t.regex(destinationProblem(path) ?? "", why, path);
