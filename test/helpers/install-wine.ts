@@ -414,6 +414,14 @@ export function registerInstallTests(arch: PeArch): void {
       const [held] = await pefileRead([join(t.context.productUnix, "lib/held.dll")]);
       t.is(held!.fileVersion, NEW_VERSION, "the delayed move ran at restart");
       t.false(existsSync(join(t.context.productUnix, "lib", "held.dll.KB999001.new")));
+      // Removed after the restart: the held DLL comes back from its backup like the rest.
+      const removed = await runPkg(t, exe, ["/uninstall", "/quiet"]);
+      t.is(removed.exit, 0, removed.log);
+      const after = await state(t);
+      t.deepEqual(
+        { ...after, files: { ...after.files, "readme.txt": before.files["readme.txt"]! } },
+        before,
+      );
     },
   );
 
