@@ -170,6 +170,15 @@ export function registerInstallTests(arch: PeArch): void {
         ? /would replace .*x64\\perf\.dll/
         : /would skip .*x64\\perf\.dll: 64-bit only/,
     );
+    // /x: only extracts, plan or not.
+    const x = await runPkg(t, exe, ["/quiet", "/x:C:\\cw-extracted"]);
+    t.is(x.exit, 0, x.out);
+    const extracted = join(t.context.prefix, "drive_c", "cw-extracted");
+    t.deepEqual(
+      await readFile(join(extracted, "lib", "held.dll")),
+      await readFile(join(t.context.kit.update, "lib", "held.dll")),
+    );
+    await rm(extracted, { recursive: true });
     t.deepEqual(await state(t), before);
   });
 
