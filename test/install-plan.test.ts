@@ -23,7 +23,7 @@ import {
   prefixPayloadCrc,
   sealSfxPrefix,
 } from "../builder/sfx/header.js";
-import { rollupPlan } from "./helpers/install-product.js";
+import { rollupPlan, UPDATE_FILES } from "./helpers/install-product.js";
 import { tempDir } from "./helpers/peers.js";
 import { gcabFrom } from "./helpers/sfx.js";
 
@@ -131,14 +131,7 @@ test("the version-2 header carries the plan's size and CRC; any changed header b
 test("assembleSfx stores the plan; readPackagePlan reads it back and refuses a damaged one", async (t) => {
   const dir = await tempDir(t);
   const cab = join(dir, "rollup.cab");
-  const names = [
-    "core.dll",
-    "lib/held.dll",
-    "x64/perf.dll",
-    "data/keep.dll",
-    "new/added.dll",
-    "readme.txt",
-  ];
+  const names = UPDATE_FILES;
   await gcabFrom(
     join(dir, "in"),
     cab,

@@ -614,15 +614,12 @@ static int install(Package *pkg) {
   if (!ok) {
     rollback();
     say2(1, pl->updateId, L" was not installed; every change was undone.");
-    if (e.temp) remove_tree(e.temp), RemoveDirectoryW(e.temp);
     return EXIT_FAILED;
   }
   if (g.whatif) return EXIT_OK;
   write_line(L"complete\r\n");
   CloseHandle(e.journal);
   e.journal = NULL;
-  remove_tree(e.temp);
-  RemoveDirectoryW(e.temp);
   return finish(e.pending || pl->restart == PLAN_RESTART_REQUIRED, join3(pl->updateId, L" was installed.", L""));
 }
 
@@ -674,6 +671,11 @@ int install_main(Package *pkg) {
   e.pl = pkg->plan;
   log_line(g.uninstall ? L"uninstall " : L"install ", e.pl->updateId);
   int rc = g.uninstall ? uninstall() : install(pkg);
+  if (e.temp) {
+    /* The extracted files, whatever happened. */
+    remove_tree(e.temp);
+    RemoveDirectoryW(e.temp);
+  }
   if (g.whatif && rc == EXIT_OK) {
     g.quiet = 0;
     say(0, e.what.len ? e.what.p : L"(nothing to do)");

@@ -20,6 +20,15 @@ export const OLD_VERSION = "10.2.0.0";
 export const NEW_VERSION = "10.2.952.0";
 /** A file the product has in a newer version than the update's: never downgraded. */
 export const NEWER_VERSION = "10.3.0.0";
+/** The update's files, as the cabinet holds them (every source of rollupPlan). */
+export const UPDATE_FILES: readonly string[] = [
+  "core.dll",
+  "lib/held.dll",
+  "x64/perf.dll",
+  "data/keep.dll",
+  "new/added.dll",
+  "readme.txt",
+];
 
 const serviceSource = (name: string) => String.raw`
 #include <windows.h>
@@ -123,7 +132,6 @@ export interface ProductKit {
   readonly original: string;
   /** The update's files, laid out as in the cabinet. */
   readonly update: string;
-  readonly updateFiles: readonly string[];
   readonly runner: string;
   readonly svcctl: string;
 }
@@ -162,15 +170,7 @@ export async function buildProductKit(dir: string, arch: PeArch): Promise<Produc
   await writeFile(join(update, "readme.txt"), "new readme, not backed up\r\n");
   // Only the built binaries stay (buildPe leaves its .c, .rc and .o files beside them).
   for (const d of [original, update]) await pruneSources(d);
-  const updateFiles = [
-    "core.dll",
-    "lib/held.dll",
-    "x64/perf.dll",
-    "data/keep.dll",
-    "new/added.dll",
-    "readme.txt",
-  ];
-  return { original, update, updateFiles, runner, svcctl };
+  return { original, update, runner, svcctl };
 }
 
 async function pruneSources(dir: string): Promise<void> {

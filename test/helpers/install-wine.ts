@@ -170,6 +170,15 @@ export function registerInstallTests(arch: PeArch): void {
         ? /would replace .*x64\\perf\.dll/
         : /would skip .*x64\\perf\.dll: 64-bit only/,
     );
+    // /x: only extracts, plan or not.
+    const x = await runPkg(t, exe, ["/quiet", "/x:C:\\cw-extracted"]);
+    t.is(x.exit, 0, x.out);
+    const extracted = join(t.context.prefix, "drive_c", "cw-extracted");
+    t.deepEqual(
+      await readFile(join(extracted, "lib", "held.dll")),
+      await readFile(join(t.context.kit.update, "lib", "held.dll")),
+    );
+    await rm(extracted, { recursive: true });
     t.deepEqual(await state(t), before);
   });
 
@@ -215,7 +224,9 @@ export function registerInstallTests(arch: PeArch): void {
     const withBlock = await state(t);
     for (const [what, dest, reason] of [
       ["a folder", "data\\blocked.dll", /Cannot replace a folder with a file: .*blocked\.dll/],
-      ["access denied", "denied\\core.dll", /Cannot add .*denied\\core\.dll \(error 5/],
+      // sysfs refuses new files even to root (EACCES: error 5); where /sys is mounted
+      // read-only, as in some containers, the refusal is EROFS (error 19, write-protected).
+      ["access denied", "denied\\core.dll", /Cannot add .*denied\\core\.dll \(error (5|19)\b/],
     ] as const) {
       const plan = rollupPlan({
         is64: arch === "x64",
@@ -237,6 +248,11 @@ export function registerInstallTests(arch: PeArch): void {
       t.regex(r.log, reason, what);
       t.regex(r.log, /replace .*core\.dll/, `${what}: files were replaced before the failure`);
       t.regex(r.log, /rolled back/, what);
+      // The log lists each undo.
+      t.regex(r.log, /restore C:\\CwProduct\\core\.dll from .*\\files\\1/, what);
+      t.regex(r.log, /remove C:\\CwProduct\\new\\added\.dll/, what);
+      t.regex(r.log, /remove folder C:\\CwProduct\\new/, what);
+      t.regex(r.log, new RegExp(`rolling back[\\s\\S]*start service ${SERVICE}`), what);
       t.deepEqual(await state(t), withBlock, `${what}: every file and entry as before`);
       t.is(await serviceState(t), SERVICE_RUNNING, `${what}: the service runs again`);
       t.false(existsSync(backupUnix(t)), `${what}: no backup folder left`);
@@ -315,6 +331,18 @@ export function registerInstallTests(arch: PeArch): void {
 
       const again = await runPkg(t, exe, ["/quiet"]);
       t.is(again.exit, InstallExitCode.alreadyInstalled, again.log);
+
+      // /uninstall /whatif: what the removal would do, and nothing done.
+      const installed = await state(t);
+      const wouldRemove = await runPkg(t, un![1]!, ["/uninstall", "/whatif", "/quiet"]);
+      t.is(wouldRemove.exit, 0, wouldRemove.out);
+      t.regex(wouldRemove.out, /would restore C:\\CwProduct\\core\.dll from /);
+      t.regex(wouldRemove.out, /would remove C:\\CwProduct\\new\\added\.dll/);
+      t.regex(
+        wouldRemove.out,
+        /would delete registry key HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\KB999001/,
+      );
+      t.deepEqual(await state(t), installed, "/whatif changed nothing");
 
       // Removal through the Installed Updates entry's own command (the engine kept with the backup).
       const removed = await runPkg(t, un![1]!, ["/uninstall", "/quiet"]);
@@ -395,6 +423,14 @@ export function registerInstallTests(arch: PeArch): void {
       const [held] = await pefileRead([join(t.context.productUnix, "lib/held.dll")]);
       t.is(held!.fileVersion, NEW_VERSION, "the delayed move ran at restart");
       t.false(existsSync(join(t.context.productUnix, "lib", "held.dll.KB999001.new")));
+      // Removed after the restart: the held DLL comes back from its backup like the rest.
+      const removed = await runPkg(t, exe, ["/uninstall", "/quiet"]);
+      t.is(removed.exit, 0, removed.log);
+      const after = await state(t);
+      t.deepEqual(
+        { ...after, files: { ...after.files, "readme.txt": before.files["readme.txt"]! } },
+        before,
+      );
     },
   );
 
