@@ -7,6 +7,7 @@
 import { CheckFailed, InputError } from "../util/errors.js";
 import type { OutputLayout } from "./plan.js";
 import type { BuildProgress, BuildStage } from "./progress.js";
+import { PublishFailed } from "./publish.js";
 
 /** Passes progress through, remembering the stage under way. */
 export class StageTracker implements BuildProgress {
@@ -34,8 +35,11 @@ export function explainFailure(
 ): unknown {
   if (err instanceof InputError || err instanceof CheckFailed) return err;
   if (typeof err === "object" && err !== null && (err as Error).name === "CabError") return err;
+  // Only publish can touch OUT/NAME; it says what it did. Before publish, nothing did.
+  const state = err instanceof PublishFailed ? err.outputState : `${layout.dir} was left as it was`;
+  if (err instanceof PublishFailed) err = err.cause;
   const message = err instanceof Error ? err.message : String(err);
-  const where = `build failed in the ${stage ?? "setup"} stage (${layout.dir} was left as it was)`;
+  const where = `build failed in the ${stage ?? "setup"} stage (${state})`;
   // A system call refused (ENOTDIR, EACCES, ENOSPC...): the folders given are at fault, not
   // cabwright, so it is bad input, one line, no stack.
   const sys = err as NodeJS.ErrnoException;

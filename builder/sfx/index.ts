@@ -19,6 +19,9 @@ export {
   checkSfxChecksum,
   type LocatedCabinet,
   locateCabinet,
+  PackageDamaged,
+  type PackagePayload,
+  readPackagePayload,
   type SfxChecksum,
 } from "./locate.js";
 export { type BuiltStub, buildStub, STUB_FILES, stubPath } from "./stub.js";

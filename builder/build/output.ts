@@ -1,0 +1,62 @@
+/**
+ * The output root around a build of NAME: the lock (output-lock.ts), the recovery of what a
+ * killed build left (publish.ts), and the build's staging folder OUT/.NAME.staging-XXXXXX,
+ * beside the output rather than in the system's temporary folder (which may be a small
+ * tmpfs; a build needs 2-3x its payload there), on the same volume so that publishing is a
+ * rename.
+ */
+import { mkdir, mkdtemp, rm, rmdir } from "node:fs/promises";
+import { basename, join } from "node:path";
+import { InputError } from "../util/errors.js";
+import { lockOutput, type OutputLock } from "./output-lock.js";
+import type { BuildProgress } from "./progress.js";
+import { leftoverPrefix, recoverOutput } from "./publish.js";
+
+export interface PreparedOutput {
+  readonly lock: OutputLock;
+  /** OUT/.NAME.staging-XXXXXX */
+  readonly staging: string;
+  /** XXXXXX: names the previous set while it is moved aside. */
+  readonly suffix: string;
+  /** Remove the staging folder and release the lock. */
+  close(): Promise<void>;
+}
+
+export async function prepareOutput(
+  outRoot: string,
+  name: string,
+  progress: BuildProgress,
+): Promise<PreparedOutput> {
+  let created: string | undefined;
+  try {
+    created = await mkdir(outRoot, { recursive: true });
+  } catch (err) {
+    throw new InputError(
+      `${outRoot}: cannot use it as the output folder (${(err as NodeJS.ErrnoException).code ?? err})`,
+    );
+  }
+  const lock = await lockOutput(outRoot, name);
+  try {
+    for (const line of await recoverOutput(outRoot, name)) progress.warn(line);
+    const staging = await mkdtemp(join(outRoot, leftoverPrefix(name, "staging")));
+    return {
+      lock,
+      staging,
+      suffix: basename(staging).slice(leftoverPrefix(name, "staging").length),
+      async close() {
+        await rm(staging, { recursive: true, force: true });
+        await lock.release();
+        // A failed first build leaves no trace: the output root it made goes if empty.
+        if (created !== undefined) await rmdir(outRoot).catch(() => undefined);
+      },
+    };
+  } catch (err) {
+    await lock.release();
+    if (created !== undefined) await rmdir(outRoot).catch(() => undefined);
+    const sys = err as NodeJS.ErrnoException;
+    if (typeof sys?.code === "string" && typeof sys.syscall === "string") {
+      throw new InputError(`${outRoot}: cannot prepare the build of ${name} there: ${sys.message}`);
+    }
+    throw err;
+  }
+}
