@@ -8,7 +8,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { link, open, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { link, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { InputError } from "../util/errors.js";
@@ -58,12 +58,7 @@ function processStart(pid: number): string | null {
 
 /** Whether the owner's process still runs (the same process, not a reused pid). */
 function alive(owner: LockOwner): boolean {
-  try {
-    process.kill(owner.pid, 0);
-  } catch (err) {
-    // EPERM: it exists, owned by another user.
-    if ((err as NodeJS.ErrnoException).code !== "EPERM") return false;
-  }
+  if (!pidExists(owner.pid)) return false;
   if (owner.started === null) return true;
   const now = processStart(owner.pid);
   return now === null || now === owner.started;
@@ -83,7 +78,7 @@ async function readOwner(path: string): Promise<LockOwner | undefined> {
 
 /** Create `path` holding `text`, whole, or fail with EEXIST. */
 async function createWhole(path: string, text: string): Promise<void> {
-  const tmp = `${path}.new-${randomBytes(6).toString("hex")}`;
+  const tmp = `${path}.new-${process.pid}-${randomBytes(6).toString("hex")}`;
   await writeFile(tmp, text, { flag: "wx" });
   try {
     await link(tmp, path);
@@ -102,6 +97,32 @@ async function createWhole(path: string, text: string): Promise<void> {
     }
   } finally {
     await rm(tmp, { force: true });
+  }
+}
+
+/** Whether a process of this pid exists (EPERM: it does, owned by another user). */
+function pidExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * The lock's own temporary names (.NAME.lock.new-PID-..., .NAME.lock.stale-PID-...) left by
+ * a build killed while taking the lock: removed once their process is gone.
+ */
+async function removeDeadTemporaries(outRoot: string, name: string): Promise<void> {
+  const prefixes = [`.${name}.lock.new-`, `.${name}.lock.stale-`];
+  for (const entry of await readdir(outRoot).catch(() => [] as string[])) {
+    const prefix = prefixes.find((p) => entry.startsWith(p));
+    if (!prefix) continue;
+    const pid = Number.parseInt(entry.slice(prefix.length), 10);
+    if (Number.isSafeInteger(pid) && pid !== process.pid && !pidExists(pid)) {
+      await rm(join(outRoot, entry), { force: true });
+    }
   }
 }
 
@@ -125,6 +146,7 @@ export async function lockOutput(outRoot: string, name: string): Promise<OutputL
   for (let round = 0; round < MAX_LOCK_ROUNDS; round++) {
     try {
       await createWhole(path, text);
+      await removeDeadTemporaries(outRoot, name);
       return {
         path,
         stillHeld: async () => (await readOwner(path))?.token === me.token,
@@ -152,7 +174,7 @@ export async function lockOutput(outRoot: string, name: string): Promise<OutputL
     }
     // Stale: move it aside, and make sure what was moved is the lock judged stale (another
     // build may have taken it over in between; then its lock is put back).
-    const aside = `${path}.stale-${me.token}`;
+    const aside = `${path}.stale-${process.pid}-${me.token}`;
     try {
       await rename(path, aside);
     } catch (err) {
