@@ -24,7 +24,13 @@ export {
   StageTimer,
   silentProgress,
 } from "./build/progress.js";
-export { LeftoverKind, leftoverPrefix, PublishFailed, recoverOutput } from "./build/publish.js";
+export {
+  isLeftover,
+  LeftoverKind,
+  leftoverPrefix,
+  PublishFailed,
+  recoverOutput,
+} from "./build/publish.js";
 export type {
   BuildRecord,
   BuildRecordFile,

@@ -8,7 +8,15 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import test, { type ExecutionContext } from "ava";
-import { build, defaultToolkit, loadManifest, lockOutput, verifyPackage } from "cabwright";
+import {
+  build,
+  defaultToolkit,
+  isLeftover,
+  loadManifest,
+  lockOutput,
+  recoverOutput,
+  verifyPackage,
+} from "cabwright";
 import { repo } from "./helpers/demo-build.js";
 import { run, tempDir, which } from "./helpers/peers.js";
 import { type SmallCase, smallCase, writeSmallData } from "./helpers/small-build.js";
@@ -459,3 +467,26 @@ test.serial(
     }
   },
 );
+
+test("recovery touches only this package's leftovers, and puts a set moved aside back", async (t) => {
+  const out = await tempDir(t);
+  const mk = async (d: string, file?: string) => {
+    await mkdir(join(out, d), { recursive: true });
+    if (file) await writeFile(join(out, d, file), d);
+  };
+  await mk(".small.old-AbC123", "small.exe"); // killed between the two renames
+  await mk(".small.staging-Zz9Zz9", "junk");
+  await mk(".small.old-x.staging-AAAAAA", "theirs"); // a package named "small.old-x"
+  await mk(".smaller.staging-BBBBBB", "theirs");
+  const said = await recoverOutput(out, "small");
+  t.is(said.length, 2, said.join("\n"));
+  t.regex(said[0]!, /put back .*small from .*\.small\.old-AbC123/);
+  t.deepEqual((await readdir(out)).sort(), [
+    ".small.old-x.staging-AAAAAA",
+    ".smaller.staging-BBBBBB",
+    "small",
+  ]);
+  t.is(await readFile(join(out, "small", "small.exe"), "utf8"), ".small.old-AbC123");
+  t.false(isLeftover(".small.old-x.staging-AAAAAA", "small", "old"));
+  t.true(isLeftover(".small.staging-Zz9Zz9", "small", "staging"));
+});

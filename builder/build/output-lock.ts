@@ -118,8 +118,9 @@ async function removeDeadTemporaries(outRoot: string, name: string): Promise<voi
   const prefixes = [`.${name}.lock.new-`, `.${name}.lock.stale-`];
   for (const entry of await readdir(outRoot).catch(() => [] as string[])) {
     const prefix = prefixes.find((p) => entry.startsWith(p));
-    if (!prefix) continue;
-    const pid = Number.parseInt(entry.slice(prefix.length), 10);
+    const m = prefix ? /^(\d+)-[0-9a-f]+$/.exec(entry.slice(prefix.length)) : null;
+    if (!m) continue;
+    const pid = Number(m[1]);
     if (Number.isSafeInteger(pid) && pid !== process.pid && !pidExists(pid)) {
       await rm(join(outRoot, entry), { force: true });
     }

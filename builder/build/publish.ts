@@ -47,6 +47,19 @@ export function leftoverPrefix(name: string, kind: LeftoverKind): string {
   return `.${name}.${kind}-`;
 }
 
+/** mkdtemp's suffix: six letters or digits. */
+const SUFFIX = /^[A-Za-z0-9]{6}$/;
+
+/**
+ * Whether `entry` of the output root is a leftover of a build of `name` (exactly
+ * ".NAME.staging-XXXXXX" or ".NAME.old-XXXXXX": never another package's, such as
+ * ".NAME.old-x.staging-XXXXXX" of a package named "NAME.old-x").
+ */
+export function isLeftover(entry: string, name: string, kind: LeftoverKind): boolean {
+  const prefix = leftoverPrefix(name, kind);
+  return entry.startsWith(prefix) && SUFFIX.test(entry.slice(prefix.length));
+}
+
 /** Windows refuses to rename a folder while a file in it is open (a scanner, a viewer). */
 const RENAME_RETRIES = process.platform === "win32" ? 10 : 0;
 const RENAME_RETRY_MS = 100;
@@ -150,7 +163,7 @@ export async function recoverOutput(outRoot: string, name: string): Promise<stri
   const said: string[] = [];
   const dir = join(outRoot, name);
   const entries = await readdir(outRoot).catch(() => [] as string[]);
-  const olds = entries.filter((e) => e.startsWith(leftoverPrefix(name, "old")));
+  const olds = entries.filter((e) => isLeftover(e, name, "old"));
   if (olds.length > 0 && !(await exists(dir))) {
     // Only one can exist (each build recovers first, under the lock); the newest if not.
     const times = await Promise.all(olds.map(async (o) => (await stat(join(outRoot, o))).mtimeMs));
@@ -161,8 +174,7 @@ export async function recoverOutput(outRoot: string, name: string): Promise<stri
     );
   }
   for (const e of entries) {
-    const mine =
-      e.startsWith(leftoverPrefix(name, "staging")) || e.startsWith(leftoverPrefix(name, "old"));
+    const mine = isLeftover(e, name, "staging") || isLeftover(e, name, "old");
     if (!mine || !(await exists(join(outRoot, e)))) continue;
     try {
       await rm(join(outRoot, e), { recursive: true });
