@@ -31,9 +31,14 @@ export async function prepareOutput(
   try {
     created = await mkdir(outRoot, { recursive: true });
   } catch (err) {
-    throw new InputError(
-      `${outRoot}: cannot use it as the output folder (${(err as NodeJS.ErrnoException).code ?? err})`,
-    );
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === "EEXIST"
+        ? "EEXIST: it exists and is not a folder"
+        : code === "ENOTDIR"
+          ? "ENOTDIR: a part of its path is a file"
+          : (code ?? String(err));
+    throw new InputError(`${outRoot}: cannot use it as the output folder (${why})`);
   }
   const lock = await lockOutput(outRoot, name);
   try {
