@@ -20,7 +20,7 @@ import {
   verifyPackage,
 } from "cabwright";
 import { repo } from "./helpers/demo-build.js";
-import { run, tempDir } from "./helpers/peers.js";
+import { requirePeer, run, tempDir, wineEnv } from "./helpers/peers.js";
 import { pefileRead } from "./helpers/pefile.js";
 import {
   firstSectionRaw,
@@ -322,4 +322,28 @@ test("build's verify step compares the package with the staged files: a cabinet 
     /^small\.exe does not verify \(1 mismatch\(es\): data\.bin: sha256: expected [0-9a-f]{64} \(staged files\), found [0-9a-f]{64}\); nothing was published$/,
   );
   await t.throwsAsync(stat(c.out), undefined, "nothing published, no output root left behind");
+});
+
+test("under wine64 the stub refuses the zeroed-checksum package with exit 13, as verify does; the intact one extracts", async (t) => {
+  const wine = requirePeer("wine");
+  const c = await smallCase(await tempDir(t), { platform: "x64" });
+  const r = await build({ manifest: c.manifest, drop: c.drop, out: c.out });
+  const bytes = Buffer.from(await readFile(r.layout.exe));
+  bytes.writeUInt32LE(0, firstBlockChecksumAt(bytes));
+  const zeroed = join(c.dir, "zeroed.exe");
+  await writeFile(zeroed, bytes);
+  const env = await wineEnv();
+  const winPath = (p: string) => `Z:${p.replace(/\//g, "\\")}`;
+  const bad = await run(wine, [zeroed, "/quiet", `/x:${winPath(join(c.dir, "x-bad"))}`], { env });
+  t.is(bad.code, 13, `the stub: ${bad.stderr}`);
+  const report = await verifyPackage(zeroed, await loadManifest(c.manifest), defaultToolkit());
+  t.deepEqual(
+    report.mismatches.map((m) => m.field),
+    ["payloadCrc"],
+  );
+  const good = await run(wine, [r.layout.exe, "/quiet", `/x:${winPath(join(c.dir, "x-good"))}`], {
+    env,
+  });
+  t.is(good.code, 0, good.stderr);
+  t.is(await readFile(join(c.dir, "x-good", "readme.txt"), "utf8"), README);
 });

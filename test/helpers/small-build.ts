@@ -40,11 +40,12 @@ export interface SmallCase {
 /** Write the drop and manifest under `dir`; `dataSeed` varies data.bin (same size). */
 export async function smallCase(
   dir: string,
-  opts: { dataSize?: number; dataSeed?: number; name?: string } = {},
+  opts: { dataSize?: number; dataSeed?: number; name?: string; platform?: "x86" | "x64" } = {},
 ): Promise<SmallCase> {
+  const platform = opts.platform ?? "x86";
   const drop = join(dir, "drop");
   await mkdir(drop, { recursive: true });
-  await writeFile(join(drop, "app.dll"), minimalPe({ arch: "x86", dll: true, timestamp: 0 }));
+  await writeFile(join(drop, "app.dll"), minimalPe({ arch: platform, dll: true, timestamp: 0 }));
   await writeFile(join(drop, "readme.txt"), README);
   await writeSmallData(drop, opts.dataSize ?? 64 * 1024, opts.dataSeed ?? 1);
   const manifest = join(dir, "small.yaml");
@@ -57,13 +58,14 @@ export async function smallCase(
   version: 2.0.0.0
   company: Example
   copyright: (c) Example
+  platform: ${platform}
 defaults:
   date: 2010-06-29
   time: "18:08"
 files:
   - name: app.dll
     version: 1.2.3.4
-    platform: x86
+    platform: ${platform}
   - name: readme.txt
     version: Not Applicable
     platform: Not Applicable
