@@ -180,30 +180,31 @@ test.serial(
       sets.push(await snapshot(join(ref, "small")));
     }
     await writeSmallData(c.drop, dataSize, 10);
-    // One CLI build, timed: kills land anywhere from start-up to the last rename.
-    const started = Date.now();
-    const timed = await cliBuild(c);
-    t.is(timed.code, 0, timed.stderr);
-    let buildMs = Date.now() - started;
+    // One CLI build, timed from the moment it holds the lock (all it writes comes after):
+    // the kills land anywhere from there to the last rename.
+    const lock = join(c.out, ".small.lock");
+    const timedChild = spawn(process.execPath, buildArgs(c), { stdio: "ignore" });
+    await waitFor(lock, 60_000);
+    const locked = Date.now();
+    await exited(timedChild);
+    t.is(timedChild.exitCode, 0);
+    let windowMs = Date.now() - locked;
     const random = rng(11);
     let leftovers = 0;
     const outcomes = { killed: 0, finished: 0 };
     for (let round = 0; round < 10; round++) {
       await writeSmallData(c.drop, dataSize, 10 + ((round + 1) % 2));
-      const child = spawn(
-        process.execPath,
-        [cli, "build", c.manifest, "--drop", c.drop, "--out", c.out],
-        {
-          stdio: "ignore",
-        },
-      );
-      await new Promise((r) => setTimeout(r, buildMs * (0.05 + 0.95 * random())));
+      const child = spawn(process.execPath, buildArgs(c), { stdio: "ignore" });
+      // The previous round's lock was removed (a finished build) or is stale (a killed one,
+      // until this build takes it over): wait for this build's own.
+      await waitForLockOf(lock, child.pid!, 60_000);
+      await new Promise((r) => setTimeout(r, windowMs * random()));
       child.kill("SIGKILL");
       await exited(child);
       if (child.signalCode === "SIGKILL") outcomes.killed++;
       else {
         outcomes.finished++;
-        buildMs *= 0.7; // the machine got faster: aim earlier
+        windowMs *= 0.7; // the machine got faster: aim earlier
       }
       const names = await readdir(c.out);
       leftovers += names.filter((n) => n.startsWith(".small.")).length;
@@ -241,6 +242,17 @@ test.serial(
     await verifies(t, c, join(c.out, "small"), "after the clean-up");
   },
 );
+
+/** Wait until the lock at `path` names `pid`. */
+async function waitForLockOf(path: string, pid: number, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    const text = await readFile(path, "utf8").catch(() => "");
+    if (text.includes(`"pid":${pid},`)) return;
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  throw new Error(`${path} did not name pid ${pid} within ${ms} ms`);
+}
 
 async function waitFor(path: string, ms: number): Promise<void> {
   const until = Date.now() + ms;

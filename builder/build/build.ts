@@ -71,12 +71,14 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
     const article = await toolkit.renderArticle?.(record, loaded.manifest);
     await publishPackage(
       layout,
-      { dir: staging, suffix: output.suffix },
       { exe, cabinet, record, article },
-      sde.epoch,
-      loaded,
-      () => assertLocked(output.lock),
-      progress,
+      {
+        staging: { dir: staging, suffix: output.suffix },
+        sourceDateEpoch: sde.epoch,
+        loaded,
+        beforeSwap: () => assertLocked(output.lock),
+        progress,
+      },
     );
     return { record, layout, unclaimed: collected.unclaimed };
   } catch (err) {

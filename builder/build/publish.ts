@@ -93,19 +93,25 @@ async function flush(path: string): Promise<void> {
   }
 }
 
-/**
- * Write every item into `setDir` (a fresh folder inside the staging folder), then swap it
- * in as `layout.dir`. `suffix` names the previous set while it is moved aside.
- */
+export interface PublishPlan {
+  /** A fresh folder inside the staging folder: the next `layout.dir`. */
+  readonly setDir: string;
+  /** Names the previous set while it is moved aside (the staging folder's suffix). */
+  readonly suffix: string;
+  readonly items: readonly PublishItem[];
+  /** Given to every published file. */
+  readonly mtime: Date;
+  /** Runs just before the swap (build: the lock must still be this build's). */
+  readonly beforeSwap: () => Promise<void>;
+  readonly onFile?: (target: string, bytes: number) => void;
+}
+
+/** Write every item into `plan.setDir`, then swap it in as `layout.dir`. */
 export async function publish(
   layout: OutputLayout,
-  setDir: string,
-  suffix: string,
-  items: readonly PublishItem[],
-  mtime: Date,
-  beforeSwap: () => Promise<void>,
-  onFile?: (target: string, bytes: number) => void,
+  plan: PublishPlan,
 ): Promise<{ leftover?: string }> {
+  const { setDir, suffix, items, mtime, beforeSwap, onFile } = plan;
   const unchanged = `${layout.dir} was left as it was`;
   try {
     await mkdir(setDir);
@@ -191,18 +197,21 @@ export async function recoverOutput(outRoot: string, name: string): Promise<stri
 /** The verified package's files, published as one set. */
 export async function publishPackage(
   layout: OutputLayout,
-  staging: { readonly dir: string; readonly suffix: string },
   built: {
     readonly exe: { readonly path: string };
     readonly cabinet: { readonly path: string };
     readonly record: BuildRecord;
     readonly article: string | undefined;
   },
-  sourceDateEpoch: number | undefined,
-  loaded: LoadedManifest,
-  beforeSwap: () => Promise<void>,
-  progress: BuildProgress,
+  how: {
+    readonly staging: { readonly dir: string; readonly suffix: string };
+    readonly sourceDateEpoch: number | undefined;
+    readonly loaded: LoadedManifest;
+    readonly beforeSwap: () => Promise<void>;
+    readonly progress: BuildProgress;
+  },
 ): Promise<void> {
+  const { staging, sourceDateEpoch, loaded, beforeSwap, progress } = how;
   const text = (s: string) => new TextEncoder().encode(s);
   const items: PublishItem[] = [
     { target: layout.exe, from: built.exe.path },
@@ -211,15 +220,14 @@ export async function publishPackage(
     ...(built.article !== undefined ? [{ target: layout.article, from: text(built.article) }] : []),
   ];
   progress.begin("publish", built.record.executable.size + built.record.cabinet.size, items.length);
-  const done = await publish(
-    layout,
-    join(staging.dir, "set"),
-    staging.suffix,
+  const done = await publish(layout, {
+    setDir: join(staging.dir, "set"),
+    suffix: staging.suffix,
     items,
-    outputTime(loaded.manifest, sourceDateEpoch),
+    mtime: outputTime(loaded.manifest, sourceDateEpoch),
     beforeSwap,
-    (target, bytes) => progress.advance(basename(target), bytes),
-  );
+    onFile: (target, bytes) => progress.advance(basename(target), bytes),
+  });
   if (done.leftover) {
     progress.warn(
       `the previous ${basename(layout.dir)} set could not be removed from ${done.leftover}; the next build tries again`,

@@ -177,7 +177,7 @@ export interface PackagePayload {
  * the file's SHA-256. Throws PackageDamaged where the stub would refuse the header.
  */
 export async function readPackagePayload(path: string): Promise<PackagePayload> {
-  const located = locateWithSignature(path);
+  const { signed, ...located } = locateWithSignature(path);
   const crcFrom = located.header ? located.header.offset + SFX_HEADER_SIZE : undefined;
   const cabEnd = located.offset + located.size;
   const file = createHash("sha256");
@@ -195,18 +195,13 @@ export async function readPackagePayload(path: string): Promise<PackagePayload> 
   }
   const expected = located.header?.payloadCrc;
   return {
-    located: {
-      offset: located.offset,
-      size: located.size,
-      foundBy: located.foundBy,
-      ...(located.header ? { header: located.header } : {}),
-    },
+    located,
     ...(expected !== undefined
       ? { payloadCrc: { ok: crc === expected, expected, actual: crc } }
       : {}),
     cabinetSha256: cabinet.digest("hex"),
     fileSha256: file.digest("hex"),
-    signed: located.signed,
+    signed,
   };
 }
 

@@ -32,6 +32,8 @@ export interface VerifyContext {
 export interface VerifyCheck {
   /** Listed in the report's `checks`: what was proven. */
   readonly name: string;
+  /** Whether the check can run on this package (default: always). */
+  applies?(ctx: VerifyContext): boolean;
   run(ctx: VerifyContext): Mismatch[];
 }
 
@@ -155,6 +157,7 @@ export const versionStringChecks: VerifyCheck = {
 /** Every file's bytes, the cabinet's and the executable's against what was built. */
 export const contentChecks: VerifyCheck = {
   name: "contents",
+  applies: (ctx) => ctx.expected !== undefined,
   run({ entries, expected, facts, packageName, isExecutable }) {
     if (!expected) return [];
     const out: Mismatch[] = [];

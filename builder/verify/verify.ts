@@ -139,9 +139,13 @@ export async function verifyPackage(
     facts,
     ...(expected ? { expected } : {}),
   };
-  const mismatches = checks.flatMap((c) => c.run(ctx));
-  const ran = checks.filter((c) => c.name !== "contents" || expected).map((c) => c.name);
-  return report(entries.length, mismatches, ran);
+  const ran = checks.filter((c) => c.applies?.(ctx) ?? true);
+  const mismatches = ran.flatMap((c) => c.run(ctx));
+  return report(
+    entries.length,
+    mismatches,
+    ran.map((c) => c.name),
+  );
 }
 
 /**
