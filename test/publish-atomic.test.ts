@@ -17,6 +17,7 @@ import {
   recoverOutput,
   verifyPackage,
 } from "cabwright";
+import { prng } from "./helpers/cab-fixtures.js";
 import { repo } from "./helpers/demo-build.js";
 import { run, tempDir, which } from "./helpers/peers.js";
 import { type SmallCase, smallCase, writeSmallData } from "./helpers/small-build.js";
@@ -147,17 +148,6 @@ test("staging stays out of TMPDIR: a build of 4 MB succeeds with a 64 KB tmpfs a
   t.deepEqual(await readdir(small), [], "nothing left in TMPDIR");
 });
 
-/** Seeded randomness (mulberry32), so a failing run reproduces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x ^= x + Math.imul(x ^ (x >>> 7), 61 | x);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();
@@ -189,7 +179,7 @@ test.serial(
     await exited(timedChild);
     t.is(timedChild.exitCode, 0);
     let windowMs = Date.now() - locked;
-    const random = rng(11);
+    const random = prng(11);
     let leftovers = 0;
     const outcomes = { killed: 0, finished: 0 };
     for (let round = 0; round < 10; round++) {
@@ -377,37 +367,34 @@ async function tracee(strace: ChildProcess): Promise<number> {
 function killPoints(dir: string) {
   const renames = "rename,renameat,renameat2";
   const unlinks = "unlink,unlinkat,rmdir";
+  /** strace arguments: on the first rename naming OUT/small, do `action`. */
+  const onRename = (action: string) => [
+    "-P",
+    dir,
+    "-e",
+    `trace=${renames}`,
+    "-e",
+    `inject=${renames}:${action}:when=1`,
+  ];
+  const names = (n: string[]) => ({
+    small: n.includes("small"),
+    old: n.some((x) => x.startsWith(".small.old-")),
+  });
   return [
     {
       what: "before the old set is moved aside",
-      strace: [
-        "-P",
-        dir,
-        "-e",
-        `trace=${renames}`,
-        "-e",
-        `inject=${renames}:signal=SIGKILL:when=1`,
-      ],
+      strace: onRename("signal=SIGKILL"),
       at: undefined,
     },
     {
       what: "between the two renames",
-      strace: [
-        "-P",
-        dir,
-        "-e",
-        `trace=${renames}`,
-        "-e",
-        `inject=${renames}:delay_exit=5000000:when=1`,
-      ],
-      at: (names: string[]) =>
-        !names.includes("small") && names.some((n) => n.startsWith(".small.old-")),
+      strace: onRename("delay_exit=5000000"),
+      at: (n: string[]) => !names(n).small && names(n).old,
     },
     {
       what: "after the swap, while the old set is removed",
       strace: ["-e", `trace=${unlinks}`, "-e", `inject=${unlinks}:delay_enter=300000`],
-      at: (names: string[]) =>
-        names.includes("small") && names.some((n) => n.startsWith(".small.old-")),
+      at: (n: string[]) => names(n).small && names(n).old,
     },
   ];
 }

@@ -145,16 +145,9 @@ test("CLI verify: same-size edit is exit 1, one line per mismatch; --record name
     a.stdout,
     /alone\.exe: ok \(3 files match .*; contents NOT compared: no build record \(alone\.build\.json is not beside the package; give --record FILE\)\)/,
   );
-  const r = await run(node, [
-    cli,
-    "verify",
-    alone,
-    "--manifest",
-    b.c.manifest,
-    "--record",
-    b.r.layout.record,
-    "--json",
-  ]);
+  const verifyAlone = (...more: string[]) =>
+    run(node, [cli, "verify", alone, "--manifest", b.c.manifest, ...more]);
+  const r = await verifyAlone("--record", b.r.layout.record, "--json");
   t.is(r.code, 1, r.stderr);
   const report = JSON.parse(r.stdout);
   t.deepEqual(report.contents, { compared: true, against: `build record ${b.r.layout.record}` });
@@ -164,15 +157,7 @@ test("CLI verify: same-size edit is exit 1, one line per mismatch; --record name
     ["app.dll:sha256", "alone.exe:cabinetSha256", "alone.exe:executableSha256"],
   );
   // A record that cannot be read is bad input, one line.
-  const missing = await run(node, [
-    cli,
-    "verify",
-    alone,
-    "--manifest",
-    b.c.manifest,
-    "--record",
-    join(b.c.dir, "none.json"),
-  ]);
+  const missing = await verifyAlone("--record", join(b.c.dir, "none.json"));
   t.is(missing.code, 2);
   t.regex(missing.stderr, /none\.json: cannot read the build record \(ENOENT\)/);
 });

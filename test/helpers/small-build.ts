@@ -8,6 +8,7 @@
 import { mkdir, readFile, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { assembleSfx, locateCabinet, minimalPe } from "cabwright";
+import { content } from "./cab-fixtures.js";
 import { requirePeer, run } from "./peers.js";
 
 /** The manifest's date and time for every file: 2010-06-29 18:08:00 UTC. */
@@ -16,19 +17,6 @@ export const SMALL_TIME = new Date(Date.UTC(2010, 5, 29, 18, 8, 0));
 export const SMALL_FILES = ["app.dll", "readme.txt", "data.bin"] as const;
 
 export const README = "Read me first.\r\nThis hotfix replaces app.dll.\r\n";
-
-/** Deterministic bytes (xorshift32): incompressible data of a given size and seed. */
-export function seededBytes(size: number, seed: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 export interface SmallCase {
   readonly dir: string;
@@ -78,7 +66,7 @@ files:
 }
 
 export async function writeSmallData(drop: string, size: number, seed: number): Promise<void> {
-  await writeFile(join(drop, "data.bin"), seededBytes(size, seed));
+  await writeFile(join(drop, "data.bin"), content(size, "random", seed));
 }
 
 /**
