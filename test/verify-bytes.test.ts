@@ -5,7 +5,7 @@
  * step compares the package with the staged files. Every tampered package is made with a
  * real peer (gcab) and our stub, so the stub's header checks pass on it.
  */
-import { copyFile, readFile, stat, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import test, { type ExecutionContext } from "ava";
 import {
@@ -20,7 +20,7 @@ import {
   verifyPackage,
 } from "cabwright";
 import { repo } from "./helpers/demo-build.js";
-import { requirePeer, run, tempDir, wineEnv } from "./helpers/peers.js";
+import { requirePeer, run, signWithTestCertificate, tempDir, wineEnv } from "./helpers/peers.js";
 import { pefileRead } from "./helpers/pefile.js";
 import {
   firstSectionRaw,
@@ -331,4 +331,31 @@ test("under wine64 the stub refuses the zeroed-checksum package with exit 13, as
   });
   t.is(good.code, 0, good.stderr);
   t.is(await readFile(join(c.dir, "x-good", "readme.txt"), "utf8"), README);
+});
+
+test("a package signed after the build (osslsigncode) still verifies against its record; its bytes are still proven", async (t) => {
+  const b = await built(t);
+  const dir = await tempDir(t);
+  const signed = join(dir, "small.exe");
+  const s = await signWithTestCertificate(b.r.layout.exe, signed);
+  t.is(s.code, 0, s.stderr);
+  await copyFile(b.r.layout.record, join(dir, "small.build.json"));
+  const tk = defaultToolkit();
+  const report = await verifyPackage(signed, b.loaded, tk);
+  t.deepEqual(report.mismatches, []);
+  t.like(report.contents, { compared: true });
+  // The signature does not hide an edit: a file changed, then signed, fails on its digest.
+  const edited = await tampered(t, b, sameSizeEdits[2]![2]);
+  const editedSigned = join(dir, "edited", "small.exe");
+  await mkdir(join(dir, "edited"));
+  t.is((await signWithTestCertificate(edited, editedSigned)).code, 0);
+  await copyFile(b.r.layout.record, join(dir, "edited", "small.build.json"));
+  const bad = await verifyPackage(editedSigned, b.loaded, tk);
+  t.deepEqual(
+    bad.mismatches.map((m) => [m.file, m.field]),
+    [
+      ["readme.txt", "sha256"],
+      ["small.exe", "cabinetSha256"],
+    ],
+  );
 });

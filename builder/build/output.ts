@@ -18,7 +18,7 @@ export interface PreparedOutput {
   readonly staging: string;
   /** XXXXXX: names the previous set while it is moved aside. */
   readonly suffix: string;
-  /** Remove the staging folder and release the lock. */
+  /** Remove the staging folder and release the lock (warnings, never a throw). */
   close(): Promise<void>;
 }
 
@@ -49,8 +49,16 @@ export async function prepareOutput(
       staging,
       suffix: basename(staging).slice(leftoverPrefix(name, "staging").length),
       async close() {
-        await rm(staging, { recursive: true, force: true });
-        await lock.release();
+        // Never masks the build's own result: what cannot be removed now, the next build
+        // removes (recoverOutput), and a lock left behind is stale once this process ends.
+        await rm(staging, { recursive: true, force: true }).catch((err: Error) =>
+          progress.warn(`cannot remove ${staging}: ${err.message}; the next build removes it`),
+        );
+        await lock
+          .release()
+          .catch((err: Error) =>
+            progress.warn(`cannot remove the lock ${lock.path}: ${err.message}`),
+          );
         // A failed first build leaves no trace: the output root it made goes if empty.
         if (created !== undefined) await rmdir(outRoot).catch(() => undefined);
       },
