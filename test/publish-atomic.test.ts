@@ -489,3 +489,26 @@ test("recovery touches only this package's leftovers, and puts a set moved aside
   t.false(isLeftover(".small.old-x.staging-AAAAAA", "small", "old"));
   t.true(isLeftover(".small.staging-Zz9Zz9", "small", "staging"));
 });
+
+test("a read-only output root (a read-only bind mount): exit 2 in one line before any work, the set as it was", async (t) => {
+  requireRoot(t);
+  const c = await smallCase(await tempDir(t));
+  await build({ manifest: c.manifest, drop: c.drop, out: c.out });
+  const before = await snapshot(join(c.out, "small"));
+  const ro = join(c.dir, "ro");
+  await mkdir(ro);
+  const bind = await run("mount", ["--bind", "-o", "ro", c.out, ro]);
+  if (bind.code !== 0) return t.fail(`mount --bind -o ro failed (needs root): ${bind.stderr}`);
+  t.teardown(() => run("umount", ["-l", ro]));
+  await writeSmallData(c.drop, 64 * 1024, 40);
+  const r = await cliBuild({ ...c, out: ro });
+  t.is(r.code, 2, r.stderr);
+  const lines = r.stderr.split("\n").filter((l) => l.startsWith("cabwright"));
+  t.is(lines.length, 1, r.stderr);
+  t.regex(
+    lines[0]!,
+    /ro: cannot prepare the build of small there \(.*ro\/small was left as it was\): EROFS: read-only file system/,
+  );
+  t.deepEqual(await snapshot(join(ro, "small")), before);
+  t.deepEqual(await readdir(c.out), ["small"]);
+});

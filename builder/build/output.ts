@@ -40,7 +40,12 @@ export async function prepareOutput(
           : (code ?? String(err));
     throw new InputError(`${outRoot}: cannot use it as the output folder (${why})`);
   }
-  const lock = await lockOutput(outRoot, name);
+  let lock: OutputLock;
+  try {
+    lock = await lockOutput(outRoot, name);
+  } catch (err) {
+    throw refused(err, outRoot, name);
+  }
   try {
     for (const line of await recoverOutput(outRoot, name)) progress.warn(line);
     const staging = await mkdtemp(join(outRoot, leftoverPrefix(name, "staging")));
@@ -64,12 +69,23 @@ export async function prepareOutput(
       },
     };
   } catch (err) {
-    await lock.release();
+    await lock.release().catch(() => undefined);
     if (created !== undefined) await rmdir(outRoot).catch(() => undefined);
-    const sys = err as NodeJS.ErrnoException;
-    if (typeof sys?.code === "string" && typeof sys.syscall === "string") {
-      throw new InputError(`${outRoot}: cannot prepare the build of ${name} there: ${sys.message}`);
-    }
-    throw err;
+    throw refused(err, outRoot, name);
   }
+}
+
+/** A system call refused in the output root (read-only, full, no permission): one line. */
+function refused(err: unknown, outRoot: string, name: string): unknown {
+  const sys = err as NodeJS.ErrnoException;
+  if (
+    err instanceof InputError ||
+    typeof sys?.code !== "string" ||
+    typeof sys.syscall !== "string"
+  ) {
+    return err;
+  }
+  return new InputError(
+    `${outRoot}: cannot prepare the build of ${name} there (${join(outRoot, name)} was left as it was): ${sys.message}`,
+  );
 }
