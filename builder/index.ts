@@ -5,6 +5,7 @@
 
 export { type BuildOptions, type BuildResult, build } from "./build/build.js";
 export { makeRecord, recordJson } from "./build/make-record.js";
+export { lockOutput, lockPath, type OutputLock, OutputLocked } from "./build/output-lock.js";
 export {
   cabName,
   fileStampRequest,
@@ -23,6 +24,13 @@ export {
   StageTimer,
   silentProgress,
 } from "./build/progress.js";
+export {
+  isLeftover,
+  LeftoverKind,
+  leftoverPrefix,
+  PublishFailed,
+  recoverOutput,
+} from "./build/publish.js";
 export type {
   BuildRecord,
   BuildRecordFile,
@@ -32,6 +40,7 @@ export type {
   CabEntry,
   CabInput,
   OpenedCabinet,
+  PackageFacts,
   PeFacts,
   StampRequest,
   Toolkit,
@@ -211,6 +220,9 @@ export {
   checkSfxChecksum,
   type LocatedCabinet,
   locateCabinet,
+  PackageDamaged,
+  type PackagePayload,
+  readPackagePayload,
   readPackagePlan,
   type SfxChecksum,
   type SfxEntry,
@@ -224,6 +236,18 @@ export { stampPe } from "./stamp/stamp.js";
 export { OverlayMode, type StampOptions } from "./stamp/types.js";
 export { CheckFailed, ExitCode, InputError } from "./util/errors.js";
 export {
+  contentChecks,
+  duplicateChecks,
+  type ExpectedContents,
+  leadingVersion,
+  manifestChecks,
+  stubChecks,
+  VERIFY_CHECKS,
+  type VerifyCheck,
+  type VerifyContext,
+  versionStringChecks,
+} from "./verify/checks.js";
+export {
   compareWithManifest,
   formatMismatch,
   type Mismatch,
@@ -232,5 +256,14 @@ export {
   packageTableRows,
 } from "./verify/compare.js";
 export { packageKind, packageRows } from "./verify/package-table.js";
-export { readPackage } from "./verify/read-package.js";
-export { VERIFY_REPORT_SCHEMA, type VerifyReport, verifyPackage } from "./verify/verify.js";
+export { type ReadPackageOptions, readPackage } from "./verify/read-package.js";
+export {
+  type ContentsCompared,
+  expectedFromRecord,
+  recordBeside,
+  VERIFY_REPORT_SCHEMA,
+  type VerifyOptions,
+  type VerifyReport,
+  verifyPackage,
+  verifySummary,
+} from "./verify/verify.js";

@@ -99,9 +99,13 @@ test("a byte changed inside one file fails verify naming that file (and only it)
   await writeFile(exe, bytes);
   const report = await verifyPackage(exe, await loadManifest(seedManifest), defaultToolkit());
   t.false(report.ok);
+  // The stub's own check comes first: the payload CRC-32 no longer matches (it exits 13).
   t.deepEqual(
     report.mismatches.map((m) => [m.file, m.field]),
-    [["Updspapi.dll", "data"]],
+    [
+      ["tampered.exe", "payloadCrc"],
+      ["Updspapi.dll", "data"],
+    ],
     JSON.stringify(report.mismatches),
   );
 });
@@ -289,6 +293,8 @@ test("CLI: table PACKAGE, verify (ok, and exit 1 with one line per mismatch), --
     "files",
     "mismatches",
     "plan",
+    "checks",
+    "contents",
   ]);
   t.like(report, { schema: "cabwright.verify/1", ok: false, files: 64 });
   t.deepEqual(Object.keys(report.mismatches[0]), ["file", "field", "expected", "found"]);

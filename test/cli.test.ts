@@ -76,7 +76,7 @@ test("usage errors exit 2; --help and --version exit 0", async (t) => {
   }
 });
 
-test("a build whose --out is a file fails in publish with one line, exit 2", async (t) => {
+test("a build whose --out is a file fails before any work with one line, exit 2", async (t) => {
   const dir = await tempDir(t);
   await writeFile(join(dir, "readme.txt"), "hello\n");
   const manifest = join(dir, "m.yaml");
@@ -114,6 +114,10 @@ files:
     .split("\n")
     .filter((l) => l.startsWith("cabwright"));
   t.is(lines.length, 1, r.stderr);
-  t.regex(lines[0]!, /build failed in the publish stage .*ENOTDIR/);
+  // The staging folder lives in --out, so it is refused before collecting anything.
+  t.regex(
+    lines[0]!,
+    /out-file: cannot use it as the output folder \(EEXIST: it exists and is not a folder\)$/,
+  );
   t.notRegex(r.stderr, /internal error|\n\s+at /);
 });

@@ -2,14 +2,14 @@
  * `cabwright build`: manifest + build drop -> out/NAME/ (NAME.exe, NAME.cab,
  * NAME.build.json, NAME.html). The stages in order; each lives in its own module.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { collect, filePosition } from "../collect/collect.js";
 import { compilePlan } from "../install/compile.js";
 import { loadManifest } from "../manifest/load.js";
 import { InputError } from "../util/errors.js";
+import { digestFile } from "../util/fs.js";
 import { explainFailure, StageTracker } from "./failure.js";
+import { prepareOutput } from "./output.js";
+import type { OutputLock } from "./output-lock.js";
 import { assemblePackage, writePackageCabinet } from "./package.js";
 import { type OutputLayout, outputLayout, parseSourceDateEpoch } from "./plan.js";
 import { type BuildProgress, silentProgress } from "./progress.js";
@@ -50,22 +50,50 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
   const plan = compilePlan(loaded.manifest);
   progress.end("validate");
 
-  const layout = outputLayout(opts.out ?? "out", pkg.name);
-  const staging = await mkdtemp(join(tmpdir(), "cabwright-build-"));
+  const outRoot = opts.out ?? "out";
+  const layout = outputLayout(outRoot, pkg.name);
+  // The lock, what a killed build left, and OUT/.NAME.staging-XXXXXX (docs/build.md).
+  const output = await prepareOutput(outRoot, pkg.name, progress);
+  const staging = output.staging;
   try {
     const collected = await collect(loaded, opts.drop, toolkit, progress);
     const position = filePosition(loaded);
     const files = await stageFiles(pkg, collected.files, staging, toolkit, position, progress);
     const cabinet = await writePackageCabinet(pkg, files, staging, toolkit, progress);
+    const cabDigests = await digestFile(cabinet.path);
     const exe = await assemblePackage(pkg, plan, cabinet.path, staging, toolkit, progress);
-    await verifyBuilt(exe.path, loaded, files, toolkit, progress);
-    const record = await recordBuild(loaded, files, cabinet, exe, sde.epoch, plan);
+    await verifyBuilt(exe.path, loaded, files, cabDigests, staging, toolkit, progress);
+    const record = await recordBuild(
+      loaded,
+      files,
+      { digests: cabDigests, written: cabinet.written },
+      exe,
+      sde.epoch,
+      plan,
+    );
     const article = await toolkit.renderArticle?.(record, loaded.manifest);
-    await publishPackage(layout, { exe, cabinet, record, article }, sde.epoch, loaded, progress);
+    await publishPackage(
+      layout,
+      { exe, cabinet, record, article },
+      {
+        staging: { dir: staging, suffix: output.suffix },
+        sourceDateEpoch: sde.epoch,
+        loaded,
+        beforeSwap: () => assertLocked(output.lock),
+        progress,
+      },
+    );
     return { record, layout, unclaimed: collected.unclaimed };
   } catch (err) {
     throw explainFailure(err, progress.current, layout);
   } finally {
-    await rm(staging, { recursive: true, force: true });
+    await output.close();
+  }
+}
+
+/** Just before the swap: the lock must still be this build's (nobody took it over). */
+async function assertLocked(lock: OutputLock): Promise<void> {
+  if (!(await lock.stillHeld())) {
+    throw new Error(`the lock ${lock.path} was taken over by another build`);
   }
 }

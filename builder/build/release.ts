@@ -12,18 +12,26 @@ import { formatMismatch } from "../verify/compare.js";
 import { verifyPackage } from "../verify/verify.js";
 import { makeRecord } from "./make-record.js";
 import type { BuildProgress } from "./progress.js";
-import type { BuildRecord } from "./record.js";
+import type { BuildRecord, Digests } from "./record.js";
 import type { StagedFile } from "./stage-files.js";
 import type { CabWritten, Toolkit } from "./toolkit.js";
 
 /** Mismatches shown in a failed build's message (all of them: `cabwright verify`). */
 const SHOWN_MISMATCHES = 5;
 
+/**
+ * The package as a customer reads it, against the manifest and against the staged files:
+ * every file's bytes must be the staged file's (its SHA-256 taken when it was staged), and
+ * the cabinet inside the .exe the staged cabinet. Extraction happens in `workDir` (the
+ * build's staging folder, beside the output), never in the system's temporary folder.
+ */
 export async function verifyBuilt(
   exePath: string,
   loaded: LoadedManifest,
   files: readonly StagedFile[],
-  toolkit: Pick<Toolkit, "openPackage" | "inspect" | "readPlan">,
+  cabinet: Digests,
+  workDir: string,
+  toolkit: Pick<Toolkit, "openPackage" | "inspect" | "packageFacts" | "readPlan">,
   progress: BuildProgress,
 ): Promise<void> {
   progress.begin(
@@ -31,7 +39,15 @@ export async function verifyBuilt(
     files.reduce((n, f) => n + f.after.size, 0),
     files.length,
   );
-  const report = await verifyPackage(exePath, loaded, toolkit, (f, n) => progress.advance(f, n));
+  const report = await verifyPackage(exePath, loaded, toolkit, {
+    onFile: (f, n) => progress.advance(f, n),
+    expected: {
+      source: "staged files",
+      files: files.map((f) => ({ path: f.file.path, sha256: f.after.sha256 })),
+      cabinetSha256: cabinet.sha256,
+    },
+    workDir,
+  });
   progress.end("verify");
   if (!report.ok) {
     const lines = [
@@ -48,7 +64,7 @@ export async function verifyBuilt(
 export async function recordBuild(
   loaded: LoadedManifest,
   files: readonly StagedFile[],
-  cabinet: { readonly path: string; readonly written: CabWritten },
+  cabinet: { readonly digests: Digests; readonly written: CabWritten },
   exe: { readonly path: string; readonly stub: string },
   sourceDateEpoch: number | undefined,
   plan: InstallPlan | undefined,
@@ -58,7 +74,7 @@ export async function recordBuild(
     files,
     compressor: cabinet.written.compressor,
     compression: "mszip",
-    cabinet: await digestFile(cabinet.path),
+    cabinet: cabinet.digests,
     executable: await digestFile(exe.path),
     stubSha256: (await digestFile(exe.stub)).sha256,
     sourceDateEpoch,

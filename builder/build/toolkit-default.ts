@@ -9,10 +9,18 @@ import { openCabinet, writeCabinet } from "../cab/index.js";
 import { neutralDigest } from "../diff/neutral.js";
 import { inspectFile } from "../pe/inspect.js";
 import { renderReport } from "../report/article.js";
-import { assembleSfx, locateCabinet, readPackagePlan, stubPath } from "../sfx/index.js";
+import {
+  assembleSfx,
+  locateCabinet,
+  PackageDamaged,
+  readPackagePayload,
+  readPackagePlan,
+  stubPath,
+} from "../sfx/index.js";
 import { stampFile } from "../stamp/file.js";
 import { stampPe } from "../stamp/stamp.js";
-import type { OpenedCabinet, Toolkit } from "./toolkit.js";
+import { digestFile } from "../util/fs.js";
+import type { OpenedCabinet, PackageFacts, Toolkit } from "./toolkit.js";
 
 async function openPackage(path: string): Promise<OpenedCabinet> {
   // A package executable: the sfx library knows where its cabinet starts.
@@ -38,6 +46,36 @@ async function openPackage(path: string): Promise<OpenedCabinet> {
   };
 }
 
+async function packageFacts(path: string): Promise<PackageFacts> {
+  if (path.toLowerCase().endsWith(".cab")) {
+    // A cabinet on its own: the cab reader checks its header; no package header to check.
+    const { sha256 } = await digestFile(path);
+    return {
+      foundBy: "cabinet",
+      cabinetOffset: 0,
+      cabinetSha256: sha256,
+      fileSha256: sha256,
+      signed: false,
+    };
+  }
+  try {
+    const p = await readPackagePayload(path);
+    return {
+      foundBy: p.located.foundBy,
+      cabinetOffset: p.located.offset,
+      ...(p.payloadCrc
+        ? { payloadCrc: { expected: p.payloadCrc.expected, actual: p.payloadCrc.actual } }
+        : {}),
+      cabinetSha256: p.cabinetSha256,
+      fileSha256: p.fileSha256,
+      signed: p.signed,
+    };
+  } catch (err) {
+    if (err instanceof PackageDamaged) return { damaged: err.message };
+    throw err;
+  }
+}
+
 export function defaultToolkit(): Toolkit {
   return {
     inspect: (path) => inspectFile(path),
@@ -56,6 +94,7 @@ export function defaultToolkit(): Toolkit {
       await writeCabinet(outPath, files, { compression: "none", threads: 1 });
     },
     openPackage,
+    packageFacts,
     neutralDigest: (bytes) => neutralDigest(bytes),
     renderArticle: (record, manifest) => renderReport(record, "html", { manifest }),
     stubPath: (platform) => stubPath(platform as "x86" | "x64"),

@@ -15,6 +15,8 @@ export interface PeFacts {
   readonly platform?: string;
   /** 4-part file version from the version resource; absent when there is none. */
   readonly fileVersion?: string;
+  /** The first StringFileInfo table's strings (FileVersion, ProductVersion...). */
+  readonly strings?: Readonly<Record<string, string>>;
   readonly signed: boolean;
 }
 
@@ -80,6 +82,24 @@ export interface OpenedCabinet {
   close(): Promise<void>;
 }
 
+/**
+ * What the stub checks before it extracts, and the digests verify compares with a build
+ * record; or why the stub would refuse the package header (it exits 13).
+ */
+export type PackageFacts =
+  | { readonly damaged: string }
+  | {
+      readonly damaged?: undefined;
+      /** "header": a cabwright package; "search": an .exe without one; "cabinet": a .cab. */
+      readonly foundBy: "header" | "search" | "cabinet";
+      readonly cabinetOffset: number;
+      /** Absent without a cabwright package header. */
+      readonly payloadCrc?: { readonly expected: number; readonly actual: number };
+      readonly cabinetSha256: string;
+      readonly fileSha256: string;
+      readonly signed: boolean;
+    };
+
 export interface Toolkit {
   inspect(path: string): Promise<PeFacts>;
   /** Stamp `path` into `outPath` (a new file). */
@@ -95,6 +115,8 @@ export interface Toolkit {
   writeStoredCabinet(outPath: string, files: readonly CabInput[]): Promise<void>;
   /** A cabinet on its own (.cab), or inside a package executable (.exe). */
   openPackage(path: string): Promise<OpenedCabinet>;
+  /** The package header, payload CRC-32 and digests, read in one pass (sfx library). */
+  packageFacts(path: string): Promise<PackageFacts>;
   /** The SFX stub for a platform (a file shipped with cabwright). */
   stubPath(platform: string): string;
   assembleSfx(opts: {

@@ -21,6 +21,9 @@ export {
   checkSfxChecksum,
   type LocatedCabinet,
   locateCabinet,
+  PackageDamaged,
+  type PackagePayload,
+  readPackagePayload,
   type SfxChecksum,
 } from "./locate.js";
 export { readPackagePlan } from "./package-plan.js";

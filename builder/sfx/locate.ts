@@ -3,6 +3,7 @@
  * (cabwright's own packages), else by searching for a plausible MS-CAB header (packages
  * made by other tools, such as the seed's Sfxcab), else the file is a cabinet itself.
  */
+import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { crc32 } from "node:zlib";
 import { CAB_SIGNATURE, CFHEADER_SIZE } from "../cab/constants.js";
@@ -37,6 +38,28 @@ export function locateCabinet(exe: Uint8Array | string): LocatedCabinet {
   return typeof exe === "string" ? withFileSource(exe, locateIn) : locateIn(bytesSource(exe));
 }
 
+/**
+ * A package the stub would refuse before extracting anything (exit 13): its package header
+ * is cut short, fails its CRC or holds inconsistent sizes, the package is truncated, or no
+ * cabinet header sits where the package header puts it. Still an InputError for callers
+ * that only want to read a package; `verify` reports it as a failed check.
+ */
+export class PackageDamaged extends InputError {
+  constructor(message: string) {
+    super(message);
+    this.name = "PackageDamaged";
+  }
+}
+
+/** locateCabinet, plus whether the file carries an Authenticode certificate table. */
+function locateWithSignature(exe: string): LocatedCabinet & { readonly signed: boolean } {
+  return withFileSource(exe, (src) => {
+    const located = locateIn(src);
+    const signed = located.foundBy !== CabinetFoundBy.cabinet && !!readPeImage(src).certificate;
+    return { ...located, signed };
+  });
+}
+
 function locateIn(src: ByteSource): LocatedCabinet {
   if (cabinetSizeAt(src, 0, src.size) !== undefined) {
     return { offset: 0, size: cabinetSizeAt(src, 0, src.size)!, foundBy: CabinetFoundBy.cabinet };
@@ -60,21 +83,21 @@ function locateIn(src: ByteSource): LocatedCabinet {
 
 function fromHeader(src: ByteSource, at: number, fixed: Uint8Array, limit: number): LocatedCabinet {
   const where = `${src.name}: package header at byte ${at}`;
-  if (fixed.length < SFX_HEADER_SIZE) throw new InputError(`${where}: cut short`);
+  if (fixed.length < SFX_HEADER_SIZE) throw new PackageDamaged(`${where}: cut short`);
   const bare = decodeSfxHeader(fixed);
-  if (typeof bare === "string") throw new InputError(`${where}: ${bare}`);
+  if (typeof bare === "string") throw new PackageDamaged(`${where}: ${bare}`);
   const strings = src.read(at + bare.headerSize, Math.min(sfxStringsLength(fixed), 1 << 16));
   const header = decodeSfxHeader(fixed, strings);
-  if (typeof header === "string") throw new InputError(`${where}: ${header}`);
+  if (typeof header === "string") throw new PackageDamaged(`${where}: ${header}`);
   const offset = at + header.cabinetOffset;
   const end = offset + header.cabinetSize;
   if (end > limit) {
-    throw new InputError(
+    throw new PackageDamaged(
       `${where}: the package is truncated: its cabinet ends at byte ${end} but the ${limit === src.size ? "file" : "data before the signature"} ends at byte ${limit}`,
     );
   }
   if (cabinetSizeAt(src, offset, end) !== header.cabinetSize) {
-    throw new InputError(
+    throw new PackageDamaged(
       `${src.name}: byte ${offset}: no MS-CAB header of ${header.cabinetSize} bytes where the package header puts the cabinet`,
     );
   }
@@ -134,21 +157,64 @@ export interface SfxChecksum {
   readonly actual: number;
 }
 
+/** What the stub checks before it extracts, read in one pass over the package. */
+export interface PackagePayload {
+  readonly located: LocatedCabinet;
+  /**
+   * The payload CRC-32 (entry strings, padding and cabinet) as stored and as computed, as
+   * the stub compares them; absent for a bare cabinet or a package without a cabwright
+   * package header.
+   */
+  readonly payloadCrc?: SfxChecksum;
+  /** SHA-256 of the cabinet's bytes (cbCabinet of them, where the package holds it). */
+  readonly cabinetSha256: string;
+  /** SHA-256 of the whole file. */
+  readonly fileSha256: string;
+  /** Whether an Authenticode certificate table follows the cabinet. */
+  readonly signed: boolean;
+}
+
+/**
+ * Locate the cabinet and read the whole file once: the payload CRC-32, the cabinet's and
+ * the file's SHA-256. Throws PackageDamaged where the stub would refuse the header.
+ */
+export async function readPackagePayload(path: string): Promise<PackagePayload> {
+  const { signed, ...located } = locateWithSignature(path);
+  const crcFrom = located.header ? located.header.offset + located.header.headerSize : undefined;
+  const cabEnd = located.offset + located.size;
+  const file = createHash("sha256");
+  const cabinet = createHash("sha256");
+  let crc = 0;
+  let pos = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    const buf = chunk as Buffer;
+    const slice = (from: number, to: number) =>
+      buf.subarray(Math.max(0, from - pos), Math.max(0, Math.min(buf.length, to - pos)));
+    file.update(buf);
+    cabinet.update(slice(located.offset, cabEnd));
+    if (crcFrom !== undefined) crc = crc32(slice(crcFrom, cabEnd), crc);
+    pos += buf.length;
+  }
+  const expected = located.header?.payloadCrc;
+  return {
+    located,
+    ...(expected !== undefined
+      ? { payloadCrc: { ok: crc === expected, expected, actual: crc } }
+      : {}),
+    cabinetSha256: cabinet.digest("hex"),
+    fileSha256: file.digest("hex"),
+    signed,
+  };
+}
+
 /**
  * Recompute the package's payload CRC-32 (entry strings, padding and cabinet) as the stub
  * does before it extracts. Throws InputError when the file has no package header.
  */
 export async function checkSfxChecksum(exePath: string): Promise<SfxChecksum> {
-  const located = locateCabinet(exePath);
-  if (!located.header) {
+  const payload = await readPackagePayload(exePath);
+  if (!payload.payloadCrc) {
     throw new InputError(`${exePath}: not a cabwright package (no package header after the image)`);
   }
-  let actual = 0;
-  const stream = createReadStream(exePath, {
-    start: located.header.offset + located.header.headerSize,
-    end: located.offset + located.size - 1,
-  });
-  for await (const chunk of stream) actual = crc32(chunk as Buffer, actual);
-  const expected = located.header.payloadCrc;
-  return { ok: actual === expected, expected, actual };
+  return payload.payloadCrc;
 }

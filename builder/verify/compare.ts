@@ -18,6 +18,11 @@ export interface PackageEntry {
   readonly platform: string;
   /** A problem reading the file's data back (a bad checksum, a truncated block). */
   readonly readError?: string;
+  /** SHA-256 of the bytes read back (when verify asked for digests and they could be read). */
+  readonly sha256?: string;
+  /** The version resource's FileVersion and ProductVersion strings, when present. */
+  readonly fileVersionString?: string;
+  readonly productVersionString?: string;
 }
 
 export const MismatchField = {
@@ -30,6 +35,21 @@ export const MismatchField = {
   time: "time",
   platform: "platform",
   data: "data",
+  /** Two entries of the cabinet have the same path (compared without case). */
+  duplicate: "duplicate",
+  /** The StringFileInfo FileVersion / ProductVersion disagree with the manifest. */
+  fileVersionString: "fileVersionString",
+  productVersionString: "productVersionString",
+  /** A file's bytes are not the ones built (the build record's or the staged file's SHA-256). */
+  sha256: "sha256",
+  /** What the stub checks before extracting: package header, payload CRC-32. */
+  packageHeader: "packageHeader",
+  payloadCrc: "payloadCrc",
+  /** The cabinet's or the executable's SHA-256 against the build record. */
+  cabinetSha256: "cabinetSha256",
+  executableSha256: "executableSha256",
+  /** The install plan the package carries cannot be read (its CRC or a field is bad). */
+  installPlan: "installPlan",
 } as const;
 export type MismatchField = (typeof MismatchField)[keyof typeof MismatchField];
 

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import type { PeFacts, Toolkit } from "../build/toolkit.js";
 import { fromDosDateTime } from "../cab/dostime.js";
 import { NOT_APPLICABLE } from "../manifest/types.js";
+import { digestFile } from "../util/fs.js";
 import type { PackageEntry } from "./compare.js";
 
 const pad = (n: number, w = 2) => String(n).padStart(w, "0");
@@ -23,13 +24,22 @@ export function dosFields(date: number, time: number): { date: string; time: str
   };
 }
 
+export interface ReadPackageOptions {
+  /** Called after each file is read back. */
+  readonly onFile?: (name: string, bytes: number) => void;
+  /** Where the private extraction folder goes (default: the system's temporary folder). */
+  readonly workDir?: string;
+  /** Take every file's SHA-256 (verify compares them with what was built). */
+  readonly digests?: boolean;
+}
+
 export async function readPackage(
   path: string,
   toolkit: Pick<Toolkit, "openPackage" | "inspect">,
-  onFile?: (name: string, bytes: number) => void,
+  opts: ReadPackageOptions = {},
 ): Promise<PackageEntry[]> {
   const cab = await toolkit.openPackage(path);
-  const tmp = await mkdtemp(join(tmpdir(), "cabwright-verify-"));
+  const tmp = await mkdtemp(join(opts.workDir ?? tmpdir(), "cabwright-verify-"));
   try {
     const errors = new Map<number, string>();
     let paths: readonly (string | undefined)[];
@@ -56,11 +66,14 @@ export async function readPackage(
       const readError = errors.get(i);
       const file = paths[i];
       let pe: PeFacts | undefined;
+      let sha256: string | undefined;
       if (readError === undefined && file !== undefined) {
         pe = await toolkit.inspect(file);
         const size = (await stat(file)).size;
         if (size !== entry.size) errors.set(i, `${size} bytes read back`);
+        if (opts.digests) sha256 = (await digestFile(file)).sha256;
       }
+      const strings = pe?.isPe ? pe.strings : undefined;
       const err = errors.get(i);
       out.push({
         path: entry.name.replace(/\\/g, "/"),
@@ -69,8 +82,13 @@ export async function readPackage(
         version: pe?.isPe && pe.fileVersion ? pe.fileVersion : NOT_APPLICABLE,
         platform: pe?.isPe && pe.platform ? pe.platform : NOT_APPLICABLE,
         ...(err !== undefined ? { readError: err } : {}),
+        ...(sha256 !== undefined ? { sha256 } : {}),
+        ...(strings?.FileVersion !== undefined ? { fileVersionString: strings.FileVersion } : {}),
+        ...(strings?.ProductVersion !== undefined
+          ? { productVersionString: strings.ProductVersion }
+          : {}),
       });
-      onFile?.(entry.name, entry.size);
+      opts.onFile?.(entry.name, entry.size);
     }
     return out;
   } finally {

@@ -1,16 +1,27 @@
 /**
- * verify: a package read back against its manifest. The report's JSON shape is stable
- * (schema cabwright.verify/1); add fields, never change one.
+ * verify: a package read back against its manifest and, when one is known, against the
+ * bytes that were built (a build record, or in build the staged files). The report's JSON
+ * shape is stable (schema cabwright.verify/1); add fields, never change one.
  */
-
+import { access } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import type { BuildRecord } from "../build/record.js";
+import { readBuildRecord } from "../build/record-check.js";
 import type { Toolkit } from "../build/toolkit.js";
 import { comparePlans, type PlanChange } from "../install/compare.js";
 import { compilePlan } from "../install/compile.js";
 import type { LoadedManifest } from "../manifest/load.js";
-import { compareWithManifest, type Mismatch } from "./compare.js";
+import { InputError } from "../util/errors.js";
+import { type ExpectedContents, VERIFY_CHECKS, type VerifyCheck } from "./checks.js";
+import type { Mismatch } from "./compare.js";
 import { readPackage } from "./read-package.js";
 
 export const VERIFY_REPORT_SCHEMA = "cabwright.verify/1";
+
+/** Whether the files' bytes were compared with what was built, and against what. */
+export type ContentsCompared =
+  | { readonly compared: true; readonly against: string }
+  | { readonly compared: false; readonly reason: string };
 
 export interface VerifyReport {
   readonly schema: typeof VERIFY_REPORT_SCHEMA;
@@ -27,26 +38,156 @@ export interface VerifyReport {
    * plan to compare: always empty for one.
    */
   readonly plan: readonly PlanChange[];
+  /** The checks that ran (VerifyCheck names): what `ok` proves. */
+  readonly checks: readonly string[];
+  readonly contents: ContentsCompared;
+}
+
+export interface VerifyOptions {
+  readonly onFile?: (name: string, bytes: number) => void;
+  /**
+   * The build record to compare every file's bytes with: a path; undefined: NAME.build.json
+   * beside the package when there is one; false: none (build passes `expected` instead).
+   */
+  readonly record?: string | false;
+  /** The digests to compare with, when not from a record (build: the staged files). */
+  readonly expected?: ExpectedContents;
+  /** Where files are extracted to be read (default: the system's temporary folder). */
+  readonly workDir?: string;
+  /** Default VERIFY_CHECKS. */
+  readonly checks?: readonly VerifyCheck[];
+}
+
+/** out/x/x.exe or x.cab -> out/x/x.build.json. */
+export function recordBeside(packagePath: string): string {
+  const name = basename(packagePath).replace(/\.(exe|cab)$/i, "");
+  return join(dirname(packagePath), `${name}.build.json`);
+}
+
+/** The digests a build record holds for a package (.exe or .cab). */
+export function expectedFromRecord(record: BuildRecord, source: string): ExpectedContents {
+  return {
+    source: `build record ${source}`,
+    files: record.files.map((f) => ({ path: f.path, sha256: f.after.sha256 })),
+    cabinetSha256: record.cabinet.sha256,
+    executableSha256: record.executable.sha256,
+  };
+}
+
+async function resolveExpected(
+  packagePath: string,
+  opts: VerifyOptions,
+): Promise<{ expected?: ExpectedContents; contents: ContentsCompared }> {
+  if (opts.expected) {
+    return { expected: opts.expected, contents: { compared: true, against: opts.expected.source } };
+  }
+  if (opts.record === false) {
+    return { contents: { compared: false, reason: "no build record was given" } };
+  }
+  let path = opts.record;
+  if (path === undefined) {
+    const beside = recordBeside(packagePath);
+    const found = await access(beside).then(
+      () => true,
+      () => false,
+    );
+    if (!found) {
+      return {
+        contents: {
+          compared: false,
+          reason: `no build record (${basename(beside)} is not beside the package; give --record FILE)`,
+        },
+      };
+    }
+    path = beside;
+  }
+  const expected = expectedFromRecord(await readBuildRecord(path), path);
+  return { expected, contents: { compared: true, against: expected.source } };
 }
 
 export async function verifyPackage(
   packagePath: string,
   loaded: LoadedManifest,
-  toolkit: Pick<Toolkit, "openPackage" | "inspect" | "readPlan">,
-  onFile?: (name: string, bytes: number) => void,
+  toolkit: Pick<Toolkit, "openPackage" | "inspect" | "packageFacts" | "readPlan">,
+  opts: VerifyOptions = {},
 ): Promise<VerifyReport> {
-  const entries = await readPackage(packagePath, toolkit, onFile);
-  const mismatches = compareWithManifest(loaded.manifest, entries);
-  const plan = packagePath.toLowerCase().endsWith(".exe")
-    ? comparePlans(compilePlan(loaded.manifest), await toolkit.readPlan(packagePath))
-    : [];
-  return {
+  const checks = opts.checks ?? VERIFY_CHECKS;
+  const { expected, contents } = await resolveExpected(packagePath, opts);
+  const report = (
+    files: number,
+    mismatches: Mismatch[],
+    ran: readonly string[],
+    plan: readonly PlanChange[] = [],
+  ): VerifyReport => ({
     schema: VERIFY_REPORT_SCHEMA,
     package: packagePath,
     manifest: loaded.file,
     ok: mismatches.length === 0 && plan.length === 0,
-    files: entries.length,
+    files,
     mismatches,
     plan,
+    checks: ran,
+    contents,
+  });
+  const facts = await toolkit.packageFacts(packagePath);
+  const packageName = basename(packagePath);
+  if (facts.damaged !== undefined) {
+    // The stub refuses such a package before it reads a file; so does verify.
+    const m: Mismatch = {
+      file: packageName,
+      field: "packageHeader",
+      expected: "a package the stub accepts",
+      found: facts.damaged,
+    };
+    return report(0, [m], ["package"]);
+  }
+  const entries = await readPackage(packagePath, toolkit, {
+    ...(opts.onFile ? { onFile: opts.onFile } : {}),
+    ...(opts.workDir ? { workDir: opts.workDir } : {}),
+    digests: expected !== undefined,
+  });
+  const ctx = {
+    packageName,
+    isExecutable: facts.foundBy !== "cabinet",
+    manifest: loaded.manifest,
+    entries,
+    facts,
+    ...(expected ? { expected } : {}),
   };
+  const ran = checks.filter((c) => c.applies?.(ctx) ?? true);
+  const mismatches = ran.flatMap((c) => c.run(ctx));
+  // The install plan the package carries against the manifest's (a .cab has no header).
+  const names = ran.map((c) => c.name);
+  if (!ctx.isExecutable) return report(entries.length, mismatches, names);
+  let carried: Awaited<ReturnType<typeof toolkit.readPlan>>;
+  try {
+    carried = await toolkit.readPlan(packagePath);
+  } catch (err) {
+    // A damaged plan is a failed verification (the stub refuses it, exit 13), not bad input.
+    if (!(err instanceof InputError)) throw err;
+    const m: Mismatch = {
+      file: packageName,
+      field: "installPlan",
+      expected: "an install plan the stub accepts",
+      found: err.message,
+    };
+    return report(entries.length, [...mismatches, m], [...names, "install-plan"]);
+  }
+  const plan = comparePlans(compilePlan(loaded.manifest), carried);
+  return report(entries.length, mismatches, [...names, "install-plan"], plan);
+}
+
+/**
+ * The last line of verify's text output: what `ok` proves, and what it does not. Without a
+ * build record the files' attributes are proven, not their bytes: a same-size edit passes.
+ */
+export function verifySummary(report: VerifyReport, manifestLabel: string): string {
+  const contents = report.contents.compared
+    ? `; every file's bytes match the ${report.contents.against}`
+    : `; contents NOT compared: ${report.contents.reason}`;
+  if (!report.ok) {
+    const count = report.mismatches.length + report.plan.length;
+    return `${report.package}: ${count} mismatch(es) with ${manifestLabel}${contents}`;
+  }
+  return `${report.package}: ok (${report.files} files match ${manifestLabel}${contents})`;
 }

@@ -30,6 +30,8 @@ export const PEERS = {
   osslsigncode: "osslsigncode",
   openssl: "openssl",
   chromium: "chromium",
+  strace: "strace",
+  chattr: "e2fsprogs",
 } as const;
 export type Peer = keyof typeof PEERS;
 

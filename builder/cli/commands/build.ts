@@ -8,7 +8,7 @@ import { loadManifest } from "../../manifest/load.js";
 import { ExitCode } from "../../util/errors.js";
 import { bundledPath } from "../../util/package-root.js";
 import { formatMismatch } from "../../verify/compare.js";
-import { verifyPackage } from "../../verify/verify.js";
+import { verifyPackage, verifySummary } from "../../verify/verify.js";
 import type { RegisterCommand } from "./types.js";
 
 async function toolkit() {
@@ -45,23 +45,25 @@ export const registerVerify: RegisterCommand = (program, setExitCode) => {
   program
     .command("verify")
     .description(
-      "check every file of a package (.exe or .cab) against its manifest (exit 1 on a mismatch)",
+      "check a package (.exe or .cab) as the stub does, every file against its manifest, and every file's bytes against its build record (exit 1 on a mismatch)",
     )
     .argument("<package>", "NAME.exe or NAME.cab")
     .requiredOption("--manifest <file>", "the manifest the package was built from")
+    .option(
+      "--record <file>",
+      "the build record to compare bytes with (default: NAME.build.json beside the package)",
+    )
     .option("--json", "print the report as JSON")
-    .action(async (pkg: string, opts: { manifest: string; json?: boolean }) => {
+    .action(async (pkg: string, opts: { manifest: string; record?: string; json?: boolean }) => {
       const loaded = await loadManifest(opts.manifest);
-      const report = await verifyPackage(pkg, loaded, await toolkit());
+      const report = await verifyPackage(pkg, loaded, await toolkit(), {
+        ...(opts.record !== undefined ? { record: opts.record } : {}),
+      });
       if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-      else if (report.ok) {
-        process.stdout.write(`${pkg}: ok (${report.files} files match ${opts.manifest})\n`);
-      } else {
+      else {
         for (const m of report.mismatches) process.stdout.write(`${formatMismatch(m)}\n`);
         for (const c of report.plan) process.stdout.write(`${formatPlanChange(c)}\n`);
-        process.stdout.write(
-          `${pkg}: ${report.mismatches.length + report.plan.length} mismatch(es) with ${opts.manifest}\n`,
-        );
+        process.stdout.write(`${verifySummary(report, opts.manifest)}\n`);
       }
       if (!report.ok) setExitCode(ExitCode.checkFailed);
     });
