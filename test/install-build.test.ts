@@ -108,7 +108,7 @@ test("verify names each differing plan field in one line and exits 1", async (t)
     "install plan: services: expected FSCController (120000 ms), FSEIMC (120000 ms), found FSCController (120000 ms)",
     "install plan: files[x64\\Fscperfmonitor.dll].dest: expected bin\\Fscperfmonitor.dll, found x64\\Fscperfmonitor.dll",
     "install plan: files[x64\\Fscperfmonitor.dll].backup: expected no, found yes",
-    `${result.layout.exe}: 4 mismatch(es) with ${m}`,
+    `${result.layout.exe}: 4 mismatch(es) with ${m}; every file's bytes match the build record ${result.layout.record}`,
   ]);
 });
 

@@ -151,7 +151,14 @@ test("CLI verify: same-size edit is exit 1, one line per mismatch; --record name
   t.is(r.code, 1, r.stderr);
   const report = JSON.parse(r.stdout);
   t.deepEqual(report.contents, { compared: true, against: `build record ${b.r.layout.record}` });
-  t.deepEqual(report.checks, ["package", "duplicates", "manifest", "version-strings", "contents"]);
+  t.deepEqual(report.checks, [
+    "package",
+    "duplicates",
+    "manifest",
+    "version-strings",
+    "contents",
+    "install-plan",
+  ]);
   t.deepEqual(
     report.mismatches.map((m: { file: string; field: string }) => `${m.file}:${m.field}`),
     ["app.dll:sha256", "alone.exe:cabinetSha256", "alone.exe:executableSha256"],
