@@ -7,6 +7,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { collect, filePosition } from "../collect/collect.js";
 import { loadManifest } from "../manifest/load.js";
+import {
+  type SigningRequest,
+  signingPlan,
+  signPackage,
+  signPayload,
+  signsFile,
+} from "../sign/stage.js";
 import { InputError } from "../util/errors.js";
 import { explainFailure, StageTracker } from "./failure.js";
 import { assemblePackage, writePackageCabinet } from "./package.js";
@@ -28,6 +35,8 @@ export interface BuildOptions {
   readonly toolkit?: Toolkit;
   /** Default: process.env.SOURCE_DATE_EPOCH. */
   readonly sourceDateEpoch?: string;
+  /** Sign with this identity (overrides the manifest's signing section's). */
+  readonly signing?: SigningRequest;
 }
 
 export interface BuildResult {
@@ -49,15 +58,33 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
   progress.end("validate");
 
   const layout = outputLayout(opts.out ?? "out", pkg.name);
+  const signing = await signingPlan(opts.signing, loaded, sde.epoch);
   const staging = await mkdtemp(join(tmpdir(), "cabwright-build-"));
   try {
     const collected = await collect(loaded, opts.drop, toolkit, progress);
     const position = filePosition(loaded);
-    const files = await stageFiles(pkg, collected.files, staging, toolkit, position, progress);
+    const later = signing ? signsFile : undefined;
+    const staged = await stageFiles(
+      pkg,
+      collected.files,
+      staging,
+      toolkit,
+      position,
+      progress,
+      later,
+    );
+    const files = await signPayload(staged, signing, position, progress);
     const cabinet = await writePackageCabinet(pkg, files, staging, toolkit, progress);
     const exe = await assemblePackage(pkg, cabinet.path, staging, toolkit, progress);
+    const exeSigned = await signPackage(exe, `${pkg.name}.exe`, signing, progress);
     await verifyBuilt(exe.path, loaded, files, toolkit, progress);
-    const record = await recordBuild(loaded, files, cabinet, exe, sde.epoch);
+    const record = await recordBuild(
+      loaded,
+      files,
+      cabinet,
+      { ...exe, signed: exeSigned },
+      sde.epoch,
+    );
     const article = await toolkit.renderArticle?.(record, loaded.manifest);
     await publishPackage(layout, { exe, cabinet, record, article }, sde.epoch, loaded, progress);
     return { record, layout, unclaimed: collected.unclaimed };

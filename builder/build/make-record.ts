@@ -3,6 +3,7 @@
  * manifest, the staged files and the output digests (no clock, no temp paths).
  */
 import type { LoadedManifest } from "../manifest/load.js";
+import type { SignedFile, SignedStagedFile } from "../sign/stage.js";
 import { toolVersion } from "../util/version.js";
 import { fullTime } from "../verify/compare.js";
 import {
@@ -22,9 +23,11 @@ export interface RecordInputs {
   readonly executable: Digests;
   readonly stubSha256: string;
   readonly sourceDateEpoch: number | undefined;
+  /** The package executable's signature, when the build signed it. */
+  readonly executableSignature?: SignedFile;
 }
 
-export function recordFile(s: StagedFile): BuildRecordFile {
+export function recordFile(s: SignedStagedFile): BuildRecordFile {
   const f = s.file;
   return {
     name: f.name,
@@ -40,6 +43,8 @@ export function recordFile(s: StagedFile): BuildRecordFile {
     after: s.after,
     ...(s.neutralSha256 !== undefined ? { neutralSha256: s.neutralSha256 } : {}),
     signed: s.shipped.signed,
+    ...(s.authenticodeSha256 !== undefined ? { authenticodeSha256: s.authenticodeSha256 } : {}),
+    ...(s.signature ? { signature: s.signature } : {}),
   };
 }
 
@@ -61,6 +66,12 @@ export function makeRecord(r: RecordInputs): BuildRecord {
       name: `${pkg.name}.exe`,
       ...r.executable,
       stub: { platform: pkg.platform, sha256: r.stubSha256 },
+      ...(r.executableSignature
+        ? {
+            authenticodeSha256: r.executableSignature.authenticodeSha256,
+            signature: r.executableSignature.signature,
+          }
+        : {}),
     },
   };
 }

@@ -3,6 +3,7 @@
  * published unless it holds), then describe it in the build record.
  */
 import type { LoadedManifest } from "../manifest/load.js";
+import type { SignedFile } from "../sign/stage.js";
 import { CheckFailed } from "../util/errors.js";
 import { digestFile } from "../util/fs.js";
 import { formatMismatch } from "../verify/compare.js";
@@ -42,7 +43,7 @@ export async function recordBuild(
   loaded: LoadedManifest,
   files: readonly StagedFile[],
   cabinet: { readonly path: string; readonly written: CabWritten },
-  exe: { readonly path: string; readonly stub: string },
+  exe: { readonly path: string; readonly stub: string; readonly signed?: SignedFile | undefined },
   sourceDateEpoch: number | undefined,
 ): Promise<BuildRecord> {
   return makeRecord({
@@ -54,5 +55,6 @@ export async function recordBuild(
     executable: await digestFile(exe.path),
     stubSha256: (await digestFile(exe.stub)).sha256,
     sourceDateEpoch,
+    ...(exe.signed ? { executableSignature: exe.signed } : {}),
   });
 }

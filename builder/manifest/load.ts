@@ -17,6 +17,7 @@ import type {
   PackagePlatform,
   Platform,
   Restart,
+  SigningSection,
 } from "./types.js";
 import {
   dateProblem,
@@ -230,6 +231,7 @@ interface RawFile {
   time?: string;
   platform?: Platform;
   stamp?: boolean;
+  sign?: boolean;
   description?: string;
 }
 
@@ -244,6 +246,7 @@ interface RawManifest {
   files: RawFile[];
   fixes?: Fix[];
   install?: { steps?: string[]; notes?: string[] };
+  signing?: SigningSection;
 }
 
 function resolve(doc: SourceDocument, problems: Problem[]): Manifest {
@@ -324,6 +327,12 @@ function resolve(doc: SourceDocument, problems: Problem[]): Manifest {
         `files[${i}] (${f.name}) is marked stamp: true but has no version to stamp`,
       );
     }
+    if (f.sign === true && !stamp) {
+      report(
+        at("sign"),
+        `files[${i}] (${f.name}) is marked sign: true but not stamped; only stamped files are signed (an unstamped file ships as found)`,
+      );
+    }
     files.push({
       name: f.name,
       path,
@@ -334,6 +343,7 @@ function resolve(doc: SourceDocument, problems: Problem[]): Manifest {
       time,
       platform,
       stamp,
+      ...(f.sign !== undefined ? { sign: f.sign } : {}),
       ...(f.description !== undefined ? { description: f.description } : {}),
     });
   });
@@ -368,5 +378,22 @@ function resolve(doc: SourceDocument, problems: Problem[]): Manifest {
     files,
     fixes: raw.fixes ?? [],
     install: { steps: raw.install?.steps ?? [], notes: raw.install?.notes ?? [] },
+    ...(raw.signing ? { signing: resolveSigning(raw.signing, report) } : {}),
   };
+}
+
+/** The signing section: one identity (cert and key, a PFX, or a command), never two. */
+function resolveSigning(
+  s: SigningSection,
+  report: (path: PathSegment[], message: string) => void,
+): SigningSection {
+  const at = (k: string): PathSegment[] => ["signing", k];
+  if (s.command && (s.cert || s.key)) {
+    report(at("command"), "signing: give a command or cert/key, not both");
+  }
+  if (s.key && !s.cert) report(at("key"), "signing: key without cert");
+  if (s.cert && !s.key && !/\.(pfx|p12)$/i.test(s.cert)) {
+    report(at("cert"), `signing: "${s.cert}" needs a key (only a .pfx/.p12 file holds its own)`);
+  }
+  return s;
 }

@@ -84,7 +84,22 @@ export interface ManifestFile {
   readonly platform: Platform;
   /** Whether the builder writes the version into the file's PE resources. */
   readonly stamp: boolean;
+  /** Whether a signing build signs the file; absent: the value of `stamp`. */
+  readonly sign?: boolean;
   readonly description?: string;
+}
+
+/** The manifest's signing section; paths are resolved against the manifest's folder. */
+export interface SigningSection {
+  readonly cert?: string;
+  readonly key?: string;
+  /** Environment variable holding the key's password. */
+  readonly passwordEnv?: string;
+  /** External signer argv ({in}, {out}). */
+  readonly command?: readonly string[];
+  readonly nest?: boolean;
+  readonly description?: string;
+  readonly timestampUrl?: string;
 }
 
 export interface Fix {
@@ -101,6 +116,8 @@ export interface Manifest {
   readonly fixes: readonly Fix[];
   /** Install steps and notes for the article, in order. */
   readonly install: { readonly steps: readonly string[]; readonly notes: readonly string[] };
+  /** Present: the build signs and verify requires the signatures. */
+  readonly signing?: SigningSection;
 }
 
 /** One row of a KB "File information" table: what `table` prints for any source. */

@@ -4,7 +4,8 @@ import { recordJson } from "../../build/make-record.js";
 import { progressFor } from "../../build/progress.js";
 import { makeDemoDrop } from "../../demo/drop.js";
 import { loadManifest } from "../../manifest/load.js";
-import { ExitCode } from "../../util/errors.js";
+import type { SigningRequest } from "../../sign/stage.js";
+import { ExitCode, InputError } from "../../util/errors.js";
 import { bundledPath } from "../../util/package-root.js";
 import { formatMismatch } from "../../verify/compare.js";
 import { verifyPackage } from "../../verify/verify.js";
@@ -12,6 +13,42 @@ import type { RegisterCommand } from "./types.js";
 
 async function toolkit() {
   return (await import("../../build/toolkit-default.js")).defaultToolkit();
+}
+
+interface BuildCliOptions {
+  drop: string;
+  out: string;
+  json?: boolean;
+  signCert?: string;
+  signKey?: string;
+  signPassEnv?: string;
+  signCommand?: string;
+  signNest?: boolean;
+  timestampUrl?: string;
+}
+
+/** The signing request from build's options (none when no identity is given). */
+function signingOptions(o: BuildCliOptions): { signing?: SigningRequest } {
+  if (o.signCommand && o.signCert) {
+    throw new InputError("--sign-command and --sign-cert: give one signer, not both");
+  }
+  if (o.signKey && !o.signCert) throw new InputError("--sign-key needs --sign-cert");
+  if (!o.signCert && !o.signCommand) {
+    if (o.signNest || o.timestampUrl || o.signPassEnv) {
+      throw new InputError("--sign-nest, --timestamp-url and --sign-pass-env need --sign-cert or --sign-command");
+    }
+    return {};
+  }
+  return {
+    signing: {
+      ...(o.signCert ? { cert: o.signCert } : {}),
+      ...(o.signKey ? { key: o.signKey } : {}),
+      ...(o.signPassEnv ? { passwordEnv: o.signPassEnv } : {}),
+      ...(o.signCommand ? { command: [o.signCommand] } : {}),
+      ...(o.signNest ? { nest: true } : {}),
+      ...(o.timestampUrl ? { timestampUrl: o.timestampUrl } : {}),
+    },
+  };
 }
 
 export const registerBuild: RegisterCommand = (program) => {
@@ -22,13 +59,20 @@ export const registerBuild: RegisterCommand = (program) => {
     .requiredOption("--drop <dir>", "the build drop holding the files")
     .option("--out <dir>", "output root", "out")
     .option("--json", "print the build record on stdout")
-    .action(async (manifest: string, opts: { drop: string; out: string; json?: boolean }) => {
+    .option("--sign-cert <file>", "sign the marked payload files and the package (PEM, or .pfx)")
+    .option("--sign-key <file>", "private key of --sign-cert")
+    .option("--sign-pass-env <var>", "environment variable holding the password of the key")
+    .option("--sign-command <program>", "external signer, run as PROGRAM UNSIGNED SIGNED-OUT")
+    .option("--sign-nest", "a SHA-1 signature with a nested SHA-256 one (old Windows)")
+    .option("--timestamp-url <url>", "RFC 3161 time-stamp authority (retried; none by default)")
+    .action(async (manifest: string, opts: BuildCliOptions) => {
       const result = await build({
         manifest,
         drop: opts.drop,
         out: opts.out,
         progress: progressFor(process.stderr),
         toolkit: await toolkit(),
+        ...signingOptions(opts),
       });
       if (opts.json) process.stdout.write(recordJson(result.record));
       else {
