@@ -30,6 +30,7 @@ export const MismatchField = {
   time: "time",
   platform: "platform",
   data: "data",
+  signature: "signature",
 } as const;
 export type MismatchField = (typeof MismatchField)[keyof typeof MismatchField];
 

@@ -7,6 +7,7 @@ import type { Toolkit } from "../build/toolkit.js";
 import type { LoadedManifest } from "../manifest/load.js";
 import { compareWithManifest, type Mismatch } from "./compare.js";
 import { readPackage } from "./read-package.js";
+import { type SignatureCheckOptions, signatureMismatches } from "./signatures.js";
 
 export const VERIFY_REPORT_SCHEMA = "cabwright.verify/1";
 
@@ -26,9 +27,11 @@ export async function verifyPackage(
   loaded: LoadedManifest,
   toolkit: Pick<Toolkit, "openPackage" | "inspect">,
   onFile?: (name: string, bytes: number) => void,
+  signatures: SignatureCheckOptions = {},
 ): Promise<VerifyReport> {
   const entries = await readPackage(packagePath, toolkit, onFile);
   const mismatches = compareWithManifest(loaded.manifest, entries);
+  mismatches.push(...(await signatureMismatches(packagePath, loaded, toolkit, signatures)));
   return {
     schema: VERIFY_REPORT_SCHEMA,
     package: packagePath,

@@ -93,9 +93,11 @@ export const registerVerify: RegisterCommand = (program, setExitCode) => {
     .argument("<package>", "NAME.exe or NAME.cab")
     .requiredOption("--manifest <file>", "the manifest the package was built from")
     .option("--json", "print the report as JSON")
-    .action(async (pkg: string, opts: { manifest: string; json?: boolean }) => {
+    .option("--ca <file>", "CA certificates (PEM) every signature must chain to")
+    .action(async (pkg: string, opts: { manifest: string; json?: boolean; ca?: string }) => {
       const loaded = await loadManifest(opts.manifest);
-      const report = await verifyPackage(pkg, loaded, await toolkit());
+      const ca = opts.ca ? { ca: opts.ca } : {};
+      const report = await verifyPackage(pkg, loaded, await toolkit(), undefined, ca);
       if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else if (report.ok) {
         process.stdout.write(`${pkg}: ok (${report.files} files match ${opts.manifest})\n`);
