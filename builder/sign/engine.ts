@@ -148,8 +148,13 @@ async function signWithOsslsigncode(
       if (!last) temps.push(to);
       const args = ["sign", ...common, "-h", pass.hash, ...(pass.nest ? ["-nest"] : [])];
       const r = await osslsigncode(opts.signer, [...args, "-in", from, "-out", to], label);
-      if (r.code !== 0)
-        throw new InputError(`${label}: osslsigncode could not sign it: ${lastLine(r)}`);
+      if (r.code !== 0) {
+        const hint =
+          opts.signer.password !== undefined && /read key/i.test(`${r.stdout}${r.stderr}`)
+            ? " (is the password right?)"
+            : "";
+        throw new InputError(`${label}: osslsigncode could not sign it: ${lastLine(r)}${hint}`);
+      }
       from = to;
     }
     if (opts.timestampUrl) await addTimestamp(from, output, opts.signer, opts.timestampUrl, label);
