@@ -4,7 +4,7 @@
  * appended after its certificate table is refused by the stub (CVE-2013-3900).
  */
 import { createHash } from "node:crypto";
-import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import test from "ava";
 import { build, minimalPe } from "cabwright";
@@ -68,7 +68,10 @@ files:
   }
 
   const appended = join(dir, "appended.exe");
-  await writeFile(appended, Buffer.concat([await readFile(result.layout.exe), Buffer.from("MSCF after the signature")]));
+  await writeFile(
+    appended,
+    Buffer.concat([await readFile(result.layout.exe), Buffer.from("MSCF after the signature")]),
+  );
   const out2 = join(dir, "extracted2");
   const y = await run(wine, [appended, "/quiet", `/x:${winPath(out2)}`], { env });
   t.not(y.code, 0, "the stub refuses data after the certificate table");

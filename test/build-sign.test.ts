@@ -10,8 +10,8 @@ import { chmod, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import test, { type ExecutionContext } from "ava";
 import { build, InputError, minimalPe } from "cabwright";
-import { withVersionResource } from "../builder/demo/version-resource.js";
 import { main } from "../builder/cli/main.js";
+import { withVersionResource } from "../builder/demo/version-resource.js";
 import { requirePeer, run, tempDir } from "./helpers/peers.js";
 import { issueCertificate, makeTestCa, type TestCa, toPfx } from "./helpers/signing.js";
 
@@ -83,7 +83,9 @@ async function signedBuild(f: Fixture, out: string, more: Record<string, unknown
 
 /** osslsigncode verify's "Current message digest" (the one the signature holds). */
 function osslDigests(stdout: string): string[] {
-  return [...stdout.matchAll(/Current message digest\s*:\s*([0-9A-F]+)/g)].map((m) => m[1]!.toLowerCase());
+  return [...stdout.matchAll(/Current message digest\s*:\s*([0-9A-F]+)/g)].map((m) =>
+    m[1]!.toLowerCase(),
+  );
 }
 
 /** Run the CLI, capturing stdout and stderr. */
@@ -102,41 +104,60 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
   }
 }
 
-test.serial("a signed build: payload and package verify with osslsigncode -CAfile, cabextract and cabwright verify; the record holds the Authenticode digests", async (t) => {
-  const ossl = requirePeer("osslsigncode");
-  const cabextract = requirePeer("cabextract");
-  const f = await fixture(t);
-  const r = await signedBuild(f, join(f.dir, "out"));
-  const exe = r.layout.exe;
+test.serial(
+  "a signed build: payload and package verify with osslsigncode -CAfile, cabextract and cabwright verify; the record holds the Authenticode digests",
+  async (t) => {
+    const ossl = requirePeer("osslsigncode");
+    const cabextract = requirePeer("cabextract");
+    const f = await fixture(t);
+    const r = await signedBuild(f, join(f.dir, "out"));
+    const exe = r.layout.exe;
 
-  const v = await run(ossl, ["verify", "-CAfile", f.ca.cert, "-in", exe]);
-  t.is(v.code, 0, v.stdout + v.stderr);
-  t.deepEqual(osslDigests(v.stdout), [r.record.executable.authenticodeSha256]);
-  t.like(r.record.executable.signature, { algorithms: ["sha256"], timestamped: false });
-  t.is(sha256(await readFile(exe)), r.record.executable.sha256, "record digest is the signed file's");
-  t.true((await readFile(r.layout.article, "utf8")).includes(r.record.executable.sha256), "article footer");
+    const v = await run(ossl, ["verify", "-CAfile", f.ca.cert, "-in", exe]);
+    t.is(v.code, 0, v.stdout + v.stderr);
+    t.deepEqual(osslDigests(v.stdout), [r.record.executable.authenticodeSha256]);
+    t.like(r.record.executable.signature, { algorithms: ["sha256"], timestamped: false });
+    t.is(
+      sha256(await readFile(exe)),
+      r.record.executable.sha256,
+      "record digest is the signed file's",
+    );
+    t.true(
+      (await readFile(r.layout.article, "utf8")).includes(r.record.executable.sha256),
+      "article footer",
+    );
 
-  const x = await run(cabextract, ["-q", "-d", join(f.dir, "x"), exe]);
-  t.is(x.code, 0, x.stderr);
-  t.is((await run(cabextract, ["-t", exe])).code, 0);
-  const [core, tool, readme] = r.record.files;
-  const coreBytes = await readFile(join(f.dir, "x", "Core.dll"));
-  t.is(sha256(coreBytes), core!.after.sha256);
-  t.true(core!.signed);
-  const vc = await run(ossl, ["verify", "-CAfile", f.ca.cert, "-in", join(f.dir, "x", "Core.dll")]);
-  t.is(vc.code, 0, vc.stdout);
-  t.deepEqual(osslDigests(vc.stdout), [core!.authenticodeSha256]);
-  t.false(tool!.signed, "sign: false is left unsigned");
-  t.is(tool!.signature, undefined);
-  t.false(readme!.signed);
+    const x = await run(cabextract, ["-q", "-d", join(f.dir, "x"), exe]);
+    t.is(x.code, 0, x.stderr);
+    t.is((await run(cabextract, ["-t", exe])).code, 0);
+    const [core, tool, readme] = r.record.files;
+    const coreBytes = await readFile(join(f.dir, "x", "Core.dll"));
+    t.is(sha256(coreBytes), core!.after.sha256);
+    t.true(core!.signed);
+    const vc = await run(ossl, [
+      "verify",
+      "-CAfile",
+      f.ca.cert,
+      "-in",
+      join(f.dir, "x", "Core.dll"),
+    ]);
+    t.is(vc.code, 0, vc.stdout);
+    t.deepEqual(osslDigests(vc.stdout), [core!.authenticodeSha256]);
+    t.false(tool!.signed, "sign: false is left unsigned");
+    t.is(tool!.signature, undefined);
+    t.false(readme!.signed);
 
-  const ok = await cli(["verify", exe, "--manifest", f.manifest, "--ca", f.ca.cert]);
-  t.is(ok.code, 0, ok.out + ok.err);
-  const other = await makeTestCa(join(f.dir, "other"));
-  const untrusted = await cli(["verify", exe, "--manifest", f.manifest, "--ca", other.cert]);
-  t.is(untrusted.code, 1, "a CA it does not chain to is refused");
-  t.regex(untrusted.out, /signedpkg\.exe: signature: expected a trusted signer, found no chain to/);
-});
+    const ok = await cli(["verify", exe, "--manifest", f.manifest, "--ca", f.ca.cert]);
+    t.is(ok.code, 0, ok.out + ok.err);
+    const other = await makeTestCa(join(f.dir, "other"));
+    const untrusted = await cli(["verify", exe, "--manifest", f.manifest, "--ca", other.cert]);
+    t.is(untrusted.code, 1, "a CA it does not chain to is refused");
+    t.regex(
+      untrusted.out,
+      /signedpkg\.exe: signature: expected a trusted signer, found no chain to/,
+    );
+  },
+);
 
 test.serial("two signed builds at one SOURCE_DATE_EPOCH are byte-identical", async (t) => {
   const f = await fixture(t);
@@ -146,154 +167,231 @@ test.serial("two signed builds at one SOURCE_DATE_EPOCH are byte-identical", asy
   t.deepEqual(await readFile(a.layout.record), await readFile(b.layout.record));
 });
 
-test.serial("nested SHA-1 + SHA-256 signatures (PFX with a password from the environment)", async (t) => {
-  const ossl = requirePeer("osslsigncode");
-  const f = await fixture(t);
-  const pfx = await toPfx(f.id, "pfx pass");
-  process.env.CABWRIGHT_TEST_PFX_PASS = "pfx pass";
-  t.teardown(() => {
-    delete process.env.CABWRIGHT_TEST_PFX_PASS;
-  });
-  const r = await build({
-    manifest: f.manifest,
-    drop: f.drop,
-    out: join(f.dir, "out"),
-    sourceDateEpoch: SDE,
-    signing: { cert: pfx, passwordEnv: "CABWRIGHT_TEST_PFX_PASS", nest: true },
-  });
-  t.deepEqual(r.record.executable.signature?.algorithms, ["sha1", "sha256"]);
-  const v = await run(ossl, ["verify", "-CAfile", f.ca.cert, "-in", r.layout.exe]);
-  t.is(v.code, 0, v.stdout);
-  t.is(osslDigests(v.stdout).length, 2);
-  t.is(osslDigests(v.stdout)[1], r.record.executable.authenticodeSha256);
-});
+test.serial(
+  "nested SHA-1 + SHA-256 signatures (PFX with a password from the environment)",
+  async (t) => {
+    const ossl = requirePeer("osslsigncode");
+    const f = await fixture(t);
+    const pfx = await toPfx(f.id, "pfx pass");
+    process.env.CABWRIGHT_TEST_PFX_PASS = "pfx pass";
+    t.teardown(() => {
+      delete process.env.CABWRIGHT_TEST_PFX_PASS;
+    });
+    const r = await build({
+      manifest: f.manifest,
+      drop: f.drop,
+      out: join(f.dir, "out"),
+      sourceDateEpoch: SDE,
+      signing: { cert: pfx, passwordEnv: "CABWRIGHT_TEST_PFX_PASS", nest: true },
+    });
+    t.deepEqual(r.record.executable.signature?.algorithms, ["sha1", "sha256"]);
+    const v = await run(ossl, ["verify", "-CAfile", f.ca.cert, "-in", r.layout.exe]);
+    t.is(v.code, 0, v.stdout);
+    t.is(osslDigests(v.stdout).length, 2);
+    t.is(osslDigests(v.stdout)[1], r.record.executable.authenticodeSha256);
+  },
+);
 
-test.serial("tampering with a signed package is named by verify (exit 1); data appended after the signature is refused", async (t) => {
-  const f = await fixture(t);
-  const r = await signedBuild(f, join(f.dir, "out"));
-  const good = await readFile(r.layout.exe);
-  const peOffset = good.readUInt32LE(0x3c);
-  const table = good.readUInt32LE(peOffset + 24 + 112 + 4 * 8);
-  const cases: [string, (b: Buffer) => Buffer][] = [
-    ["DOS stub", (b) => flip(b, 0x4e)],
-    ["TimeDateStamp", (b) => flip(b, peOffset + 8)],
-    ["cabinet", (b) => flip(b, table - 200)],
-    ["appended", (b) => Buffer.concat([b, Buffer.from("appended after the signature")])],
-  ];
-  for (const [what, tamper] of cases) {
-    const path = join(f.dir, `${what}.exe`);
-    await writeFile(path, tamper(Buffer.from(good)));
-    const v = await cli(["verify", path, "--manifest", f.manifest]);
-    t.is(v.code, 1, `${what}: ${v.out}${v.err}`);
-    t.regex(
-      v.out,
-      what === "appended" ? /signature: .*byte\(s\) after the certificate table/ : /signature: .*Authenticode digest is/,
-      what,
-    );
-  }
-});
+test.serial(
+  "tampering with a signed package is named by verify (exit 1); data appended after the signature is refused",
+  async (t) => {
+    const f = await fixture(t);
+    const r = await signedBuild(f, join(f.dir, "out"));
+    const good = await readFile(r.layout.exe);
+    const peOffset = good.readUInt32LE(0x3c);
+    const table = good.readUInt32LE(peOffset + 24 + 112 + 4 * 8);
+    const cases: [string, (b: Buffer) => Buffer][] = [
+      ["DOS stub", (b) => flip(b, 0x4e)],
+      ["TimeDateStamp", (b) => flip(b, peOffset + 8)],
+      ["cabinet", (b) => flip(b, table - 200)],
+      ["appended", (b) => Buffer.concat([b, Buffer.from("appended after the signature")])],
+    ];
+    for (const [what, tamper] of cases) {
+      const path = join(f.dir, `${what}.exe`);
+      await writeFile(path, tamper(Buffer.from(good)));
+      const v = await cli(["verify", path, "--manifest", f.manifest]);
+      t.is(v.code, 1, `${what}: ${v.out}${v.err}`);
+      t.regex(
+        v.out,
+        what === "appended"
+          ? /signature: .*byte\(s\) after the certificate table/
+          : /signature: .*Authenticode digest is/,
+        what,
+      );
+    }
+  },
+);
 
 function flip(b: Buffer, at: number): Buffer {
   b[at] = b[at]! ^ 0xff;
   return b;
 }
 
-test.serial("bad signing input: one line, exit 2, nothing published, the previous output intact", async (t) => {
-  const f = await fixture(t);
-  const out = join(f.dir, "out");
-  const first = await signedBuild(f, out);
-  const before = new Map<string, string>();
-  for (const name of await readdir(first.layout.dir)) {
-    before.set(name, sha256(await readFile(join(first.layout.dir, name))));
-  }
-  const locked = await issueCertificate(f.ca, "locked", { password: "right" });
-  const expired = await issueCertificate(f.ca, "expired", {
-    from: new Date("2020-01-01T00:00:00Z"),
-    to: new Date("2021-01-01T00:00:00Z"),
-  });
-  const web = await issueCertificate(f.ca, "web server", { usage: "serverAuth" });
-  const failing = join(f.dir, "failing-signer.sh");
-  await writeFile(failing, "#!/bin/sh\necho 'HSM: key not found' >&2\nexit 3\n");
-  await chmod(failing, 0o755);
-  process.env.CABWRIGHT_TEST_WRONG = "wrong";
-  t.teardown(() => {
-    delete process.env.CABWRIGHT_TEST_WRONG;
-  });
-  const base = ["build", f.manifest, "--drop", f.drop, "--out", out];
-  const cases: [string, string[], RegExp][] = [
-    [
-      "wrong password",
-      ["--sign-cert", locked.cert, "--sign-key", locked.key, "--sign-pass-env", "CABWRIGHT_TEST_WRONG"],
-      /Core\.dll.*osslsigncode could not sign it/,
-    ],
-    ["missing key", ["--sign-cert", f.id.cert, "--sign-key", join(f.dir, "nokey.pem")], /--sign-key .*nokey\.pem: cannot read: ENOENT/],
-    ["expired", ["--sign-cert", expired.cert, "--sign-key", expired.key], /Core\.dll.*certificate "CN=expired" expired on 2021-01-01/],
-    ["not for code signing", ["--sign-cert", web.cert, "--sign-key", web.key], /not for code signing/],
-    ["failing signer", ["--sign-command", failing], /signing command .*failing-signer\.sh failed \(exit 3\): HSM: key not found/],
-  ];
-  for (const [what, args, message] of cases) {
-    const r = await cli([...base, ...args]);
-    t.is(r.code, 2, `${what}: ${r.err}`);
-    const lines = r.err.split("\n").filter((l) => l.startsWith("cabwright:"));
-    t.is(lines.length, 1, `${what}: one line: ${r.err}`);
-    t.regex(lines[0]!, message, what);
-  }
-  for (const [name, digest] of before) {
-    t.is(sha256(await readFile(join(first.layout.dir, name))), digest, `${name} intact`);
-  }
-  t.deepEqual((await readdir(first.layout.dir)).sort(), [...before.keys()].sort(), "no temp file left");
-});
+test.serial(
+  "bad signing input: one line, exit 2, nothing published, the previous output intact",
+  async (t) => {
+    const f = await fixture(t);
+    const out = join(f.dir, "out");
+    const first = await signedBuild(f, out);
+    const before = new Map<string, string>();
+    for (const name of await readdir(first.layout.dir)) {
+      before.set(name, sha256(await readFile(join(first.layout.dir, name))));
+    }
+    const locked = await issueCertificate(f.ca, "locked", { password: "right" });
+    const expired = await issueCertificate(f.ca, "expired", {
+      from: new Date("2020-01-01T00:00:00Z"),
+      to: new Date("2021-01-01T00:00:00Z"),
+    });
+    const web = await issueCertificate(f.ca, "web server", { usage: "serverAuth" });
+    const failing = join(f.dir, "failing-signer.sh");
+    await writeFile(failing, "#!/bin/sh\necho 'HSM: key not found' >&2\nexit 3\n");
+    await chmod(failing, 0o755);
+    process.env.CABWRIGHT_TEST_WRONG = "wrong";
+    t.teardown(() => {
+      delete process.env.CABWRIGHT_TEST_WRONG;
+    });
+    const base = ["build", f.manifest, "--drop", f.drop, "--out", out];
+    const cases: [string, string[], RegExp][] = [
+      [
+        "wrong password",
+        [
+          "--sign-cert",
+          locked.cert,
+          "--sign-key",
+          locked.key,
+          "--sign-pass-env",
+          "CABWRIGHT_TEST_WRONG",
+        ],
+        /Core\.dll.*osslsigncode could not sign it/,
+      ],
+      [
+        "missing key",
+        ["--sign-cert", f.id.cert, "--sign-key", join(f.dir, "nokey.pem")],
+        /--sign-key .*nokey\.pem: cannot read: ENOENT/,
+      ],
+      [
+        "expired",
+        ["--sign-cert", expired.cert, "--sign-key", expired.key],
+        /Core\.dll.*certificate "CN=expired" expired on 2021-01-01/,
+      ],
+      [
+        "not for code signing",
+        ["--sign-cert", web.cert, "--sign-key", web.key],
+        /not for code signing/,
+      ],
+      [
+        "failing signer",
+        ["--sign-command", failing],
+        /signing command .*failing-signer\.sh failed \(exit 3\): HSM: key not found/,
+      ],
+    ];
+    for (const [what, args, message] of cases) {
+      const r = await cli([...base, ...args]);
+      t.is(r.code, 2, `${what}: ${r.err}`);
+      const lines = r.err.split("\n").filter((l) => l.startsWith("cabwright:"));
+      t.is(lines.length, 1, `${what}: one line: ${r.err}`);
+      t.regex(lines[0]!, message, what);
+    }
+    for (const [name, digest] of before) {
+      t.is(sha256(await readFile(join(first.layout.dir, name))), digest, `${name} intact`);
+    }
+    t.deepEqual(
+      (await readdir(first.layout.dir)).sort(),
+      [...before.keys()].sort(),
+      "no temp file left",
+    );
+  },
+);
 
-test.serial("an external signer command signs; one that changes more than the signature is refused", async (t) => {
-  const ossl = requirePeer("osslsigncode");
-  const f = await fixture(t);
-  const script = (extra: string) =>
-    `#!/bin/sh\nset -e\n${ossl} sign -h sha256 -certs '${f.id.cert}' -key '${f.id.key}' -time ${SDE} -in "$1" -out "$2" >/dev/null\n${extra}`;
-  const good = join(f.dir, "hsm-signer.sh");
-  await writeFile(good, script(""));
-  await chmod(good, 0o755);
-  const r = await build({
-    manifest: f.manifest,
-    drop: f.drop,
-    out: join(f.dir, "out"),
-    sourceDateEpoch: SDE,
-    signing: { command: [good] },
-  });
-  const cert = await signedBuild(f, join(f.dir, "cert"));
-  t.deepEqual(await readFile(r.layout.exe), await readFile(cert.layout.exe), "same bytes as osslsigncode directly");
+test.serial(
+  "an external signer command signs; one that changes more than the signature is refused",
+  async (t) => {
+    const ossl = requirePeer("osslsigncode");
+    const f = await fixture(t);
+    const script = (extra: string) =>
+      `#!/bin/sh\nset -e\n${ossl} sign -h sha256 -certs '${f.id.cert}' -key '${f.id.key}' -time ${SDE} -in "$1" -out "$2" >/dev/null\n${extra}`;
+    const good = join(f.dir, "hsm-signer.sh");
+    await writeFile(good, script(""));
+    await chmod(good, 0o755);
+    const r = await build({
+      manifest: f.manifest,
+      drop: f.drop,
+      out: join(f.dir, "out"),
+      sourceDateEpoch: SDE,
+      signing: { command: [good] },
+    });
+    const cert = await signedBuild(f, join(f.dir, "cert"));
+    t.deepEqual(
+      await readFile(r.layout.exe),
+      await readFile(cert.layout.exe),
+      "same bytes as osslsigncode directly",
+    );
 
-  const evil = join(f.dir, "evil-signer.sh");
-  // Flips a byte of the DOS stub after signing: the signature no longer covers the file.
-  await writeFile(evil, script(`printf '\\377' | dd of="$2" bs=1 seek=78 conv=notrunc 2>/dev/null\n`));
-  await chmod(evil, 0o755);
-  const err = await t.throwsAsync(
-    build({ manifest: f.manifest, drop: f.drop, out: join(f.dir, "evil"), signing: { command: [evil, "{in}", "{out}"] } }),
-    { instanceOf: InputError },
-  );
-  t.regex(err!.message, /Core\.dll.*signed file refused: sha256 Authenticode digest is/);
-});
+    const evil = join(f.dir, "evil-signer.sh");
+    // Flips a byte of the DOS stub after signing: the signature no longer covers the file.
+    await writeFile(
+      evil,
+      script(`printf '\\377' | dd of="$2" bs=1 seek=78 conv=notrunc 2>/dev/null\n`),
+    );
+    await chmod(evil, 0o755);
+    const err = await t.throwsAsync(
+      build({
+        manifest: f.manifest,
+        drop: f.drop,
+        out: join(f.dir, "evil"),
+        signing: { command: [evil, "{in}", "{out}"] },
+      }),
+      { instanceOf: InputError },
+    );
+    t.regex(err!.message, /Core\.dll.*signed file refused: sha256 Authenticode digest is/);
+  },
+);
 
-test.serial("a manifest signing section signs and makes verify require the signatures", async (t) => {
-  const f = await fixture(t);
-  const rel = (p: string) => p.slice(f.dir.length + 1);
-  await writeFile(
-    f.manifest,
-    MANIFEST(`signing:\n  cert: ${rel(f.id.cert)}\n  key: ${rel(f.id.key)}\n  description: Signed package\n`),
-  );
-  const r = await build({ manifest: f.manifest, drop: f.drop, out: join(f.dir, "out"), sourceDateEpoch: SDE });
-  t.true(r.record.files[0]!.signed);
-  t.truthy(r.record.executable.signature);
-  // The same files built unsigned do not pass a manifest that requires signatures.
-  await writeFile(join(f.dir, "plain.yaml"), MANIFEST());
-  const plain = await build({ manifest: join(f.dir, "plain.yaml"), drop: f.drop, out: join(f.dir, "plain") });
-  const v = await cli(["verify", plain.layout.exe, "--manifest", f.manifest]);
-  t.is(v.code, 1);
-  t.regex(v.out, /signedpkg\.exe: signature: expected signed, found unsigned/);
-  t.regex(v.out, /Core\.dll: signature: expected signed, found unsigned/);
-  t.notRegex(v.out, /Tool\.dll: signature/);
+test.serial(
+  "a manifest signing section signs and makes verify require the signatures",
+  async (t) => {
+    const f = await fixture(t);
+    const rel = (p: string) => p.slice(f.dir.length + 1);
+    await writeFile(
+      f.manifest,
+      MANIFEST(
+        `signing:\n  cert: ${rel(f.id.cert)}\n  key: ${rel(f.id.key)}\n  description: Signed package\n`,
+      ),
+    );
+    const r = await build({
+      manifest: f.manifest,
+      drop: f.drop,
+      out: join(f.dir, "out"),
+      sourceDateEpoch: SDE,
+    });
+    t.true(r.record.files[0]!.signed);
+    t.truthy(r.record.executable.signature);
+    // The same files built unsigned do not pass a manifest that requires signatures.
+    await writeFile(join(f.dir, "plain.yaml"), MANIFEST());
+    const plain = await build({
+      manifest: join(f.dir, "plain.yaml"),
+      drop: f.drop,
+      out: join(f.dir, "plain"),
+    });
+    const v = await cli(["verify", plain.layout.exe, "--manifest", f.manifest]);
+    t.is(v.code, 1);
+    t.regex(v.out, /signedpkg\.exe: signature: expected signed, found unsigned/);
+    t.regex(v.out, /Core\.dll: signature: expected signed, found unsigned/);
+    t.notRegex(v.out, /Tool\.dll: signature/);
 
-  await writeFile(join(f.dir, "bad.yaml"), MANIFEST(`signing:\n  cert: ${rel(f.id.cert)}\n  command: [x]\n`));
-  const bad = await cli(["build", join(f.dir, "bad.yaml"), "--drop", f.drop, "--out", join(f.dir, "bad")]);
-  t.is(bad.code, 2);
-  t.regex(bad.err, /signing\.command: .*not both/);
-});
+    await writeFile(
+      join(f.dir, "bad.yaml"),
+      MANIFEST(`signing:\n  cert: ${rel(f.id.cert)}\n  command: [x]\n`),
+    );
+    const bad = await cli([
+      "build",
+      join(f.dir, "bad.yaml"),
+      "--drop",
+      f.drop,
+      "--out",
+      join(f.dir, "bad"),
+    ]);
+    t.is(bad.code, 2);
+    t.regex(bad.err, /signing\.command: .*not both/);
+  },
+);

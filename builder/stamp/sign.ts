@@ -3,8 +3,9 @@
  * (builder/sign/) on one file, in place and atomically: a failed signing leaves the file
  * as it was.
  */
-import { InputError } from "../util/errors.js";
+
 import { type SigningPlan, signInPlace } from "../sign/stage.js";
+import { InputError } from "../util/errors.js";
 
 export interface SigningConfig {
   /** Signing certificate (PEM or DER; a chain file works), or a .pfx holding the key too. */

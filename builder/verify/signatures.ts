@@ -24,7 +24,10 @@ export interface SignatureCheckOptions {
   readonly osslsigncode?: string;
 }
 
-async function chainProblem(path: string, opts: SignatureCheckOptions): Promise<string | undefined> {
+async function chainProblem(
+  path: string,
+  opts: SignatureCheckOptions,
+): Promise<string | undefined> {
   if (!opts.ca) return undefined;
   const tool = opts.osslsigncode ?? "osslsigncode";
   try {
@@ -47,7 +50,9 @@ async function checkOne(
   const bytes = await readFile(path);
   const found = signatureProblems(bytes, name);
   if (!found) {
-    return required ? [{ file: name, field: "signature", expected: "signed", found: "unsigned" }] : [];
+    return required
+      ? [{ file: name, field: "signature", expected: "signed", found: "unsigned" }]
+      : [];
   }
   const out: Mismatch[] = found.problems.map((p) => ({
     file: name,
@@ -56,7 +61,8 @@ async function checkOne(
     found: p,
   }));
   const chain = out.length === 0 ? await chainProblem(path, opts) : undefined;
-  if (chain) out.push({ file: name, field: "signature", expected: "a trusted signer", found: chain });
+  if (chain)
+    out.push({ file: name, field: "signature", expected: "a trusted signer", found: chain });
   return out;
 }
 
@@ -80,7 +86,10 @@ export async function signatureMismatches(
     const file = (i: number) => byPath.get(cab.files[i]!.name.replace(/\\/g, "/").toLowerCase());
     let paths: readonly (string | undefined)[];
     try {
-      paths = await cab.extractAll(tmp, (i) => (file(i)?.version ?? NOT_APPLICABLE) !== NOT_APPLICABLE);
+      paths = await cab.extractAll(
+        tmp,
+        (i) => (file(i)?.version ?? NOT_APPLICABLE) !== NOT_APPLICABLE,
+      );
     } catch {
       return out; // damaged data: the file comparison names it
     }

@@ -144,7 +144,11 @@ export async function issueCertificate(
 }
 
 /** The identity as one PFX (PKCS#12) file protected by `password`. */
-export async function toPfx(id: TestIdentity, password: string, keyPassword?: string): Promise<string> {
+export async function toPfx(
+  id: TestIdentity,
+  password: string,
+  keyPassword?: string,
+): Promise<string> {
   const pfx = id.cert.replace(/\.pem$/, ".pfx");
   await sh([
     "pkcs12",

@@ -35,7 +35,9 @@ function signingOptions(o: BuildCliOptions): { signing?: SigningRequest } {
   if (o.signKey && !o.signCert) throw new InputError("--sign-key needs --sign-cert");
   if (!o.signCert && !o.signCommand) {
     if (o.signNest || o.timestampUrl || o.signPassEnv) {
-      throw new InputError("--sign-nest, --timestamp-url and --sign-pass-env need --sign-cert or --sign-command");
+      throw new InputError(
+        "--sign-nest, --timestamp-url and --sign-pass-env need --sign-cert or --sign-command",
+      );
     }
     return {};
   }
