@@ -165,3 +165,84 @@ export async function toPfx(
   ]);
   return pfx;
 }
+
+export interface TestTsa {
+  readonly url: string;
+  /** Requests received (answered or failed). */
+  readonly requests: () => number;
+  close(): Promise<void>;
+}
+
+/**
+ * An RFC 3161 time-stamp authority on 127.0.0.1: each request is answered by
+ * `openssl ts -reply` with a timeStamping certificate issued by `ca`. The first `fail`
+ * requests get HTTP 503 (a server that recovers); fail: Infinity never answers well.
+ */
+export async function startTestTsa(ca: TestCa, opts: { fail?: number } = {}): Promise<TestTsa> {
+  const { createServer } = await import("node:http");
+  const tsa = await issueCertificate(ca, "cabwright test TSA", { usage: "timeStamping" });
+  const dir = ca.dir;
+  const config = join(dir, "tsa.cnf");
+  await writeFile(join(dir, "tsaserial"), "01\n");
+  await writeFile(
+    config,
+    `[tsa]
+default_tsa = local
+[local]
+serial = ${dir}/tsaserial
+crypto_device = builtin
+signer_cert = ${tsa.cert}
+certs = ${ca.cert}
+signer_key = ${tsa.key}
+signer_digest = sha256
+default_policy = 1.2.3.4.1
+digests = sha1, sha256, sha384, sha512
+accuracy = secs:1
+ordering = yes
+tsa_name = yes
+ess_cert_id_chain = no
+ess_cert_id_alg = sha256
+`,
+  );
+  let count = 0;
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", async () => {
+      count++;
+      if (count <= (opts.fail ?? 0)) {
+        res.writeHead(503).end("busy");
+        return;
+      }
+      const n = count;
+      const query = join(dir, `tsq-${n}.der`);
+      const reply = join(dir, `tsr-${n}.der`);
+      await writeFile(query, Buffer.concat(chunks));
+      const r = await run(openssl(), [
+        "ts",
+        "-reply",
+        "-config",
+        config,
+        "-queryfile",
+        query,
+        "-out",
+        reply,
+      ]);
+      if (r.code !== 0) {
+        res.writeHead(500).end(r.stderr);
+        return;
+      }
+      const { readFile } = await import("node:fs/promises");
+      res
+        .writeHead(200, { "Content-Type": "application/timestamp-reply" })
+        .end(await readFile(reply));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${address.port}/`,
+    requests: () => count,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
