@@ -395,3 +395,43 @@ test.serial(
     t.regex(bad.err, /signing\.command: .*not both/);
   },
 );
+
+test.serial("diff reports signature changes: a new signer, and a signature removed", async (t) => {
+  const f = await fixture(t);
+  const a = await signedBuild(f, join(f.dir, "a"));
+  const other = await issueCertificate(f.ca, "another signer");
+  const b = await build({
+    manifest: f.manifest,
+    drop: f.drop,
+    out: join(f.dir, "b"),
+    sourceDateEpoch: SDE,
+    signing: other,
+  });
+  const plain = await build({
+    manifest: f.manifest,
+    drop: f.drop,
+    out: join(f.dir, "plain"),
+    sourceDateEpoch: SDE,
+  });
+  for (const [x, y] of [
+    [a.layout.exe, b.layout.exe],
+    [a.layout.record, b.layout.record],
+  ] as const) {
+    const d = await cli(["diff", x, y, "--json"]);
+    t.is(d.code, 0, d.err);
+    const core = JSON.parse(d.out).changed.find((c: { file: string }) =>
+      c.file.includes("Core.dll"),
+    );
+    t.deepEqual(core.fields.signer, ["CN=cabwright code signer", "CN=another signer"], x);
+  }
+  const removed = await cli([
+    "diff",
+    a.layout.exe,
+    plain.layout.exe,
+    "--fail-on",
+    "signature-removed",
+  ]);
+  t.is(removed.code, 1, removed.out);
+  t.regex(removed.out, /Core\.dll/);
+  t.regex(removed.out, /signed.*unsigned/);
+});

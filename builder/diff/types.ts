@@ -32,6 +32,8 @@ export interface FileFacts {
   readonly neutralSha256?: string;
   /** Whether the file carries an Authenticode signature (packages and build records). */
   readonly signed?: boolean;
+  /** The subject of the Authenticode signer's certificate, when signed. */
+  readonly signer?: string;
 }
 
 export interface DiffSide {
@@ -52,6 +54,7 @@ export const COMPARED_FIELDS = [
   "platform",
   "sha256",
   "signed",
+  "signer",
 ] as const;
 export type ComparedField = (typeof COMPARED_FIELDS)[number];
 
@@ -63,6 +66,7 @@ export interface FieldChanges {
   platform?: [Platform, Platform];
   sha256?: [string, string];
   signed?: [boolean, boolean];
+  signer?: [string, string];
 }
 
 export interface FileChange {

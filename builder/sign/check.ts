@@ -53,6 +53,11 @@ export function signatureProblems(
   return { problems, signatures: read.signatures, digest: authenticodeDigest(bytes, label)! };
 }
 
+/** A certificate's subject on one line ("CN=..., O=..."), as records and diff show it. */
+export function signerSubject(cert: X509Certificate): string {
+  return cert.subject.replace(/\n/g, ", ");
+}
+
 /** Why a certificate cannot sign code at `now`, or undefined. */
 export function certificateProblem(cert: X509Certificate, now: Date): string | undefined {
   const eku = cert.keyUsage;
@@ -102,7 +107,7 @@ export function checkSigned(
   return {
     facts: {
       algorithms,
-      signer: primary.signer?.subject.replace(/\n/g, ", ") ?? "",
+      signer: primary.signer ? signerSubject(primary.signer) : "",
       timestamped: read.signatures.some((s) => s.timestamped),
     },
     authenticodeSha256: read.digest,
