@@ -5,45 +5,24 @@
  * one does not; timestamped builds differ in bytes but not in Authenticode digests; a
  * failing server is retried, and reported in one line when it keeps failing.
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import test, { type ExecutionContext } from "ava";
-import { build, InputError, minimalPe } from "cabwright";
-import { withVersionResource } from "../builder/demo/version-resource.js";
+import { build, InputError } from "cabwright";
 import { requirePeer, run, tempDir } from "./helpers/peers.js";
-import { issueCertificate, makeTestCa, startTestTsa } from "./helpers/signing.js";
+import {
+  issueCertificate,
+  makeSigningDrop,
+  makeTestCa,
+  signingManifest,
+  startTestTsa,
+} from "./helpers/signing.js";
 
 async function fixture(t: ExecutionContext) {
   const dir = await tempDir(t);
-  const drop = join(dir, "drop");
-  await mkdir(drop);
-  await writeFile(
-    join(drop, "Core.dll"),
-    withVersionResource(minimalPe({ arch: "x64", dll: true, timestamp: 1700000000 }), {
-      version: "1.0.0.0",
-      dll: true,
-      strings: {},
-    }),
-  );
+  const drop = await makeSigningDrop(dir, ["Core.dll"]);
   const manifest = join(dir, "m.yaml");
-  await writeFile(
-    manifest,
-    `package:
-  name: tspkg
-  title: Timestamped
-  product: P
-  version: 1.0.0.0
-  company: C
-  copyright: (c) C
-  platform: x64
-files:
-  - name: Core.dll
-    version: 1.0.0.0
-    date: 2024-01-02
-    time: "03:04"
-    platform: x64
-`,
-  );
+  await writeFile(manifest, signingManifest("tspkg", "  - name: Core.dll\n"));
   const ca = await makeTestCa(dir);
   const id = await issueCertificate(ca, "ts signer");
   return { dir, drop, manifest, ca, id };

@@ -4,13 +4,17 @@
  * appended after its certificate table is refused by the stub (CVE-2013-3900).
  */
 import { createHash } from "node:crypto";
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import test from "ava";
-import { build, minimalPe } from "cabwright";
-import { withVersionResource } from "../builder/demo/version-resource.js";
+import { build } from "cabwright";
 import { requirePeer, run, tempDir, wineEnv } from "./helpers/peers.js";
-import { issueCertificate, makeTestCa } from "./helpers/signing.js";
+import {
+  issueCertificate,
+  makeSigningDrop,
+  makeTestCa,
+  signingManifest,
+} from "./helpers/signing.js";
 
 /** Z:\ is wine's view of /. */
 const winPath = (p: string) => `Z:${p.replace(/\//g, "\\")}`;
@@ -19,39 +23,14 @@ test("under wine64 a signed package extracts with /x: to the recorded bytes; app
   const wine = requirePeer("wine");
   requirePeer("osslsigncode");
   const dir = await tempDir(t);
-  const drop = join(dir, "drop");
-  await mkdir(drop);
-  await writeFile(
-    join(drop, "Core.dll"),
-    withVersionResource(minimalPe({ arch: "x64", dll: true, timestamp: 1700000000 }), {
-      version: "1.0.0.0",
-      dll: true,
-      strings: {},
-    }),
-  );
-  await writeFile(join(drop, "notes.txt"), "notes\n");
+  const drop = await makeSigningDrop(dir, ["Core.dll"], { "notes.txt": "notes\n" });
   const manifest = join(dir, "m.yaml");
   await writeFile(
     manifest,
-    `package:
-  name: signedwine
-  title: Signed wine test
-  product: P
-  version: 1.0.0.0
-  company: C
-  copyright: (c) C
-  platform: x64
-defaults:
-  version: 1.0.0.0
-  date: 2024-05-06
-  time: "07:08:10"
-  platform: x64
-files:
-  - name: Core.dll
-  - name: notes.txt
-    version: Not Applicable
-    platform: Not Applicable
-`,
+    signingManifest(
+      "signedwine",
+      "  - name: Core.dll\n  - name: notes.txt\n    version: Not Applicable\n    platform: Not Applicable\n",
+    ),
   );
   const ca = await makeTestCa(dir);
   const id = await issueCertificate(ca, "wine signer");

@@ -6,39 +6,32 @@
  * and bad signing input are refused, one line each, with nothing published.
  */
 import { createHash } from "node:crypto";
-import { chmod, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import test, { type ExecutionContext } from "ava";
-import { build, InputError, minimalPe } from "cabwright";
+import { build, InputError } from "cabwright";
 import { main } from "../builder/cli/main.js";
-import { withVersionResource } from "../builder/demo/version-resource.js";
 import { requirePeer, run, tempDir } from "./helpers/peers.js";
-import { issueCertificate, makeTestCa, type TestCa, toPfx } from "./helpers/signing.js";
+import {
+  issueCertificate,
+  makeSigningDrop,
+  makeTestCa,
+  signingManifest,
+  type TestCa,
+  toPfx,
+} from "./helpers/signing.js";
 
 const SDE = "1700000000";
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
-const MANIFEST = (extra = "") => `package:
-  name: signedpkg
-  title: Signed package
-  product: P
-  version: 2.0.0.0
-  company: C
-  copyright: (c) C
-  platform: x64
-defaults:
-  version: 2.0.0.0
-  date: 2024-01-02
-  time: "03:04"
-  platform: x64
-files:
-  - name: Core.dll
+const FILES = `  - name: Core.dll
   - name: Tool.dll
     sign: false
   - name: readme.txt
     version: Not Applicable
     platform: Not Applicable
-${extra}`;
+`;
+const MANIFEST = (extra = "") => signingManifest("signedpkg", FILES, extra);
 
 interface Fixture {
   dir: string;
@@ -50,19 +43,7 @@ interface Fixture {
 
 async function fixture(t: ExecutionContext, extra = ""): Promise<Fixture> {
   const dir = await tempDir(t);
-  const drop = join(dir, "drop");
-  await mkdir(drop);
-  for (const name of ["Core.dll", "Tool.dll"]) {
-    await writeFile(
-      join(drop, name),
-      withVersionResource(minimalPe({ arch: "x64", dll: true, timestamp: 1700000000 }), {
-        version: "1.0.0.0",
-        dll: true,
-        strings: { CompanyName: "C" },
-      }),
-    );
-  }
-  await writeFile(join(drop, "readme.txt"), "read me\n");
+  const drop = await makeSigningDrop(dir, ["Core.dll", "Tool.dll"], { "readme.txt": "read me\n" });
   const manifest = join(dir, "m.yaml");
   await writeFile(manifest, MANIFEST(extra));
   const ca = await makeTestCa(dir);
@@ -325,6 +306,26 @@ test.serial(
       await readFile(r.layout.exe),
       await readFile(cert.layout.exe),
       "same bytes as osslsigncode directly",
+    );
+
+    // In place: the signer gets one path ({file}) and signs that file.
+    const inPlace = join(f.dir, "in-place-signer.sh");
+    await writeFile(
+      inPlace,
+      `#!/bin/sh\nset -e\n${ossl} sign -h sha256 -certs '${f.id.cert}' -key '${f.id.key}' -time ${SDE} -in "$1" -out "$1.new" >/dev/null\nmv "$1.new" "$1"\n`,
+    );
+    await chmod(inPlace, 0o755);
+    const p = await build({
+      manifest: f.manifest,
+      drop: f.drop,
+      out: join(f.dir, "in-place"),
+      sourceDateEpoch: SDE,
+      signing: { command: [inPlace, "{file}"] },
+    });
+    t.deepEqual(
+      await readFile(p.layout.exe),
+      await readFile(cert.layout.exe),
+      "in place: same bytes",
     );
 
     const evil = join(f.dir, "evil-signer.sh");

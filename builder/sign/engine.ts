@@ -6,7 +6,7 @@
  * leaves a half-signed file.
  */
 import { spawn } from "node:child_process";
-import { rm } from "node:fs/promises";
+import { copyFile, rm } from "node:fs/promises";
 import { InputError } from "../util/errors.js";
 import {
   OSSLSIGNCODE_PACKAGE,
@@ -31,7 +31,8 @@ export type Signer =
       readonly kind: "command";
       /**
        * argv of the signer; "{in}" and "{out}" are replaced by the unsigned file and the path
-       * to write the signed one to (both appended when neither appears).
+       * to write the signed one to (both appended when no placeholder appears); "{file}" by
+       * a copy of the unsigned file that the signer signs in place.
        */
       readonly command: readonly string[];
     };
@@ -198,9 +199,13 @@ async function signWithCommand(
 ) {
   const [cmd, ...rest] = command;
   if (!cmd) throw new InputError("signing command: empty");
-  const uses = rest.some((a) => a.includes("{in}") || a.includes("{out}"));
+  const uses = rest.some((a) => /\{(in|out|file)\}/.test(a));
+  // In place: the signer gets its own copy (the unsigned file stays for the check).
+  if (rest.some((a) => a.includes("{file}"))) await copyFile(input, output);
   const args = uses
-    ? rest.map((a) => a.replaceAll("{in}", input).replaceAll("{out}", output))
+    ? rest.map((a) =>
+        a.replaceAll("{in}", input).replaceAll("{out}", output).replaceAll("{file}", output),
+      )
     : [...rest, input, output];
   let r: ToolRun;
   try {

@@ -56,15 +56,22 @@ export async function signingPlan(
 ): Promise<SigningPlan | undefined> {
   const m = loaded.manifest.signing;
   const fromCli = cli !== undefined && (cli.cert !== undefined || cli.command !== undefined);
-  if (!fromCli && !m) return undefined;
+  if (!fromCli && !m) {
+    if (cli && Object.keys(cli).length > 0) {
+      throw new InputError(
+        "--sign-nest, --timestamp-url and --sign-pass-env need --sign-cert, --sign-command or a signing section in the manifest",
+      );
+    }
+    return undefined;
+  }
   const base = fromCli ? process.cwd() : dirname(loaded.file);
   const id = fromCli ? cli : m!;
   const where = fromCli ? "--sign" : `${loaded.file}: signing`;
-  const passwordEnv = id.passwordEnv;
+  const passwordEnv = cli?.passwordEnv ?? id.passwordEnv;
   const password = passwordEnv !== undefined ? env[passwordEnv] : undefined;
   if (passwordEnv !== undefined && password === undefined) {
     throw new InputError(
-      `${fromCli ? "--sign-pass-env" : `${where}.passwordEnv`} ${passwordEnv}: the variable is not set`,
+      `${cli?.passwordEnv ? "--sign-pass-env" : `${where}.passwordEnv`} ${passwordEnv}: the variable is not set`,
     );
   }
   let signer: Signer;

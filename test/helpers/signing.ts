@@ -5,6 +5,8 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { minimalPe } from "cabwright";
+import { withVersionResource } from "../../builder/demo/version-resource.js";
 import { run, which } from "./peers.js";
 
 export interface TestCa {
@@ -245,4 +247,44 @@ ess_cert_id_alg = sha256
     requests: () => count,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+/**
+ * A build drop for signing tests: `dlls` as x64 DLLs with a version resource (1.0.0.0),
+ * and text files; returns the drop folder.
+ */
+export async function makeSigningDrop(
+  dir: string,
+  dlls: readonly string[],
+  texts: Readonly<Record<string, string>> = {},
+): Promise<string> {
+  const drop = join(dir, "drop");
+  await mkdir(drop, { recursive: true });
+  const dll = withVersionResource(minimalPe({ arch: "x64", dll: true, timestamp: 1700000000 }), {
+    version: "1.0.0.0",
+    dll: true,
+    strings: { CompanyName: "C" },
+  });
+  for (const name of dlls) await writeFile(join(drop, name), dll);
+  for (const [name, text] of Object.entries(texts)) await writeFile(join(drop, name), text);
+  return drop;
+}
+
+/** A test manifest: package NAME (x64, 1.0.0.0), x64 defaults, then the `files:` lines. */
+export function signingManifest(name: string, files: string, extra = ""): string {
+  return `package:
+  name: ${name}
+  title: ${name} test package
+  product: P
+  version: 1.0.0.0
+  company: C
+  copyright: (c) C
+  platform: x64
+defaults:
+  version: 1.0.0.0
+  date: 2024-01-02
+  time: "03:04"
+  platform: x64
+files:
+${files}${extra}`;
 }

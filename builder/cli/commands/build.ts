@@ -33,12 +33,7 @@ function signingOptions(o: BuildCliOptions): { signing?: SigningRequest } {
     throw new InputError("--sign-command and --sign-cert: give one signer, not both");
   }
   if (o.signKey && !o.signCert) throw new InputError("--sign-key needs --sign-cert");
-  if (!o.signCert && !o.signCommand) {
-    if (o.signNest || o.timestampUrl || o.signPassEnv) {
-      throw new InputError(
-        "--sign-nest, --timestamp-url and --sign-pass-env need --sign-cert or --sign-command",
-      );
-    }
+  if (!o.signCert && !o.signCommand && !o.signNest && !o.timestampUrl && !o.signPassEnv) {
     return {};
   }
   return {
