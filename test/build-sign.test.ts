@@ -285,65 +285,39 @@ test.serial(
 );
 
 test.serial(
-  "an external signer command signs; one that changes more than the signature is refused",
+  "an external signer command signs (in/out or in place); one that changes more than the signature is refused",
   async (t) => {
     const ossl = requirePeer("osslsigncode");
     const f = await fixture(t);
-    const script = (extra: string) =>
-      `#!/bin/sh\nset -e\n${ossl} sign -h sha256 -certs '${f.id.cert}' -key '${f.id.key}' -time ${SDE} -in "$1" -out "$2" >/dev/null\n${extra}`;
-    const good = join(f.dir, "hsm-signer.sh");
-    await writeFile(good, script(""));
-    await chmod(good, 0o755);
-    const r = await build({
-      manifest: f.manifest,
-      drop: f.drop,
-      out: join(f.dir, "out"),
-      sourceDateEpoch: SDE,
-      signing: { command: [good] },
-    });
-    const cert = await signedBuild(f, join(f.dir, "cert"));
-    t.deepEqual(
-      await readFile(r.layout.exe),
-      await readFile(cert.layout.exe),
-      "same bytes as osslsigncode directly",
-    );
-
-    // In place: the signer gets one path ({file}) and signs that file.
-    const inPlace = join(f.dir, "in-place-signer.sh");
-    await writeFile(
-      inPlace,
-      `#!/bin/sh\nset -e\n${ossl} sign -h sha256 -certs '${f.id.cert}' -key '${f.id.key}' -time ${SDE} -in "$1" -out "$1.new" >/dev/null\nmv "$1.new" "$1"\n`,
-    );
-    await chmod(inPlace, 0o755);
-    const p = await build({
-      manifest: f.manifest,
-      drop: f.drop,
-      out: join(f.dir, "in-place"),
-      sourceDateEpoch: SDE,
-      signing: { command: [inPlace, "{file}"] },
-    });
-    t.deepEqual(
-      await readFile(p.layout.exe),
-      await readFile(cert.layout.exe),
-      "in place: same bytes",
-    );
-
-    const evil = join(f.dir, "evil-signer.sh");
-    // Flips a byte of the DOS stub after signing: the signature no longer covers the file.
-    await writeFile(
-      evil,
-      script(`printf '\\377' | dd of="$2" bs=1 seek=78 conv=notrunc 2>/dev/null\n`),
-    );
-    await chmod(evil, 0o755);
-    const err = await t.throwsAsync(
+    const sign = (out: string) =>
+      `${ossl} sign -h sha256 -certs '${f.id.cert}' -key '${f.id.key}' -time ${SDE} -in "$1" -out "${out}" >/dev/null`;
+    const signer = async (name: string, body: string) => {
+      const path = join(f.dir, name);
+      await writeFile(path, `#!/bin/sh\nset -e\n${body}\n`);
+      await chmod(path, 0o755);
+      return path;
+    };
+    const buildWith = (out: string, command: string[]) =>
       build({
         manifest: f.manifest,
         drop: f.drop,
-        out: join(f.dir, "evil"),
-        signing: { command: [evil, "{in}", "{out}"] },
-      }),
-      { instanceOf: InputError },
-    );
+        out: join(f.dir, out),
+        sourceDateEpoch: SDE,
+        signing: { command },
+      });
+    const direct = await readFile((await signedBuild(f, join(f.dir, "cert"))).layout.exe);
+    const hsm = await buildWith("out", [await signer("hsm.sh", sign("$2"))]);
+    t.deepEqual(await readFile(hsm.layout.exe), direct, "same bytes as osslsigncode directly");
+    // In place: the signer gets one path ({file}) and signs that file.
+    const inPlace = await signer("in-place.sh", `${sign("$1.new")}\nmv "$1.new" "$1"`);
+    const p = await buildWith("in-place", [inPlace, "{file}"]);
+    t.deepEqual(await readFile(p.layout.exe), direct, "in place: same bytes");
+    // Flips a byte of the DOS stub after signing: the signature no longer covers the file.
+    const flipStub = `printf '\\377' | dd of="$2" bs=1 seek=78 conv=notrunc 2>/dev/null`;
+    const evil = await signer("evil.sh", `${sign("$2")}\n${flipStub}`);
+    const err = await t.throwsAsync(buildWith("evil", [evil, "{in}", "{out}"]), {
+      instanceOf: InputError,
+    });
     t.regex(err!.message, /Core\.dll.*signed file refused: sha256 Authenticode digest is/);
   },
 );
