@@ -50,7 +50,8 @@ export function signatureProblems(
     else if (!s.signatureValid)
       problems.push(`${s.digestAlgorithm} signature does not verify with ${s.signer.subject}`);
   }
-  return { problems, signatures: read.signatures, digest: authenticodeDigest(bytes, label)! };
+  const digest = digests.get("sha256") ?? authenticodeDigest(bytes, label)!;
+  return { problems, signatures: read.signatures, digest };
 }
 
 /** A certificate's subject on one line ("CN=..., O=..."), as records and diff show it. */
