@@ -181,3 +181,16 @@ test("stamp --sign-cert is all-or-nothing: a failed signing leaves the file as i
     "no temp file left",
   );
 });
+
+test("a missing signing engine is one line saying what to install; the file is untouched", async (t) => {
+  const dir = await tempDir(t);
+  const exe = await buildPe(dir, { name: "noengine.exe", arch: "x64", source: HELLO_C });
+  const cert = await makeTestCertificate(dir);
+  const before = await readFile(exe);
+  await t.throwsAsync(signFile(exe, { ...cert, osslsigncode: join(dir, "no-such-osslsigncode") }), {
+    instanceOf: InputError,
+    message:
+      /noengine\.exe: cannot sign: `.*no-such-osslsigncode` not found \(install the Debian package osslsigncode\)$/,
+  });
+  t.deepEqual(await readFile(exe), before);
+});
