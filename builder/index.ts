@@ -184,6 +184,16 @@ export {
   satisfiesPrerequisite,
   toSemver,
 } from "./manifest/validate-fields.js";
+export {
+  type AuthenticodeLayout,
+  authenticodeDigest,
+  authenticodeLayout,
+  authenticodeRanges,
+  type CertificateEntry,
+  type CertificateTable,
+  certificateEntries,
+  WIN_CERTIFICATE,
+} from "./pe/authenticode.js";
 export { peChecksum } from "./pe/checksum.js";
 export { inspectFile, inspectPe } from "./pe/inspect.js";
 export { platformOfMachine } from "./pe/platform.js";
@@ -230,8 +240,27 @@ export {
   SfxPlatform,
   stubPath,
 } from "./sfx/index.js";
+export {
+  certificateProblem,
+  checkSigned,
+  type SignatureFacts,
+  signatureProblems,
+} from "./sign/check.js";
+export { type Signer, type SigningOptions, signTo } from "./sign/engine.js";
+export { type PeSignatures, readPeSignatures, type Signature } from "./sign/signature.js";
+export {
+  type SignedFile,
+  type SignedStagedFile,
+  type SigningPlan,
+  type SigningRequest,
+  signInPlace,
+  signingPlan,
+  signPackage,
+  signPayload,
+  signsFile,
+} from "./sign/stage.js";
 export { stampFile } from "./stamp/file.js";
-export { type SigningConfig, signFile } from "./stamp/sign.js";
+export { type SigningConfig, signFile, signingPlanOf } from "./stamp/sign.js";
 export { stampPe } from "./stamp/stamp.js";
 export { OverlayMode, type StampOptions } from "./stamp/types.js";
 export { CheckFailed, ExitCode, InputError } from "./util/errors.js";
@@ -257,6 +286,7 @@ export {
 } from "./verify/compare.js";
 export { packageKind, packageRows } from "./verify/package-table.js";
 export { type ReadPackageOptions, readPackage } from "./verify/read-package.js";
+export { type SignatureCheckOptions, signatureMismatches } from "./verify/signatures.js";
 export {
   type ContentsCompared,
   expectedFromRecord,

@@ -6,6 +6,7 @@ import { InputError, inspectFile, signFile, stampFile } from "../builder/index.j
 import { HELLO_C, makeTestCertificate } from "./helpers/pe-fixtures.js";
 import { buildPe, requirePeer, run, tempDir } from "./helpers/peers.js";
 import { pefileRead } from "./helpers/pefile.js";
+import { issueCertificate, makeTestCa } from "./helpers/signing.js";
 
 async function signedFixture(t: Parameters<typeof tempDir>[0]) {
   const osslsigncode = requirePeer("osslsigncode");
@@ -139,4 +140,57 @@ test("re-signing with a password-protected key read from an environment variable
     "no password or temp file left",
   );
   t.is(await main(["stamp", exe, "--version", "2.0", "--sign-pass-env", "CABWRIGHT_UNSET_VAR"]), 2);
+});
+
+test("stamp --sign-cert is all-or-nothing: a failed signing leaves the file as it was", async (t) => {
+  const dir = await tempDir(t);
+  const exe = await buildPe(dir, { name: "atomic.exe", arch: "x64", source: HELLO_C });
+  const ca = await makeTestCa(dir);
+  const expired = await issueCertificate(ca, "expired", {
+    from: new Date("2020-01-01T00:00:00Z"),
+    to: new Date("2021-01-01T00:00:00Z"),
+  });
+  const before = await readFile(exe);
+  const err: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((s: string) => err.push(String(s)) > 0) as typeof process.stderr.write;
+  let code: number;
+  try {
+    code = await main([
+      "stamp",
+      exe,
+      "--version",
+      "9.9.9.9",
+      "--sign-cert",
+      expired.cert,
+      "--sign-key",
+      expired.key,
+    ]);
+  } finally {
+    process.stderr.write = write;
+  }
+  t.is(code, 2);
+  t.regex(
+    err.join(""),
+    /atomic\.exe: signed file refused: certificate "CN=expired" expired on 2021/,
+  );
+  t.deepEqual(await readFile(exe), before, "neither stamped nor signed");
+  t.deepEqual(
+    (await readdir(dir)).filter((f) => f.includes(".tmp-") || f.endsWith(".signed")),
+    [],
+    "no temp file left",
+  );
+});
+
+test("a missing signing engine is one line saying what to install; the file is untouched", async (t) => {
+  const dir = await tempDir(t);
+  const exe = await buildPe(dir, { name: "noengine.exe", arch: "x64", source: HELLO_C });
+  const cert = await makeTestCertificate(dir);
+  const before = await readFile(exe);
+  await t.throwsAsync(signFile(exe, { ...cert, osslsigncode: join(dir, "no-such-osslsigncode") }), {
+    instanceOf: InputError,
+    message:
+      /noengine\.exe: cannot sign: `.*no-such-osslsigncode` not found \(install the Debian package osslsigncode\)$/,
+  });
+  t.deepEqual(await readFile(exe), before);
 });

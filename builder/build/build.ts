@@ -5,6 +5,13 @@
 import { collect, filePosition } from "../collect/collect.js";
 import { compilePlan } from "../install/compile.js";
 import { loadManifest } from "../manifest/load.js";
+import {
+  type SigningRequest,
+  signingPlan,
+  signPackage,
+  signPayload,
+  signsFile,
+} from "../sign/stage.js";
 import { InputError } from "../util/errors.js";
 import { digestFile } from "../util/fs.js";
 import { explainFailure, StageTracker } from "./failure.js";
@@ -29,6 +36,8 @@ export interface BuildOptions {
   readonly toolkit?: Toolkit;
   /** Default: process.env.SOURCE_DATE_EPOCH. */
   readonly sourceDateEpoch?: string;
+  /** Sign with this identity (overrides the manifest's signing section's). */
+  readonly signing?: SigningRequest;
 }
 
 export interface BuildResult {
@@ -52,22 +61,34 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
 
   const outRoot = opts.out ?? "out";
   const layout = outputLayout(outRoot, pkg.name);
+  const signing = await signingPlan(opts.signing, loaded, sde.epoch);
   // The lock, what a killed build left, and OUT/.NAME.staging-XXXXXX (docs/build.md).
   const output = await prepareOutput(outRoot, pkg.name, progress);
   const staging = output.staging;
   try {
     const collected = await collect(loaded, opts.drop, toolkit, progress);
     const position = filePosition(loaded);
-    const files = await stageFiles(pkg, collected.files, staging, toolkit, position, progress);
+    const later = signing ? signsFile : undefined;
+    const staged = await stageFiles(
+      pkg,
+      collected.files,
+      staging,
+      toolkit,
+      position,
+      progress,
+      later,
+    );
+    const files = await signPayload(staged, signing, position, progress);
     const cabinet = await writePackageCabinet(pkg, files, staging, toolkit, progress);
     const cabDigests = await digestFile(cabinet.path);
     const exe = await assemblePackage(pkg, plan, cabinet.path, staging, toolkit, progress);
+    const exeSigned = await signPackage(exe, `${pkg.name}.exe`, signing, progress);
     await verifyBuilt(exe.path, loaded, files, cabDigests, staging, toolkit, progress);
     const record = await recordBuild(
       loaded,
       files,
       { digests: cabDigests, written: cabinet.written },
-      exe,
+      { ...exe, signed: exeSigned },
       sde.epoch,
       plan,
     );

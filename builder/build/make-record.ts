@@ -5,6 +5,7 @@
 import { planDigest, planSummary } from "../install/compare.js";
 import type { InstallPlan } from "../install/plan.js";
 import type { LoadedManifest } from "../manifest/load.js";
+import type { SignedFile, SignedStagedFile } from "../sign/stage.js";
 import { toolVersion } from "../util/version.js";
 import { fullTime } from "../verify/compare.js";
 import {
@@ -26,9 +27,11 @@ export interface RecordInputs {
   readonly sourceDateEpoch: number | undefined;
   /** The install plan the package carries, when it has one. */
   readonly plan?: InstallPlan;
+  /** The package executable's signature, when the build signed it. */
+  readonly executableSignature?: SignedFile;
 }
 
-export function recordFile(s: StagedFile): BuildRecordFile {
+export function recordFile(s: SignedStagedFile): BuildRecordFile {
   const f = s.file;
   return {
     name: f.name,
@@ -44,6 +47,8 @@ export function recordFile(s: StagedFile): BuildRecordFile {
     after: s.after,
     ...(s.neutralSha256 !== undefined ? { neutralSha256: s.neutralSha256 } : {}),
     signed: s.shipped.signed,
+    ...(s.authenticodeSha256 !== undefined ? { authenticodeSha256: s.authenticodeSha256 } : {}),
+    ...(s.signature ? { signature: s.signature } : {}),
   };
 }
 
@@ -65,6 +70,12 @@ export function makeRecord(r: RecordInputs): BuildRecord {
       name: `${pkg.name}.exe`,
       ...r.executable,
       stub: { platform: pkg.platform, sha256: r.stubSha256 },
+      ...(r.executableSignature
+        ? {
+            authenticodeSha256: r.executableSignature.authenticodeSha256,
+            signature: r.executableSignature.signature,
+          }
+        : {}),
     },
     ...(r.plan
       ? { install: { sha256: planDigest(r.plan), summary: planSummary(r.plan), plan: r.plan } }

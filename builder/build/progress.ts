@@ -9,6 +9,7 @@ export const BuildStage = {
   validate: "validate",
   collect: "collect",
   stage: "stage",
+  sign: "sign",
   cabinet: "cabinet",
   sfx: "sfx",
   verify: "verify",

@@ -54,6 +54,14 @@ export function checkBuildRecord(label: string, value: unknown): BuildRecord {
   str(tool, "version", "tool");
   obj(tool.compressor, "tool.compressor");
   str(obj(record.manifest, "manifest"), "path", "manifest");
+  const signature = (s: Json, where: string) => {
+    const algorithms = s.algorithms;
+    if (!Array.isArray(algorithms) || !algorithms.every((a) => typeof a === "string")) {
+      fail(`${where}.algorithms`, "an array of digest names");
+    }
+    str(s, "signer", where);
+    if (typeof s.timestamped !== "boolean") fail(`${where}.timestamped`, "true or false");
+  };
   const pkg = obj(record.package, "package");
   for (const key of ["name", "title", "product", "version", "company", "copyright", "platform"]) {
     str(pkg, key, "package");
@@ -71,12 +79,13 @@ export function checkBuildRecord(label: string, value: unknown): BuildRecord {
     if (typeof f.signed !== "boolean") fail(`${at}.signed`, "true or false");
     digests(obj(f.before, `${at}.before`), `${at}.before`);
     digests(obj(f.after, `${at}.after`), `${at}.after`);
-    if (
-      f.neutralSha256 !== undefined &&
-      (typeof f.neutralSha256 !== "string" || !SHA256.test(f.neutralSha256))
-    ) {
-      fail(`${at}.neutralSha256`, "64 hex digits");
+    for (const key of ["neutralSha256", "authenticodeSha256"]) {
+      if (f[key] !== undefined && (typeof f[key] !== "string" || !SHA256.test(f[key] as string))) {
+        fail(`${at}.${key}`, "64 hex digits");
+      }
     }
+    if (f.signature !== undefined)
+      signature(obj(f.signature, `${at}.signature`), `${at}.signature`);
   });
   const cabinet = obj(record.cabinet, "cabinet");
   digests(cabinet, "cabinet");
@@ -84,6 +93,8 @@ export function checkBuildRecord(label: string, value: unknown): BuildRecord {
   const exe = obj(record.executable, "executable");
   digests(exe, "executable");
   str(exe, "name", "executable");
+  if (exe.signature !== undefined)
+    signature(obj(exe.signature, "executable.signature"), "executable.signature");
   if (record.install !== undefined) {
     const install = obj(record.install, "install");
     if (typeof install.sha256 !== "string" || !SHA256.test(install.sha256)) {

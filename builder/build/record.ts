@@ -40,6 +40,21 @@ export interface BuildRecordFile {
   readonly neutralSha256?: string;
   /** Whether the shipped file carries an Authenticode signature. */
   readonly signed: boolean;
+  /**
+   * The SHA-256 Authenticode digest of a file the build signed: the hash its signature
+   * covers (the file minus CheckSum, certificate directory and table), equal across builds
+   * whose signatures differ only in a timestamp.
+   */
+  readonly authenticodeSha256?: string;
+  /** The signature the build added. */
+  readonly signature?: RecordedSignature;
+}
+
+/** A signature as recorded: its digest algorithms (primary first), signer, timestamp. */
+export interface RecordedSignature {
+  readonly algorithms: readonly string[];
+  readonly signer: string;
+  readonly timestamped: boolean;
 }
 
 export interface BuildRecord {
@@ -68,6 +83,9 @@ export interface BuildRecord {
     readonly name: string;
     /** The SFX stub the executable was made from: "x86" or "x64" and its digest. */
     readonly stub: { readonly platform: string; readonly sha256: string };
+    /** When the build signed the package: as for a file. */
+    readonly authenticodeSha256?: string;
+    readonly signature?: RecordedSignature;
   };
   /**
    * The install plan the package carries (absent for a package that extracts or runs an

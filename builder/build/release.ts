@@ -6,6 +6,7 @@
 import { formatPlanChange } from "../install/compare.js";
 import type { InstallPlan } from "../install/plan.js";
 import type { LoadedManifest } from "../manifest/load.js";
+import type { SignedFile } from "../sign/stage.js";
 import { CheckFailed } from "../util/errors.js";
 import { digestFile } from "../util/fs.js";
 import { formatMismatch } from "../verify/compare.js";
@@ -65,7 +66,7 @@ export async function recordBuild(
   loaded: LoadedManifest,
   files: readonly StagedFile[],
   cabinet: { readonly digests: Digests; readonly written: CabWritten },
-  exe: { readonly path: string; readonly stub: string },
+  exe: { readonly path: string; readonly stub: string; readonly signed?: SignedFile | undefined },
   sourceDateEpoch: number | undefined,
   plan: InstallPlan | undefined,
 ): Promise<BuildRecord> {
@@ -79,5 +80,6 @@ export async function recordBuild(
     stubSha256: (await digestFile(exe.stub)).sha256,
     sourceDateEpoch,
     ...(plan ? { plan } : {}),
+    ...(exe.signed ? { executableSignature: exe.signed } : {}),
   });
 }

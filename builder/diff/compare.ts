@@ -92,6 +92,7 @@ export function canonicalFacts(f: FileFacts): FileFacts {
     ...(f.sha256 !== undefined ? { sha256: f.sha256 } : {}),
     ...(f.neutralSha256 !== undefined ? { neutralSha256: f.neutralSha256 } : {}),
     ...(f.signed !== undefined ? { signed: f.signed } : {}),
+    ...(f.signer !== undefined ? { signer: f.signer } : {}),
   };
 }
 

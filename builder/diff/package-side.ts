@@ -100,6 +100,7 @@ export class FactsCollector {
       sha256: this.hash.digest("hex"),
       ...(neutral !== undefined ? { neutralSha256: neutral } : {}),
       ...(pe ? { signed: pe.signed } : {}),
+      ...(pe?.signer !== undefined ? { signer: pe.signer } : {}),
     };
   }
 }

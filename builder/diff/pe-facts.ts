@@ -10,13 +10,28 @@ import { directory, parsePeHeaders } from "../pe/headers.js";
 import { platformOfMachine } from "../pe/platform.js";
 import { findVersionResources, preferredVersionResource } from "../pe/resources.js";
 import { parseVersionInfo } from "../pe/version-info.js";
+import { signerSubject } from "../sign/check.js";
+import { readPeSignatures } from "../sign/signature.js";
 import { InputError } from "../util/errors.js";
+
+/** The primary signature's signer; undefined when it cannot be read (diff reports, not judges). */
+function signerOf(bytes: Uint8Array, label: string): string | undefined {
+  try {
+    const signer = readPeSignatures(bytes, label)?.signatures[0]?.signer;
+    return signer ? signerSubject(signer) : undefined;
+  } catch (err) {
+    if (err instanceof InputError) return undefined;
+    throw err;
+  }
+}
 
 export interface PeFacts {
   readonly platform: Platform;
   /** 4-part version from VS_FIXEDFILEINFO, or "Not Applicable" when there is none. */
   readonly version: string;
   readonly signed: boolean;
+  /** The signer certificate's subject (as the build record writes it), when signed. */
+  readonly signer?: string;
 }
 
 /** Facts of a PE; undefined when the bytes are not a PE, or a damaged one. */
@@ -27,10 +42,13 @@ export function readPeFacts(bytes: Uint8Array, label = "input"): PeFacts | undef
     const res = preferredVersionResource(findVersionResources(bytes, h, label));
     const version = res ? parseVersionInfo(bytes, res.offset, res.size, label) : undefined;
     const security = directory(h, DirectoryEntry.security);
+    const signed = security.rva !== 0 && security.size !== 0;
+    const signer = signed ? signerOf(bytes, label) : undefined;
     return {
       platform: platformOfMachine(h.machine),
       version: version?.fixed?.fileVersion ?? NOT_APPLICABLE,
-      signed: security.rva !== 0 && security.size !== 0,
+      signed,
+      ...(signer !== undefined ? { signer } : {}),
     };
   } catch (err) {
     if (err instanceof InputError) return undefined;

@@ -21,6 +21,7 @@ export function buildRecordSide(label: string, value: unknown): DiffSide {
       sha256: f.after.sha256,
       ...(f.neutralSha256 !== undefined ? { neutralSha256: f.neutralSha256 } : {}),
       signed: f.signed,
+      ...(f.signature ? { signer: f.signature.signer } : {}),
     }),
   );
   return {

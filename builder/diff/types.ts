@@ -34,6 +34,8 @@ export interface FileFacts {
   readonly neutralSha256?: string;
   /** Whether the file carries an Authenticode signature (packages and build records). */
   readonly signed?: boolean;
+  /** The subject of the Authenticode signer's certificate, when signed. */
+  readonly signer?: string;
 }
 
 export interface DiffSide {
@@ -59,6 +61,7 @@ export const COMPARED_FIELDS = [
   "platform",
   "sha256",
   "signed",
+  "signer",
 ] as const;
 export type ComparedField = (typeof COMPARED_FIELDS)[number];
 
@@ -70,6 +73,7 @@ export interface FieldChanges {
   platform?: [Platform, Platform];
   sha256?: [string, string];
   signed?: [boolean, boolean];
+  signer?: [string, string];
 }
 
 export interface FileChange {

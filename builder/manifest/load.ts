@@ -19,6 +19,7 @@ import type {
   PackagePlatform,
   Platform,
   Restart,
+  SigningSection,
 } from "./types.js";
 import {
   dateProblem,
@@ -235,6 +236,7 @@ interface RawFile {
   time?: string;
   platform?: Platform;
   stamp?: boolean;
+  sign?: boolean;
   description?: string;
   install?: RawFileInstall;
   allowOutsideDrop?: boolean;
@@ -251,6 +253,7 @@ interface RawManifest {
   files: RawFile[];
   fixes?: Fix[];
   install?: RawInstall;
+  signing?: SigningSection;
 }
 
 /**
@@ -414,6 +417,12 @@ function resolve(doc: SourceDocument, problems: Problem[]): Manifest {
       );
     }
     fileIndex.push(i);
+    if (f.sign === true && !stamp) {
+      report(
+        at("sign"),
+        `files[${i}] (${f.name}) is marked sign: true but not stamped; only stamped files are signed (an unstamped file ships as found)`,
+      );
+    }
     files.push({
       name: f.name,
       path,
@@ -424,6 +433,7 @@ function resolve(doc: SourceDocument, problems: Problem[]): Manifest {
       time,
       platform,
       stamp,
+      ...(f.sign !== undefined ? { sign: f.sign } : {}),
       ...(f.description !== undefined ? { description: f.description } : {}),
       ...(f.allowOutsideDrop ? { allowOutsideDrop: true } : {}),
     });
@@ -481,5 +491,22 @@ function resolve(doc: SourceDocument, problems: Problem[]): Manifest {
       notes: raw.install?.notes ?? [],
       ...(engine ? { engine } : {}),
     },
+    ...(raw.signing ? { signing: resolveSigning(raw.signing, report) } : {}),
   };
+}
+
+/** The signing section: one identity (cert and key, a PFX, or a command), never two. */
+function resolveSigning(
+  s: SigningSection,
+  report: (path: PathSegment[], message: string) => void,
+): SigningSection {
+  const at = (k: string): PathSegment[] => ["signing", k];
+  if (s.command && (s.cert || s.key)) {
+    report(at("command"), "signing: give a command or cert/key, not both");
+  }
+  if (s.key && !s.cert) report(at("key"), "signing: key without cert");
+  if (s.cert && !s.key && !/\.(pfx|p12)$/i.test(s.cert)) {
+    report(at("cert"), `signing: "${s.cert}" needs a key (only a .pfx/.p12 file holds its own)`);
+  }
+  return s;
 }

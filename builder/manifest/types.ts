@@ -84,6 +84,8 @@ export interface ManifestFile {
   readonly platform: Platform;
   /** Whether the builder writes the version into the file's PE resources. */
   readonly stamp: boolean;
+  /** Whether a signing build signs the file; absent: the value of `stamp`. */
+  readonly sign?: boolean;
   readonly description?: string;
   /**
    * The source may be a link whose real target is outside the build drop (a shared
@@ -104,6 +106,19 @@ export interface FileInstallPolicy {
   readonly backup: boolean;
   /** The update adds this file (default false). */
   readonly isNew: boolean;
+}
+
+/** The manifest's signing section; paths are resolved against the manifest's folder. */
+export interface SigningSection {
+  readonly cert?: string;
+  readonly key?: string;
+  /** Environment variable holding the key's password. */
+  readonly passwordEnv?: string;
+  /** External signer argv ({in}, {out}). */
+  readonly command?: readonly string[];
+  readonly nest?: boolean;
+  readonly description?: string;
+  readonly timestampUrl?: string;
 }
 
 export interface Fix {
@@ -203,6 +218,8 @@ export interface Manifest {
     readonly notes: readonly string[];
     readonly engine?: InstallDeclaration;
   };
+  /** Present: the build signs and verify requires the signatures. */
+  readonly signing?: SigningSection;
 }
 
 /** One row of a KB "File information" table: what `table` prints for any source. */

@@ -7,9 +7,15 @@ import type { StampOptions } from "./types.js";
 /**
  * Stamp a file: to `outPath`, or in place when it is absent. Written atomically (temp file in
  * the same folder, then rename), keeping the input's permission bits: readers see the old
- * file or the complete new one, never half of it.
+ * file or the complete new one, never half of it. `finish` (e.g. signing) works on the
+ * temporary file before the rename: when it fails, the target is left as it was.
  */
-export async function stampFile(path: string, opts: StampOptions, outPath?: string): Promise<void> {
+export async function stampFile(
+  path: string,
+  opts: StampOptions,
+  outPath?: string,
+  finish?: (tmp: string) => Promise<void>,
+): Promise<void> {
   let bytes: Uint8Array;
   let mode: number;
   let real: string;
@@ -32,6 +38,7 @@ export async function stampFile(path: string, opts: StampOptions, outPath?: stri
   const tmp = tempPathFor(target);
   try {
     await writeFile(tmp, stamped);
+    await finish?.(tmp);
     await chmod(tmp, mode);
     await rename(tmp, target);
   } catch (err) {

@@ -50,6 +50,7 @@ export const MismatchField = {
   executableSha256: "executableSha256",
   /** The install plan the package carries cannot be read (its CRC or a field is bad). */
   installPlan: "installPlan",
+  signature: "signature",
 } as const;
 export type MismatchField = (typeof MismatchField)[keyof typeof MismatchField];
 

@@ -15,6 +15,7 @@ import { InputError } from "../util/errors.js";
 import { type ExpectedContents, VERIFY_CHECKS, type VerifyCheck } from "./checks.js";
 import type { Mismatch } from "./compare.js";
 import { readPackage } from "./read-package.js";
+import { type SignatureCheckOptions, signatureMismatches } from "./signatures.js";
 
 export const VERIFY_REPORT_SCHEMA = "cabwright.verify/1";
 
@@ -56,6 +57,8 @@ export interface VerifyOptions {
   readonly workDir?: string;
   /** Default VERIFY_CHECKS. */
   readonly checks?: readonly VerifyCheck[];
+  /** Authenticode: every signature found is checked; `ca` also checks the chain. */
+  readonly signatures?: SignatureCheckOptions;
 }
 
 /** out/x/x.exe or x.cab -> out/x/x.build.json. */
@@ -156,8 +159,12 @@ export async function verifyPackage(
   };
   const ran = checks.filter((c) => c.applies?.(ctx) ?? true);
   const mismatches = ran.flatMap((c) => c.run(ctx));
+  // Authenticode signatures: every one found, and those the manifest requires (docs/sign.md).
+  mismatches.push(
+    ...(await signatureMismatches(packagePath, loaded, toolkit, opts.signatures ?? {})),
+  );
   // The install plan the package carries against the manifest's (a .cab has no header).
-  const names = ran.map((c) => c.name);
+  const names = [...ran.map((c) => c.name), "signatures"];
   if (!ctx.isExecutable) return report(entries.length, mismatches, names);
   let carried: Awaited<ReturnType<typeof toolkit.readPlan>>;
   try {

@@ -27,8 +27,9 @@ DWORD read_at(HANDLE h, ULONGLONG off, void *buf, DWORD n) {
 
 
 /* Where the image ends (the end of the last section's raw data) and where the
- * Authenticode certificate table starts (0 when unsigned), from our own headers. */
-static ULONGLONG image_end(ULONGLONG *certOffset) {
+ * Authenticode certificate table starts and how long it is (0 when unsigned), from our own
+ * headers. */
+static ULONGLONG image_end(ULONGLONG *certOffset, ULONGLONG *certSize) {
   u8 *base = (u8 *)GetModuleHandleW(NULL);
   IMAGE_NT_HEADERS *nt = (IMAGE_NT_HEADERS *)(base + ((IMAGE_DOS_HEADER *)base)->e_lfanew);
   IMAGE_SECTION_HEADER *s = IMAGE_FIRST_SECTION(nt);
@@ -42,6 +43,7 @@ static ULONGLONG image_end(ULONGLONG *certOffset) {
                  d->VirtualAddress && d->Size)
                     ? d->VirtualAddress
                     : 0;
+  *certSize = *certOffset ? d->Size : 0;
   return end;
 }
 
@@ -61,7 +63,7 @@ int damaged(const WCHAR *what) {
 
 /* Find the package header after our image, check it and the cabinet's CRC-32. */
 int load_package(Package *pkg) {
-  ULONGLONG cert, end = image_end(&cert), fileSize, limit;
+  ULONGLONG cert, certSize, end = image_end(&cert, &certSize), fileSize, limit;
   LARGE_INTEGER li;
   u8 hdr[SFX_HEADER_SIZE_V2];
   WBuf m = {0};
@@ -77,6 +79,11 @@ int load_package(Package *pkg) {
   fileSize = (ULONGLONG)li.QuadPart;
   limit = (cert && cert <= fileSize) ? cert : fileSize;
   int rc = EXIT_OK;
+  /* Nothing may follow the signature: bytes there are not covered by it (CVE-2013-3900). */
+  if (cert && cert + certSize != fileSize) {
+    rc = damaged(L"data follows its signature (the file was changed after it was signed).");
+    goto done;
+  }
   DWORD got = end + SFX_HEADER_SIZE <= limit ? read_at(h, end, hdr, SFX_HEADER_SIZE_V2) : 0;
   if (got < SFX_HEADER_SIZE) {
     rc = damaged(L"it holds no cabinet after the program (it was cut short, or is the bare stub).");

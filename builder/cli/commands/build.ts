@@ -5,7 +5,8 @@ import { progressFor } from "../../build/progress.js";
 import { makeDemoDrop } from "../../demo/drop.js";
 import { formatPlanChange } from "../../install/compare.js";
 import { loadManifest } from "../../manifest/load.js";
-import { ExitCode } from "../../util/errors.js";
+import type { SigningRequest } from "../../sign/stage.js";
+import { ExitCode, InputError } from "../../util/errors.js";
 import { bundledPath } from "../../util/package-root.js";
 import { formatMismatch } from "../../verify/compare.js";
 import { verifyPackage, verifySummary } from "../../verify/verify.js";
@@ -13,6 +14,39 @@ import type { RegisterCommand } from "./types.js";
 
 async function toolkit() {
   return (await import("../../build/toolkit-default.js")).defaultToolkit();
+}
+
+interface BuildCliOptions {
+  drop: string;
+  out: string;
+  json?: boolean;
+  signCert?: string;
+  signKey?: string;
+  signPassEnv?: string;
+  signCommand?: string;
+  signNest?: boolean;
+  timestampUrl?: string;
+}
+
+/** The signing request from build's options (none when no identity is given). */
+function signingOptions(o: BuildCliOptions): { signing?: SigningRequest } {
+  if (o.signCommand && o.signCert) {
+    throw new InputError("--sign-command and --sign-cert: give one signer, not both");
+  }
+  if (o.signKey && !o.signCert) throw new InputError("--sign-key needs --sign-cert");
+  if (!o.signCert && !o.signCommand && !o.signNest && !o.timestampUrl && !o.signPassEnv) {
+    return {};
+  }
+  return {
+    signing: {
+      ...(o.signCert ? { cert: o.signCert } : {}),
+      ...(o.signKey ? { key: o.signKey } : {}),
+      ...(o.signPassEnv ? { passwordEnv: o.signPassEnv } : {}),
+      ...(o.signCommand ? { command: [o.signCommand] } : {}),
+      ...(o.signNest ? { nest: true } : {}),
+      ...(o.timestampUrl ? { timestampUrl: o.timestampUrl } : {}),
+    },
+  };
 }
 
 export const registerBuild: RegisterCommand = (program) => {
@@ -23,13 +57,20 @@ export const registerBuild: RegisterCommand = (program) => {
     .requiredOption("--drop <dir>", "the build drop holding the files")
     .option("--out <dir>", "output root", "out")
     .option("--json", "print the build record on stdout")
-    .action(async (manifest: string, opts: { drop: string; out: string; json?: boolean }) => {
+    .option("--sign-cert <file>", "sign the marked payload files and the package (PEM, or .pfx)")
+    .option("--sign-key <file>", "private key of --sign-cert")
+    .option("--sign-pass-env <var>", "environment variable holding the password of the key")
+    .option("--sign-command <program>", "external signer, run as PROGRAM UNSIGNED SIGNED-OUT")
+    .option("--sign-nest", "a SHA-1 signature with a nested SHA-256 one (old Windows)")
+    .option("--timestamp-url <url>", "RFC 3161 time-stamp authority (retried; none by default)")
+    .action(async (manifest: string, opts: BuildCliOptions) => {
       const result = await build({
         manifest,
         drop: opts.drop,
         out: opts.out,
         progress: progressFor(process.stderr),
         toolkit: await toolkit(),
+        ...signingOptions(opts),
       });
       if (opts.json) process.stdout.write(recordJson(result.record));
       else {
@@ -54,19 +95,26 @@ export const registerVerify: RegisterCommand = (program, setExitCode) => {
       "the build record to compare bytes with (default: NAME.build.json beside the package)",
     )
     .option("--json", "print the report as JSON")
-    .action(async (pkg: string, opts: { manifest: string; record?: string; json?: boolean }) => {
-      const loaded = await loadManifest(opts.manifest);
-      const report = await verifyPackage(pkg, loaded, await toolkit(), {
-        ...(opts.record !== undefined ? { record: opts.record } : {}),
-      });
-      if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-      else {
-        for (const m of report.mismatches) process.stdout.write(`${formatMismatch(m)}\n`);
-        for (const c of report.plan) process.stdout.write(`${formatPlanChange(c)}\n`);
-        process.stdout.write(`${verifySummary(report, opts.manifest)}\n`);
-      }
-      if (!report.ok) setExitCode(ExitCode.checkFailed);
-    });
+    .option("--ca <file>", "CA certificates (PEM) every signature must chain to")
+    .action(
+      async (
+        pkg: string,
+        opts: { manifest: string; record?: string; json?: boolean; ca?: string },
+      ) => {
+        const loaded = await loadManifest(opts.manifest);
+        const report = await verifyPackage(pkg, loaded, await toolkit(), {
+          ...(opts.record !== undefined ? { record: opts.record } : {}),
+          ...(opts.ca ? { signatures: { ca: opts.ca } } : {}),
+        });
+        if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+        else {
+          for (const m of report.mismatches) process.stdout.write(`${formatMismatch(m)}\n`);
+          for (const c of report.plan) process.stdout.write(`${formatPlanChange(c)}\n`);
+          process.stdout.write(`${verifySummary(report, opts.manifest)}\n`);
+        }
+        if (!report.ok) setExitCode(ExitCode.checkFailed);
+      },
+    );
 };
 
 /** The seed rollup's manifest, named relative to the working folder when it can be. */

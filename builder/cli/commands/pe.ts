@@ -137,14 +137,21 @@ export const registerStamp: RegisterCommand = (program: Command, setExitCode) =>
           ...(opts.overlay ? { overlay: opts.overlay as "keep-offset" | "move" } : {}),
         };
         await eachFile(files, setExitCode, async (file) => {
-          await stampFile(file, stampOpts);
-          if (opts.signCert && opts.signKey) {
-            await signFile(file, {
-              cert: opts.signCert,
-              key: opts.signKey,
-              ...(password !== undefined ? { password } : {}),
-            });
-          }
+          // Stamped and signed in a temporary file, renamed over `file` only when both hold.
+          const sign =
+            opts.signCert && opts.signKey
+              ? (tmp: string) =>
+                  signFile(
+                    tmp,
+                    {
+                      cert: opts.signCert!,
+                      key: opts.signKey!,
+                      ...(password !== undefined ? { password } : {}),
+                    },
+                    file,
+                  )
+              : undefined;
+          await stampFile(file, stampOpts, undefined, sign);
           process.stdout.write(
             `${file}: stamped ${stampOpts.fileVersion}${opts.signCert ? " and signed" : ""}\n`,
           );
