@@ -157,6 +157,7 @@ test("CLI verify: same-size edit is exit 1, one line per mismatch; --record name
     "manifest",
     "version-strings",
     "contents",
+    "signatures",
     "install-plan",
   ]);
   t.deepEqual(
