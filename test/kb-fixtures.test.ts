@@ -14,6 +14,7 @@ import {
   renderReport,
 } from "cabwright";
 import { main as cli } from "../builder/cli/main.js";
+import { completeDraft } from "./helpers/kb-draft.js";
 import { tempDir } from "./helpers/peers.js";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
@@ -184,6 +185,16 @@ test.serial(
       out,
     ]);
     t.is(code, 0);
+    // The page names no product, company or copyright: the draft leaves them out, and check
+    // says so until they are filled in.
+    t.is(await main(["check", out]), 2);
+    const draft = await readFile(out, "utf8");
+    t.regex(draft, /^ {2}# company: the article does not say/m);
+    t.notRegex(draft, /^\s*(company|copyright|product|restart):/m);
+    await writeFile(
+      out,
+      draft.replace(/^package:\n/m, "package:\n  product: P\n  company: C\n  copyright: (c) C\n"),
+    );
     t.is(await main(["check", out]), 0);
     const { manifest } = await loadManifest(out);
     const imp = await importKbFile(`${fixtures}ms10-061-xp-spooler.html`);
@@ -216,6 +227,7 @@ test.serial(
       ]),
       0,
     );
+    await writeFile(out, completeDraft(await readFile(out, "utf8")));
     t.is((await loadManifest(out)).manifest.files.length, 12);
     t.is(
       await main([
@@ -242,6 +254,7 @@ test.serial(
       ]),
       0,
     );
+    await writeFile(out, completeDraft(await readFile(out, "utf8")));
     t.is((await loadManifest(out)).manifest.files[0]!.date, "2019-09-14");
   },
 );

@@ -13,8 +13,15 @@ export interface Cell {
   readonly offset: number;
 }
 
-/** The columns a heading row declares, or undefined when it is not a file table's. */
-export function columnsOf(headings: readonly string[]): Column[] | undefined {
+/**
+ * The columns a heading row declares, or undefined when it is not a file table's.
+ * `requireVersion` false finds the tables cabwright cannot import (no File version
+ * column), to say so rather than "no table".
+ */
+export function columnsOf(
+  headings: readonly string[],
+  requireVersion = true,
+): Column[] | undefined {
   const columns: Column[] = headings.map((h) => {
     const kind = headingKind(h);
     const heading = h.replace(/\s+/g, " ").trim();
@@ -22,7 +29,9 @@ export function columnsOf(headings: readonly string[]): Column[] | undefined {
   });
   const kinds = new Set(columns.map((c) => c.kind));
   const known = [...kinds].filter((k) => k !== "extra").length;
-  if (!kinds.has("name") || !kinds.has("version") || known < 3) return undefined;
+  if (!kinds.has("name") || (requireVersion && !kinds.has("version")) || known < 3) {
+    return undefined;
+  }
   // A kind twice is not a file table we understand.
   if (columns.filter((c) => c.kind !== "extra").length !== known) return undefined;
   return columns;
