@@ -383,6 +383,7 @@ function* fixTables(text: string, where: Where): Generator<Fact<ArticleFix>> {
       descCol = -1;
       continue;
     }
+    if (inTable && descCol < 0) continue;
     const from = line.indexOf("|") + 1;
     const to = t.endsWith("|") ? line.lastIndexOf("|") : line.length;
     const cells = splitPipes(line, from, to).map(([a, b]) => ({

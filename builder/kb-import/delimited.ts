@@ -41,7 +41,7 @@ const DESCRIPTIONS: Readonly<Record<ColumnKind, string>> = {
   name: "a file name",
   version: 'a 4-part file version like 10.2.952.0 or "Not Applicable"',
   size: "a size in bytes like 421,232",
-  date: "a date like 29-Jun-2010, 06/29/2010 or 2010-06-29",
+  date: "a date like 29-Jun-2010, 22-Jul-19, 06/29/2010 or 2010-06-29",
   time: "a time like 18:08 or 05:46p",
   platform: "a platform (x86, x64, IA-64, arm64, Not Applicable)",
 };

@@ -16,7 +16,8 @@ const PARK = 0xe000;
  * `<a id="1">1</a>` is `1`, `</br>` a space.
  */
 export function markdownInline(text: string): string {
-  if (!/[\\&<[`*_!]/.test(text)) return text;
+  // Most cells have no markup; "_" inside a word (Sql_as_keyfile.dll) is not emphasis.
+  if (!/[\\&<[`*!]|(?:^|\W)_|_(?:\W|$)/.test(text)) return text;
   let s = text.replace(ESCAPE_RE, (_, c: string) => String.fromCharCode(PARK + c.charCodeAt(0)));
   s = s
     .replace(/<\/?(?:br|p|div)\b[^>]*>/gi, " ")

@@ -205,13 +205,17 @@ export function readTextTables(
         continue;
       }
       if (RULE_RE.test(t) && /[-=_]/.test(t)) continue;
-      if (headingOf(line)) break;
       let row: PendingRow | undefined;
       if (heading.format === "spaces") {
+        if (headingOf(line)) break;
         row = spacedRow(line, kinds, tableNo, where, file, extras);
       } else {
-        const cells = cellsOf(line, heading.format);
         if (heading.format === "markdown" && !t.includes("|")) break;
+        const cells = cellsOf(line, heading.format);
+        // A new heading row: in a pipe table, its own cells say so (read once).
+        if (heading.format === "markdown" ? columnsOf(cells.map((c) => c.text)) : headingOf(line)) {
+          break;
+        }
         if (cells.length === heading.columns.length) {
           row = readDelimitedRow(heading.columns, cells, cells[0]!.offset, tableNo, where, file);
         } else if (heading.format === "tabs") {
