@@ -13,7 +13,7 @@ import {
   manifestTableRows,
   renderReport,
 } from "cabwright";
-import { main as cli } from "../builder/cli/main.js";
+import { runCli } from "./helpers/cli-capture.js";
 import { completeDraft } from "./helpers/kb-draft.js";
 import { tempDir } from "./helpers/peers.js";
 
@@ -22,18 +22,7 @@ const fixtures = `${repo}test/fixtures/kb/`;
 const seedManifest = `${repo}manifest/fse-sp2-hr2.yaml`;
 
 /** The CLI with its warnings kept out of the test output. */
-async function main(argv: string[]): Promise<number> {
-  const write = process.stderr.write;
-  const out = process.stdout.write;
-  process.stderr.write = (() => true) as typeof process.stderr.write;
-  process.stdout.write = (() => true) as typeof process.stdout.write;
-  try {
-    return await cli(argv);
-  } finally {
-    process.stderr.write = write;
-    process.stdout.write = out;
-  }
-}
+const main = async (argv: string[]): Promise<number> => (await runCli(argv)).code;
 
 const expected = (name: string) => readFileSync(`${fixtures}${name}.expected.tsv`, "utf8");
 

@@ -19,7 +19,7 @@ import {
   markdownInline,
   summarizeWarnings,
 } from "cabwright";
-import { main as cli } from "../builder/cli/main.js";
+import { runCli } from "./helpers/cli-capture.js";
 import { completeDraft } from "./helpers/kb-draft.js";
 import { tempDir } from "./helpers/peers.js";
 
@@ -28,27 +28,7 @@ const learn = `${repo}test/fixtures/kb/learn/`;
 const sql2016 = `${learn}sql2016-sp2-cu8-kb4505830.md`;
 const sql2022 = `${learn}sql2022-cu21-kb5065865.md`;
 
-/** The CLI, with what it writes to stderr captured. */
-async function main(argv: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
-  const write = process.stderr.write;
-  const out = process.stdout.write;
-  let stderr = "";
-  let stdout = "";
-  process.stderr.write = ((s: string) => {
-    stderr += s;
-    return true;
-  }) as typeof process.stderr.write;
-  process.stdout.write = ((s: string) => {
-    stdout += s;
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    return { code: await cli(argv), stderr, stdout };
-  } finally {
-    process.stderr.write = write;
-    process.stdout.write = out;
-  }
-}
+const main = runCli;
 
 test("Markdown cells as the reader sees them", (t) => {
   t.is(markdownInline("Sql\\_common\\_core\\_keyfile.dll"), "Sql_common_core_keyfile.dll");
