@@ -78,6 +78,7 @@ test("SQL Server 2016 SP2 CU8: six component tables, two-digit years reported on
   t.is(a.title?.value, "KB4505830 - Cumulative Update 8 for SQL Server 2016 SP2");
   t.is(imp.kb, "4505830");
   t.is(a.version?.value, "13.0.5426.0");
+  t.deepEqual([a.platform?.value, a.platform?.at], ["x64", "63:1"], '"x64-based versions"');
   t.deepEqual([a.restart?.value, a.restart?.at], ["may-be-required", "45:5"]);
   t.is(
     a.restart?.said,
@@ -144,6 +145,11 @@ test.serial(
     t.regex(yaml, /^ {2}product: SQL Server 2016$/m);
     t.regex(yaml, /^ {2}version: 13\.0\.5426\.0$/m);
     t.regex(yaml, /^ {2}kb: "4505830"$/m);
+    t.regex(
+      yaml,
+      /^ {2}platform: x64$/m,
+      "the article's x64-based package, not the files' most common platform",
+    );
     t.notRegex(yaml, /^ {2}(company|copyright):/m, "never invented");
     t.regex(yaml, /^ {2}# company: the article does not say/m);
     t.regex(
@@ -294,5 +300,24 @@ test("bad input: a cell that cannot be read is one positioned line; an article w
   t.regex(
     e2!.message,
     /^v\.txt:1:3 a file table without a File version column \(Date, Time, Size, File name, Platform\)/,
+  );
+});
+
+test("old tables' rounded sizes (152 KB) are left out, one decision for all their rows", (t) => {
+  const text =
+    "  Date      Time    Version         Size     File name  Platform\n  -------------------------------------------------------------\n  9/17/1999  2:47PM  4.0.1381.32901  152 KB   Nwrdr.sys  Intel\n  9/17/1999  2:53PM  4.0.1381.32901  272 KB   Nwrdr.sys  Alpha\n";
+  const imp = importKbTable(text, "q.txt");
+  t.deepEqual(
+    imp.rows.map((r) => [r.name, r.size, r.date, r.time, r.platform]),
+    [
+      ["Nwrdr.sys", undefined, "1999-09-17", "14:47", "x86"],
+      ["Nwrdr.sys", undefined, "1999-09-17", "14:53", "alpha"],
+    ],
+  );
+  const lines = summarizeWarnings(imp.warnings).filter((w) => w.kind === "size-rounded");
+  t.is(lines.length, 1);
+  t.regex(
+    lines[0]!.message,
+    /^2 rows \(1-2\): sizes printed in kilobytes \(152 KB\) are rounded, not byte counts: left out/,
   );
 });

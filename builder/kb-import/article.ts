@@ -32,6 +32,8 @@ export interface ArticleFacts {
   readonly restart?: Fact<Restart>;
   /** The prerequisite as the article words it (no version range: articles give none). */
   readonly prerequisite?: Fact<string>;
+  /** The platform of the package the article offers ("x64-based versions", "...-x64.exe"). */
+  readonly platform?: Fact<"x86" | "x64">;
   /** The copyright notice as printed ("(c) 2007 Microsoft Corporation. All rights reserved."). */
   readonly copyright?: Fact<string>;
   /** The holder the copyright notice names (reported: a notice names a holder, not a vendor). */
@@ -63,6 +65,7 @@ export function readArticle(
   const kb = readKb(text, where, title, fm, note);
   const product = readProduct(text, where, fm, note) ?? productFromTitle(title, note);
   const copyright = readCopyright(text, where);
+  const platform = readPlatform(text, where);
   const company = copyright && companyOf(copyright, note);
   const restart = readRestart(text, where, note);
   const version = readVersion(text, where);
@@ -78,6 +81,7 @@ export function readArticle(
       ...(prerequisite ? { prerequisite } : {}),
       ...(copyright ? { copyright } : {}),
       ...(company ? { company } : {}),
+      ...(platform ? { platform } : {}),
       fixes,
     },
     warnings,
@@ -232,6 +236,21 @@ function productFromTitle(
   const value = m[1]!.trim();
   note(title.at, `product "${value}": the title's words before ": Description of"`);
   return { value, at: title.at, said: title.said };
+}
+
+/** "x64-based versions" above the tables, "SQLServer2022-KB5065865-x64.exe": one platform. */
+function readPlatform(text: string, where: Where): Fact<"x86" | "x64"> | undefined {
+  const re =
+    /\b(x64|x86|arm64|ia64|itanium)-based\s+versions?\b|\b[\w.-]+-(x64|x86|arm64|ia64)\.(?:exe|msu|msi|msp|cab)\b/gi;
+  const seen = [...text.matchAll(re)].map((m) => ({
+    arch: (m[1] ?? m[2])!.toLowerCase(),
+    offset: m.index,
+    words: m[0],
+  }));
+  const first = seen[0];
+  if (!first || seen.some((m) => m.arch !== first.arch)) return undefined;
+  if (first.arch !== "x86" && first.arch !== "x64") return undefined;
+  return { value: first.arch, at: where(first.offset), said: first.words };
 }
 
 const COPYRIGHT_RE =

@@ -31,12 +31,19 @@ export function readVersion(text: string): VersionCell | undefined {
 }
 
 export interface SizeCell {
-  readonly value: number;
+  /** Bytes; undefined when the table prints the size rounded ("152 KB"). */
+  readonly value: number | undefined;
   /** Printed with thousands separators ("421,232"). */
   readonly grouped: boolean;
+  /** As printed, when it is rounded to kilobytes. */
+  readonly rounded?: string;
 }
 
+/** "152 KB", "1,024 KB", "358KB": a size old tables print rounded, so not a byte count. */
+const ROUNDED_SIZE_RE = /^(?:[1-9]\d{0,2}(?:,\d{3})+|\d{1,9}) ?KB$/i;
+
 export function readSize(text: string): SizeCell | undefined {
+  if (ROUNDED_SIZE_RE.test(text)) return { value: undefined, grouped: false, rounded: text };
   if (/^[1-9]\d{0,2}(,\d{3})+$/.test(text)) {
     return { value: Number(text.replace(/,/g, "")), grouped: true };
   }
@@ -237,6 +244,8 @@ export function readCell(kind: ColumnKind, text: string, flat: boolean): CellVal
     }
     case ColumnKind.size: {
       const cell = readSize(text);
+      // Flat text runs cells together: "KB" there is more likely a name's first letters.
+      if (flat && cell?.rounded !== undefined) return undefined;
       return cell && { kind, cell, penalty: 0 };
     }
     case ColumnKind.date: {

@@ -29,6 +29,8 @@ interface Values {
   name: string;
   version: string;
   size: number | undefined;
+  /** The size as printed when it is rounded ("152 KB"): left out. */
+  rounded: string | undefined;
   /** The size was printed with thousands separators. */
   grouped: boolean;
   date: CellValue & { kind: "date" };
@@ -39,6 +41,7 @@ interface Values {
 function valuesOf(cells: readonly CellValue[]): Values {
   const v: Partial<Values> = {
     size: undefined,
+    rounded: undefined,
     grouped: false,
     time: undefined,
     platform: undefined,
@@ -53,6 +56,7 @@ function valuesOf(cells: readonly CellValue[]): Values {
         break;
       case "size":
         v.size = c.cell.value;
+        v.rounded = c.cell.rounded;
         v.grouped = c.cell.grouped;
         break;
       case "date":
@@ -186,6 +190,13 @@ export function resolveRows(
         WarningKind.dateCentury,
         `the date has a two-digit year; read as ${date} (years ${first}..${last})`,
         `a two-digit year is read in the years ${first}..${last} (${first % 100}..99 as ${first}..${first - (first % 100) + 99}, 00..${last % 100} as ${last - (last % 100)}..${last})`,
+      );
+    }
+    if (v.rounded !== undefined) {
+      warn(
+        WarningKind.sizeRounded,
+        `the size is printed rounded ("${v.rounded}"); size left out`,
+        "sizes printed in kilobytes (152 KB) are rounded, not byte counts: left out",
       );
     }
     let platform: Platform | undefined;

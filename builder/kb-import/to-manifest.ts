@@ -3,7 +3,13 @@
  * platform go to `defaults`, each file keeps only what differs. Pure.
  */
 import { stringify } from "yaml";
-import { type Fix, NOT_APPLICABLE, type Platform, type Restart } from "../manifest/types.js";
+import {
+  type Fix,
+  NOT_APPLICABLE,
+  type PackagePlatform,
+  type Platform,
+  type Restart,
+} from "../manifest/types.js";
 import { InputError } from "../util/errors.js";
 import type { KbImport } from "./types.js";
 import { summarizeWarnings } from "./warnings.js";
@@ -125,6 +131,7 @@ export function draftFromImport(
   fact("company", a.company);
   fact("copyright", a.copyright);
   fact("restart", a.restart);
+  fact("platform", a.platform);
   if (facts.length > 0) header.push("# Read from the article:", ...facts);
 
   const versions = rows.map((r) => r.version).filter((v) => v !== NOT_APPLICABLE);
@@ -188,6 +195,7 @@ export function draftFromImport(
       ...(a.copyright ? { copyright: a.copyright.value } : {}),
       version: a.version?.value ?? mostCommon(versions) ?? "1.0.0.0",
       ...(a.restart ? { restart: a.restart.value } : {}),
+      ...(a.platform ? { platform: a.platform.value } : {}),
       unsaid,
       versionNote: a.version
         ? undefined
@@ -234,6 +242,8 @@ export interface Draft {
     readonly copyright?: string;
     readonly version: string;
     readonly restart?: Restart;
+    /** The package's platform, when the source names one. */
+    readonly platform?: PackagePlatform;
     readonly unsaid: readonly string[];
     readonly versionNote: string | undefined;
   };
@@ -253,8 +263,8 @@ export function draftManifestYaml(draft: Draft): string {
   for (const r of rows) if (r.path) used.add(r.path.toLowerCase());
   const files = rows.map((r) => fileEntry(r, defaults, used));
   const versions = rows.map((r) => r.version).filter((v) => v !== NOT_APPLICABLE);
-  const platform = defaults.platform === "x64" ? "x64" : "x86";
   const said = draft.said;
+  const platform = said?.platform ?? (defaults.platform === "x64" ? "x64" : "x86");
   const pkg = said
     ? {
         name: draft.name,
@@ -289,7 +299,12 @@ export function draftManifestYaml(draft: Draft): string {
     ...draft.header,
     ...(said
       ? [
-          `# package.platform (the self-extracting stub's) follows the files' most common platform.${said.versionNote ? ` ${said.versionNote}` : ""}`,
+          ...(said.platform
+            ? []
+            : [
+                "# package.platform (the self-extracting stub's) follows the files' most common platform.",
+              ]),
+          ...(said.versionNote ? [`# ${said.versionNote}`] : []),
           "# Add install steps for `cabwright report`.",
         ]
       : [

@@ -64,6 +64,8 @@ export const WarningKind = {
   dateYear: "date-year",
   /** A two-digit year (22-Jul-19) read in the window 1980..2079. */
   dateCentury: "date-century",
+  /** A size printed rounded to kilobytes ("152 KB"), left out. */
+  sizeRounded: "size-rounded",
   /** The table has no Platform column. */
   noPlatform: "no-platform",
   /** A platform label read as another name (Intel -> x86). */
