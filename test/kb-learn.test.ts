@@ -274,34 +274,37 @@ test("CSV file lists by header, in any order, with a BOM, CRLF, an extra column 
   t.deepEqual(imp.warnings, []);
 });
 
-test("bad input: a cell that cannot be read is one positioned line; an article with no file table exits 2 saying so", async (t) => {
-  const bad =
-    "# T\n\nSQL Server 2019 Writer\n\n| File name | File version | File size | Date | Time | Platform |\n|:---:|:---:|:---:|:---:|:---:|:---:|\n| A.dll | 1.0.0.0 | 1 | 22-Jul-19 | 06:58 | x86 |\n| B.dll | 1.0.0.0 | 2 | 32-Jul-19 | 06:58 | x86 |\n";
-  const err = t.throws(() => importKbTable(bad, "bad.md"), { instanceOf: InputError });
-  t.is(
-    err!.message,
-    'bad.md:8:25 Date: "32-Jul-19" is not a date like 29-Jun-2010, 22-Jul-19, 06/29/2010 or 2010-06-29',
-  );
+test.serial(
+  "bad input: a cell that cannot be read is one positioned line; an article with no file table exits 2 saying so",
+  async (t) => {
+    const bad =
+      "# T\n\nSQL Server 2019 Writer\n\n| File name | File version | File size | Date | Time | Platform |\n|:---:|:---:|:---:|:---:|:---:|:---:|\n| A.dll | 1.0.0.0 | 1 | 22-Jul-19 | 06:58 | x86 |\n| B.dll | 1.0.0.0 | 2 | 32-Jul-19 | 06:58 | x86 |\n";
+    const err = t.throws(() => importKbTable(bad, "bad.md"), { instanceOf: InputError });
+    t.is(
+      err!.message,
+      'bad.md:8:25 Date: "32-Jul-19" is not a date like 29-Jun-2010, 22-Jul-19, 06/29/2010 or 2010-06-29',
+    );
 
-  const dir = await tempDir(t);
-  const none = join(dir, "none.md");
-  await writeFile(
-    none,
-    await readFile(sql2022, "utf8").then((s) => s.slice(0, s.indexOf("x64-based versions"))),
-  );
-  const r = await main(["init", "--from-kb", none]);
-  t.is(r.code, 2);
-  t.regex(r.stderr, /none\.md:1:1 no File information table found/);
-  t.is(r.stdout, "");
+    const dir = await tempDir(t);
+    const none = join(dir, "none.md");
+    await writeFile(
+      none,
+      await readFile(sql2022, "utf8").then((s) => s.slice(0, s.indexOf("x64-based versions"))),
+    );
+    const r = await main(["init", "--from-kb", none]);
+    t.is(r.code, 2);
+    t.regex(r.stderr, /none\.md:1:1 no File information table found/);
+    t.is(r.stdout, "");
 
-  const versionless =
-    "  Date      Time    Size    File name     Platform\n  ------------------------------------------------\n  05/29/97  06:20p  259,920 Rdr.sys       x86\n";
-  const e2 = t.throws(() => importKbTable(versionless, "v.txt"), { instanceOf: InputError });
-  t.regex(
-    e2!.message,
-    /^v\.txt:1:3 a file table without a File version column \(Date, Time, Size, File name, Platform\)/,
-  );
-});
+    const versionless =
+      "  Date      Time    Size    File name     Platform\n  ------------------------------------------------\n  05/29/97  06:20p  259,920 Rdr.sys       x86\n";
+    const e2 = t.throws(() => importKbTable(versionless, "v.txt"), { instanceOf: InputError });
+    t.regex(
+      e2!.message,
+      /^v\.txt:1:3 a file table without a File version column \(Date, Time, Size, File name, Platform\)/,
+    );
+  },
+);
 
 test("old tables' rounded sizes (152 KB) are left out, one decision for all their rows", (t) => {
   const text =
@@ -321,3 +324,55 @@ test("old tables' rounded sizes (152 KB) are left out, one decision for all thei
     /^2 rows \(1-2\): sizes printed in kilobytes \(152 KB\) are rounded, not byte counts: left out/,
   );
 });
+
+test.serial(
+  "Learn articles of other products: Original KB number and product, a may-restart, platform sections as folders",
+  async (t) => {
+    const vs = await importKbFile(`${learn}vs2013-update4-kb3018885.md`);
+    t.is(vs.kb, "3018885");
+    t.is(vs.article.product?.value, "Visual Studio 2013");
+    t.deepEqual([vs.article.restart?.value, vs.article.restart?.at], ["may-be-required", "54:5"]);
+    t.is(
+      vs.article.prerequisite?.value,
+      "To apply this update, you must be running Visual Studio 2013 Update 4.",
+    );
+
+    const win7 = await importKbFile(`${learn}win7-ldap-filters-kb976398.md`);
+    t.is(win7.kb, "976398");
+    t.is(win7.article.restart?.value, "not-required");
+    t.is(win7.article.platform, undefined, "x86, x64 and IA-64 packages: no one platform");
+    t.is(
+      win7.article.product,
+      undefined,
+      "two products with no common name: left out, and said so",
+    );
+    t.regex(
+      win7.articleWarnings[0]!.message,
+      /^product left out: the article applies to 2 products/,
+    );
+    t.is(
+      win7.article.prerequisite?.value,
+      "To apply this hotfix, your computer must be running Windows Server 2008 R2 or Windows 7.",
+    );
+    t.deepEqual(win7.rows[1]!.extra, { "Service branch": "Not Applicable" });
+    const r = await main(["init", "--from-kb", `${learn}win7-ldap-filters-kb976398.md`]);
+    t.is(r.code, 0, r.stderr);
+    t.regex(
+      r.stdout,
+      /^ {4}path: For all supported x64-based versions of Windows 7 and of Windows Server 2008 R2\/Gpprefcl\.dll$/m,
+    );
+    t.regex(
+      r.stdout,
+      /^ {4}path: For all supported x64-based versions of Windows 7 and of Windows Server 2008 R2\/x86\/Gpprefcl\.dll$/m,
+    );
+
+    // No Platform column: one line for the 8 rows that lack one, not 8.
+    const dtc = await main(["init", "--from-kb", `${learn}dtcping-kb918331.md`]);
+    t.is(dtc.code, 2);
+    t.is(dtc.stderr.split("\n").filter((l) => /lacks a platform/.test(l)).length, 1, dtc.stderr);
+    t.regex(
+      dtc.stderr,
+      /dtcping-kb918331\.md:45:2 row 1 \(Dtcping\.exe\) lacks a platform \(give --platform\), and so do 7 more rows \(2-8\)/,
+    );
+  },
+);

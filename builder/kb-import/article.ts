@@ -136,6 +136,15 @@ function readKb(
   const custom = fm?.values["ms.custom"];
   const inCustom = custom && KB_RE.exec(custom.value);
   if (inCustom) return { value: inCustom[1]!, at: where(custom.offset), said: custom.value };
+  // Learn's "_Original KB number:_ &nbsp; 3018885".
+  const original = /^[ \t]*_?Original KB number:_?(?:[ \t]|&nbsp;)*(\d{4,8})\b/im.exec(text);
+  if (original) {
+    return {
+      value: original[1]!,
+      at: where(original.index + original[0].indexOf(original[1]!)),
+      said: said(markdownInline(original[0])),
+    };
+  }
   // The old KB layout: "Article: Q293131", "Article ID: 312576".
   const article = /^\s*Article(?:\s+ID)?:\s*Q?(\d{5,7})\b/im.exec(text);
   if (article) {
@@ -182,6 +191,22 @@ function readProduct(
     value: markdownInline(i.value),
     offset: i.offset,
   }));
+  if (!items || items.length === 0) {
+    // Learn's "_Original product version:_ &nbsp; Visual Studio 2013" or "_Applies to:_ ...".
+    const line =
+      /^[ \t]*_?(?:Original product version|Applies to):_?(?:[ \t]|&nbsp;)*(\S[^\n]*?)[ \t]*$/im.exec(
+        text,
+      );
+    if (line) {
+      const start = line.index + line[0].indexOf(line[1]!);
+      let at = start;
+      items = line[1]!.split(/,\s*/).map((value) => {
+        const item = { value: markdownInline(value).trim(), offset: at };
+        at += value.length + 2;
+        return item;
+      });
+    }
+  }
   if (!items || items.length === 0) {
     // The old layout: "Product(s): Internet Information Server", or the list after "The
     // information in this article applies to:".
@@ -362,7 +387,7 @@ function readVersion(text: string, where: Where): Fact<string> | undefined {
 
 function readPrerequisite(text: string, where: Where): Fact<string> | undefined {
   const m =
-    /\bTo\s+(?:apply|install|use)\s+this\s+(?:[\w-]+\s+){0,4}?(?:update|hotfix|package|rollup|fix|service\s+pack)\b[^.:\n]*(?:\n[^.:\n]+)*?,\s*you\s+must\s+(?:be\s+running|have|install|first\s+install)\b[^.:]*[.:]/i.exec(
+    /\bTo\s+(?:apply|install|use)\s+this\s+(?:[\w-]+\s+){0,4}?(?:update|hotfix|package|rollup|fix|service\s+pack)\b[^.:\n]*(?:\n[^.:\n]+)*?,\s*(?:you|your\s+computer|the\s+computer)\s+must\s+(?:be\s+running|have|install|first\s+install)\b[^.:]*[.:]/i.exec(
       text,
     );
   if (!m) {

@@ -12,7 +12,7 @@ import {
 } from "../manifest/types.js";
 import { InputError } from "../util/errors.js";
 import type { KbImport } from "./types.js";
-import { summarizeWarnings } from "./warnings.js";
+import { ranges, summarizeWarnings } from "./warnings.js";
 
 export interface ManifestDraftOptions {
   /** Platform for rows of a table with no Platform column. */
@@ -83,19 +83,33 @@ export function draftFromImport(
   imp: KbImport,
   options: ManifestDraftOptions = {},
 ): KbManifestDraft {
-  const missing: string[] = [];
+  // What rows lack, one line per kind of lack (not one per row): its first row, and how many.
+  const missing = new Map<string, { first: string; rows: number[] }>();
   const rows = imp.rows.map((r, i) => {
     const platform = r.platform ?? options.platform;
     const lacks = [
       r.date === undefined ? "a date with a year (give --year)" : "",
       platform === undefined ? "a platform (give --platform)" : "",
       r.time === undefined ? "a time" : "",
-    ].filter((s) => s !== "");
-    if (lacks.length > 0)
-      missing.push(`${imp.file}:${r.at} row ${i + 1} (${r.name}) lacks ${lacks.join(", ")}`);
+    ]
+      .filter((s) => s !== "")
+      .join(", ");
+    if (lacks !== "") {
+      const m = missing.get(lacks) ?? {
+        first: `${imp.file}:${r.at} row ${i + 1} (${r.name})`,
+        rows: [],
+      };
+      m.rows.push(i + 1);
+      missing.set(lacks, m);
+    }
     return { ...r, platform: platform as Platform };
   });
-  if (missing.length > 0) throw new InputError(missing[0]!, missing.slice(1));
+  const lines = [...missing].map(([lacks, m]) =>
+    m.rows.length === 1
+      ? `${m.first} lacks ${lacks}`
+      : `${m.first} lacks ${lacks}, and so do ${m.rows.length - 1} more rows (${ranges(m.rows.slice(1))})`,
+  );
+  if (lines.length > 0) throw new InputError(lines[0]!, lines.slice(1));
 
   // Components become folders when the article lists more than one, so that one file name
   // under two components (Sqldumper.exe under Writer and under Analysis Services) stays two

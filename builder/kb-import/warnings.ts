@@ -15,7 +15,7 @@ export interface WarningSummary {
 }
 
 /** Row numbers as ranges: 1-3, 7, 9-12. */
-function ranges(rows: readonly number[]): string {
+export function ranges(rows: readonly number[]): string {
   const out: string[] = [];
   for (let i = 0; i < rows.length; ) {
     let j = i;
@@ -51,7 +51,15 @@ export function summarizeWarnings(warnings: readonly ImportWarning[]): WarningSu
       kind: first.kind,
       at: first.at,
       rows: rows.length,
-      message: `${rows.length} rows (${ranges(rows)}): ${first.decision}; first: ${first.message}`,
+      message: `${rows.length} rows (${ranges(rows)}): ${first.decision}; first: ${firstDetail(first)}`,
     };
   });
+}
+
+/** The first row's message, without the decision when it only repeats it. */
+function firstDetail(w: ImportWarning): string {
+  const d = `: ${w.decision}`;
+  return w.decision !== undefined && w.message.endsWith(d)
+    ? w.message.slice(0, -d.length)
+    : w.message;
 }

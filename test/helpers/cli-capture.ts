@@ -1,4 +1,7 @@
-/** The CLI in-process, with what it writes to stdout and stderr captured (not printed). */
+/**
+ * The CLI in-process, with what it writes to stdout and stderr captured (not printed).
+ * It swaps process.stdout/stderr.write: call it from test.serial tests only.
+ */
 import { main } from "../../builder/cli/main.js";
 
 export interface CliRun {
