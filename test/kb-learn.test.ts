@@ -376,3 +376,28 @@ test.serial(
     );
   },
 );
+
+test("a restart section says it: a restart named elsewhere (a fix's) is about something else", (t) => {
+  const table =
+    "\n\n| File name | File version | File size | Date | Time | Platform |\n|---|---|---|---|---|---|\n| A.dll | 1.0.0.0 | 1 | 01-Jan-2020 | 10:00 | x64 |\n";
+  const imp = importKbTable(
+    `# T\n\n| Bug reference | Description |\n|---|---|\n| 1 | Fixes an issue in which a change requires a restart of the service. |\n\n## Restart information\n\nYou don't have to restart the computer after you apply this update.\n\n## File information${table}`,
+    "r.md",
+  );
+  t.is(imp.article.restart?.value, "not-required");
+  t.is(imp.article.restart?.at, "9:5");
+  t.deepEqual(imp.articleWarnings, []);
+  t.deepEqual(
+    imp.article.fixes.map((f) => f.value.title),
+    ["Fixes an issue in which a change requires a restart of the service."],
+  );
+});
+
+test("a CSV file list has no title line: the title is left out, not its heading row", (t) => {
+  const imp = importKbTable(
+    '"File name","File version","Date","Time","File size"\n"A.dll","1.0.0.0","07-Sep-2021","05:02","1,024"\n',
+    "x64.csv",
+  );
+  t.is(imp.title, undefined);
+  t.is(imp.article.title, undefined);
+});

@@ -117,6 +117,8 @@ function readTitle(
   for (const m of text.matchAll(/^[ \t]*(\S.*)$/gm)) {
     const t = m[1]!.trim();
     if (t.startsWith("#") || /^[-=|\s]+$/.test(t)) continue;
+    // A file list with no title (a CSV download): its heading row is not a title.
+    if (/file\s*name/i.test(t) && /version|size|date/i.test(t)) return undefined;
     return t.length <= MAX_SAID ? { value: t, at: where(m.index), said: t } : undefined;
   }
   return undefined;
@@ -335,6 +337,12 @@ function readRestart(
   }
   if (found.length === 0) return undefined;
   found.sort((a, b) => a.offset - b.offset);
+  // An article with a section on restarts ("## Restart requirement", "<summary>Restart
+  // information</summary>") says it there; a restart named elsewhere (a fix that "requires
+  // a restart" of a service) is about something else.
+  const section = restartSection(text);
+  const inSection = section && found.filter((f) => f.offset >= section[0] && f.offset < section[1]);
+  if (inSection && inSection.length > 0) found.splice(0, found.length, ...inSection);
   const kinds = new Set(found.map((f) => f.kind));
   const first = found[0]!;
   if (kinds.size === 1) {
@@ -354,6 +362,21 @@ function readRestart(
     at,
     said: said(found.map((f) => f.sentence).join(" / ")),
   };
+}
+
+/** The offsets of a section headed "Restart ..." (to the next heading), if there is one. */
+function restartSection(text: string): [number, number] | undefined {
+  const head =
+    /^[ \t]*(?:#{1,6}[ \t]+|<summary>(?:<b>)?)(?:Restart|Reboot)\b[^\n]*$|^[ \t]*RESTART(?: [A-Z]+)*[ \t]*\r?\n[ \t]*[=-]+[ \t]*$/im.exec(
+      text,
+    );
+  if (!head) return undefined;
+  const from = head.index + head[0].length;
+  const next =
+    /^[ \t]*(?:#{1,6}[ \t]|<summary>|<\/details>)|^[ \t]*[A-Z][A-Z ]+\r?\n[ \t]*=+[ \t]*$/m.exec(
+      text.slice(from),
+    );
+  return [from, next ? from + next.index : text.length];
 }
 
 /** The sentence holding `offset`: from the previous sentence end or blank line to the next. */
