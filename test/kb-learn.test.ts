@@ -401,3 +401,21 @@ test("a CSV file list has no title line: the title is left out, not its heading 
   t.is(imp.title, undefined);
   t.is(imp.article.title, undefined);
 });
+
+test("hostile article text stays cheap: statements without end, endless lists, a front matter of 100,000 lines", (t) => {
+  const table =
+    "\n\n| File name | File version | Date |\n|---|---|---|\n| A.dll | 1.0.0.0 | 01-Jan-2020 |\n";
+  const texts = [
+    `To apply this update${" word,".repeat(2000)}${"\nline, more, words".repeat(20000)}`,
+    "you might have to restart the computer ".repeat(20000),
+    "## Restart\nyou must restart the computer\n".repeat(20000),
+    `(c) 2007 ${"A".repeat(50)} `.repeat(5000),
+    `_Applies to:_ ${"a, ".repeat(100000)}`,
+    `---\n${"k: v\n- x\n".repeat(50000)}---\n`,
+    `T\nSYMPTOMS\n========\n${"AAAA    \n".repeat(20000)}`,
+  ];
+  for (const text of texts) {
+    const imp = importKbTable(text + table, "h.md");
+    t.is(imp.rows.length, 1);
+  }
+});

@@ -325,7 +325,9 @@ function readRestart(
   const found: { kind: Restart; offset: number; sentence: string }[] = [];
   const taken: [number, number][] = [];
   for (const [kind, re] of RESTART_SENTENCES) {
+    let n = 0;
     for (const m of text.matchAll(new RegExp(re.source, "gi"))) {
+      if (++n > STATEMENTS_MAX) break;
       // "does not require a restart" also holds "require a restart": one reading a place.
       if (taken.some(([a, b]) => m.index < b && m.index + m[0].length > a)) continue;
       if (kind === "required" && /\b(?:not|n[’']t)\s*$/i.test(text.slice(m.index - 12, m.index))) {
@@ -379,18 +381,26 @@ function restartSection(text: string): [number, number] | undefined {
   return [from, next ? from + next.index : text.length];
 }
 
+/** How far a sentence is looked for on each side of a statement. */
+const SENTENCE_MAX = 400;
+/** Statements of one kind read at the most (an article has a handful; hostile text, many). */
+const STATEMENTS_MAX = 50;
+
 /** The sentence holding `offset`: from the previous sentence end or blank line to the next. */
 function sentenceAround(text: string, offset: number): string {
+  // A sentence is short: a text without punctuation is not read further than this.
+  const from = Math.max(0, offset - SENTENCE_MAX);
+  const to = Math.min(text.length, offset + SENTENCE_MAX);
   let a = offset;
-  while (a > 0 && !/[.!?>]/.test(text[a - 1]!) && !(text[a - 1] === "\n" && text[a - 2] === "\n")) {
+  while (
+    a > from &&
+    !/[.!?>]/.test(text[a - 1]!) &&
+    !(text[a - 1] === "\n" && text[a - 2] === "\n")
+  ) {
     a--;
   }
   let b = offset;
-  while (
-    b < text.length &&
-    !/[.!?<]/.test(text[b]!) &&
-    !(text[b] === "\n" && text[b + 1] === "\n")
-  ) {
+  while (b < to && !/[.!?<]/.test(text[b]!) && !(text[b] === "\n" && text[b + 1] === "\n")) {
     b++;
   }
   if (text[b] === "." || text[b] === "!" || text[b] === "?") b++;
@@ -410,7 +420,7 @@ function readVersion(text: string, where: Where): Fact<string> | undefined {
 
 function readPrerequisite(text: string, where: Where): Fact<string> | undefined {
   const m =
-    /\bTo\s+(?:apply|install|use)\s+this\s+(?:[\w-]+\s+){0,4}?(?:update|hotfix|package|rollup|fix|service\s+pack)\b[^.:\n]*(?:\n[^.:\n]+)*?,\s*(?:you|your\s+computer|the\s+computer)\s+must\s+(?:be\s+running|have|install|first\s+install)\b[^.:]*[.:]/i.exec(
+    /\bTo\s+(?:apply|install|use)\s+this\s+(?:[\w-]+\s+){0,4}?(?:update|hotfix|package|rollup|fix|service\s+pack)\b[^.:\n]{0,200}(?:\n[^.:\n]{1,200}){0,3}?,\s*(?:you|your\s+computer|the\s+computer)\s+must\s+(?:be\s+running|have|install|first\s+install)\b[^.:]{0,400}[.:]/i.exec(
       text,
     );
   if (!m) {
