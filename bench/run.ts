@@ -12,6 +12,7 @@ const benches: ReadonlyArray<readonly [string, () => Promise<void>]> = [
   ["lzx", async () => (await import("./lzx.js")).benchLzx()],
   ["build", async () => (await import("./build.js")).run()],
   ["diff", async () => (await import("./diff.js")).run()],
+  ["kb", async () => (await import("./kb.js")).run()],
   [
     "stamp",
     async () => {

@@ -126,8 +126,21 @@ export {
   FOLDER_CSIDL,
   WuaNamespace,
 } from "./install/wsus.js";
-export { importKbFile, importKbTable } from "./kb-import/index.js";
-export { type ManifestDraftOptions, manifestFromImport } from "./kb-import/to-manifest.js";
+export type { ArticleFacts, ArticleFix, Fact } from "./kb-import/article.js";
+export { TWO_DIGIT_YEAR_WINDOW } from "./kb-import/cells.js";
+export {
+  decodeText,
+  importKbFile,
+  importKbTable,
+} from "./kb-import/index.js";
+export { markdownInline } from "./kb-import/markdown.js";
+export {
+  componentFolder,
+  draftFromImport,
+  type KbManifestDraft,
+  type ManifestDraftOptions,
+  manifestFromImport,
+} from "./kb-import/to-manifest.js";
 export { importedRowsTsv } from "./kb-import/tsv.js";
 export {
   type Column,
@@ -140,6 +153,7 @@ export {
   SourceFormat,
   WarningKind,
 } from "./kb-import/types.js";
+export { summarizeWarnings, type WarningSummary } from "./kb-import/warnings.js";
 export {
   destinationProblem,
   InstallLimits,

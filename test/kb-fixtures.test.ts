@@ -13,7 +13,8 @@ import {
   manifestTableRows,
   renderReport,
 } from "cabwright";
-import { main as cli } from "../builder/cli/main.js";
+import { runCli } from "./helpers/cli-capture.js";
+import { completeDraft } from "./helpers/kb-draft.js";
 import { tempDir } from "./helpers/peers.js";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
@@ -21,18 +22,7 @@ const fixtures = `${repo}test/fixtures/kb/`;
 const seedManifest = `${repo}manifest/fse-sp2-hr2.yaml`;
 
 /** The CLI with its warnings kept out of the test output. */
-async function main(argv: string[]): Promise<number> {
-  const write = process.stderr.write;
-  const out = process.stdout.write;
-  process.stderr.write = (() => true) as typeof process.stderr.write;
-  process.stdout.write = (() => true) as typeof process.stdout.write;
-  try {
-    return await cli(argv);
-  } finally {
-    process.stderr.write = write;
-    process.stdout.write = out;
-  }
-}
+const main = async (argv: string[]): Promise<number> => (await runCli(argv)).code;
 
 const expected = (name: string) => readFileSync(`${fixtures}${name}.expected.tsv`, "utf8");
 
@@ -184,6 +174,16 @@ test.serial(
       out,
     ]);
     t.is(code, 0);
+    // The page names no product, company or copyright: the draft leaves them out, and check
+    // says so until they are filled in.
+    t.is(await main(["check", out]), 2);
+    const draft = await readFile(out, "utf8");
+    t.regex(draft, /^ {2}# company: the article does not say/m);
+    t.notRegex(draft, /^\s*(company|copyright|product|restart):/m);
+    await writeFile(
+      out,
+      draft.replace(/^package:\n/m, "package:\n  product: P\n  company: C\n  copyright: (c) C\n"),
+    );
     t.is(await main(["check", out]), 0);
     const { manifest } = await loadManifest(out);
     const imp = await importKbFile(`${fixtures}ms10-061-xp-spooler.html`);
@@ -216,6 +216,7 @@ test.serial(
       ]),
       0,
     );
+    await writeFile(out, completeDraft(await readFile(out, "utf8")));
     t.is((await loadManifest(out)).manifest.files.length, 12);
     t.is(
       await main([
@@ -242,6 +243,7 @@ test.serial(
       ]),
       0,
     );
+    await writeFile(out, completeDraft(await readFile(out, "utf8")));
     t.is((await loadManifest(out)).manifest.files[0]!.date, "2019-09-14");
   },
 );

@@ -12,6 +12,7 @@ import {
   manifestTableRows,
   parseManifest,
 } from "cabwright";
+import { completeDraft } from "./helpers/kb-draft.js";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 const seedManifest = `${repo}manifest/fse-sp2-hr2.yaml`;
@@ -109,12 +110,18 @@ test("corpus 04: the truncated dates are reported, and read with a year only whe
   const withYear = await importKbFile(file, { year: 2019 });
   t.true(withYear.rows.every((r) => r.date === "2019-09-14"));
   t.is(withYear.warnings.filter((w) => w.kind === "date-year").length, 23);
-  const { manifest } = parseManifest("sql.yaml", manifestFromImport(withYear));
+  const draft = manifestFromImport(withYear);
+  // The excerpt names no product, company or copyright: the draft leaves them to a person.
+  t.regex(draft, /^ {2}# company: the article does not say/m);
+  const { manifest } = parseManifest("sql.yaml", completeDraft(draft));
   t.is(manifest.files.length, 23);
-  // Dreplaycommon.dll is listed under two components: the second gets its own folder.
+  // Dreplaycommon.dll is listed under two components: each component is a folder.
   t.deepEqual(
     manifest.files.filter((f) => f.name === "Dreplaycommon.dll").map((f) => f.path),
-    ["Dreplaycommon.dll", "2/Dreplaycommon.dll"],
+    [
+      "SQL Server 2017 sql_dreplay_client/Dreplaycommon.dll",
+      "SQL Server 2017 sql_dreplay_controller/Dreplaycommon.dll",
+    ],
   );
   t.is(rowPaths(manifest.files).size, 23);
 });

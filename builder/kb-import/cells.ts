@@ -31,12 +31,19 @@ export function readVersion(text: string): VersionCell | undefined {
 }
 
 export interface SizeCell {
-  readonly value: number;
+  /** Bytes; undefined when the table prints the size rounded ("152 KB"). */
+  readonly value: number | undefined;
   /** Printed with thousands separators ("421,232"). */
   readonly grouped: boolean;
+  /** As printed, when it is rounded to kilobytes. */
+  readonly rounded?: string;
 }
 
+/** "152 KB", "1,024 KB", "358KB": a size old tables print rounded, so not a byte count. */
+const ROUNDED_SIZE_RE = /^(?:[1-9]\d{0,2}(?:,\d{3})+|\d{1,9}) ?KB$/i;
+
 export function readSize(text: string): SizeCell | undefined {
+  if (ROUNDED_SIZE_RE.test(text)) return { value: undefined, grouped: false, rounded: text };
   if (/^[1-9]\d{0,2}(,\d{3})+$/.test(text)) {
     return { value: Number(text.replace(/,/g, "")), grouped: true };
   }
@@ -49,6 +56,8 @@ export function readSize(text: string): SizeCell | undefined {
 export interface DateCell {
   /** YYYY-MM-DD, undefined when the cell has no year. */
   readonly value: string | undefined;
+  /** The year was printed with two digits (22-Jul-19) and read in TWO_DIGIT_YEAR_WINDOW. */
+  readonly shortYear: boolean;
   /** Day and month (for a date with no year). */
   readonly month: number;
   readonly day: number;
@@ -59,11 +68,25 @@ export interface DateCell {
 const MONTH_INDEX = new Map(MONTH_NAMES.map((m, i) => [m.toLowerCase(), i + 1]));
 const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
+/**
+ * Two-digit years (22-Jul-19, as SQL Server's cumulative update articles print them) are
+ * read in the century window 1980..2079: 80..99 are 1980..1999, 00..79 are 2000..2079. The
+ * window starts where a cabinet's DOS date starts (1980), so no reading is lost that a
+ * package could store; every row read this way is reported.
+ */
+export const TWO_DIGIT_YEAR_WINDOW = { first: 1980, last: 2079 } as const;
+
+export function fullYear(yy: number): number {
+  const base = TWO_DIGIT_YEAR_WINDOW.first;
+  return yy >= base % 100 ? base - (base % 100) + yy : base - (base % 100) + 100 + yy;
+}
+
 function makeDate(
   y: number | undefined,
   mo: number,
   d: number,
   orderGuessed = false,
+  shortYear = false,
 ): DateCell | undefined {
   if (mo < 1 || mo > 12 || d < 1 || d > DAYS_IN_MONTH[mo - 1]!) return undefined;
   if (y !== undefined) {
@@ -75,27 +98,34 @@ function makeDate(
     y === undefined
       ? undefined
       : `${y}-${String(mo).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
-  return { value, month: mo, day: d, orderGuessed };
+  return { value, month: mo, day: d, orderGuessed, shortYear };
 }
 
-/** 29-Jun-2010, 29-June-2010, 2010-06-29, 06/29/2010 (US order), 14-9 (day-month, no year). */
+/**
+ * 29-Jun-2010, 29-June-2010, 22-Jul-19 (two-digit year), 2010-06-29, 06/29/2010 (US order),
+ * 14-9 (day-month, no year).
+ */
 export function readDate(text: string): DateCell | undefined {
-  let m = /^(\d{1,2})-([A-Za-z]{3,9})-(\d{4})$/.exec(text);
+  let m = /^(\d{1,2})-([A-Za-z]{3,9})-(\d{4}|\d{2})$/.exec(text);
   if (m) {
     const mo = MONTH_INDEX.get(m[2]!.slice(0, 3).toLowerCase());
     if (mo === undefined) return undefined;
     const full = MONTH_FULL[mo - 1]!;
     if (m[2]!.length > 3 && !full.startsWith(m[2]!.toLowerCase())) return undefined;
-    return makeDate(Number(m[3]), mo, Number(m[1]));
+    const short = m[3]!.length === 2;
+    const year = short ? fullYear(Number(m[3])) : Number(m[3]);
+    return makeDate(year, mo, Number(m[1]), false, short);
   }
   m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
   if (m) return makeDate(Number(m[1]), Number(m[2]), Number(m[3]));
-  m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(text);
+  m = /^(\d{1,2})\/(\d{1,2})\/(\d{4}|\d{2})$/.exec(text);
   if (m) {
     const [a, b] = [Number(m[1]), Number(m[2])];
+    const short = m[3]!.length === 2;
     // US order, as Microsoft's English articles print it; flagged when the other order
     // would also be a date.
-    return makeDate(Number(m[3]), a, b, a !== b && a <= 12 && b <= 12);
+    const year = short ? fullYear(Number(m[3])) : Number(m[3]);
+    return makeDate(year, a, b, a !== b && a <= 12 && b <= 12, short);
   }
   m = /^(\d{1,2})-(\d{1,2})$/.exec(text);
   if (m) return makeDate(undefined, Number(m[2]), Number(m[1]));
@@ -167,7 +197,9 @@ export const PLATFORM_LABEL_LENGTHS = [
 ].sort((a, b) => b - a);
 
 export function readPlatform(text: string): PlatformCell | undefined {
+  // Old tables print "(x86)", "(Alpha)".
   const key = text
+    .replace(/^\((.*)\)$/, "$1")
     .replace(/\u00d7/g, "x")
     .replace(/\s+/g, " ")
     .toLowerCase();
@@ -212,13 +244,16 @@ export function readCell(kind: ColumnKind, text: string, flat: boolean): CellVal
     }
     case ColumnKind.size: {
       const cell = readSize(text);
+      // Flat text runs cells together: "KB" there is more likely a name's first letters.
+      if (flat && cell?.rounded !== undefined) return undefined;
       return cell && { kind, cell, penalty: 0 };
     }
     case ColumnKind.date: {
       const cell = readDate(text);
       // Flat tables print two-digit days and months (29-Jun-2010, 06/29/2010): a shorter
-      // one is more likely the size's last digit running into the date.
-      const short = flat && /^\d(?!\d)|\/\d\//.test(text);
+      // one is more likely the size's last digit running into the date; a two-digit year,
+      // the date cut short of the time's first digits.
+      const short = flat && (/^\d(?!\d)|\/\d\//.test(text) || cell?.shortYear === true);
       return cell && { kind, cell, penalty: short ? 1 : 0 };
     }
     case ColumnKind.time: {
@@ -255,6 +290,7 @@ export function headingKind(heading: string): ColumnKind | undefined {
     case "time":
       return ColumnKind.time;
     case "platform":
+    case "architecture":
       return ColumnKind.platform;
     default:
       return undefined;

@@ -13,8 +13,15 @@ export interface Cell {
   readonly offset: number;
 }
 
-/** The columns a heading row declares, or undefined when it is not a file table's. */
-export function columnsOf(headings: readonly string[]): Column[] | undefined {
+/**
+ * The columns a heading row declares, or undefined when it is not a file table's.
+ * `requireVersion` false finds the tables cabwright cannot import (no File version
+ * column), to say so rather than "no table".
+ */
+export function columnsOf(
+  headings: readonly string[],
+  requireVersion = true,
+): Column[] | undefined {
   const columns: Column[] = headings.map((h) => {
     const kind = headingKind(h);
     const heading = h.replace(/\s+/g, " ").trim();
@@ -22,7 +29,9 @@ export function columnsOf(headings: readonly string[]): Column[] | undefined {
   });
   const kinds = new Set(columns.map((c) => c.kind));
   const known = [...kinds].filter((k) => k !== "extra").length;
-  if (!kinds.has("name") || !kinds.has("version") || known < 3) return undefined;
+  if (!kinds.has("name") || (requireVersion && !kinds.has("version")) || known < 3) {
+    return undefined;
+  }
   // A kind twice is not a file table we understand.
   if (columns.filter((c) => c.kind !== "extra").length !== known) return undefined;
   return columns;
@@ -32,7 +41,7 @@ const DESCRIPTIONS: Readonly<Record<ColumnKind, string>> = {
   name: "a file name",
   version: 'a 4-part file version like 10.2.952.0 or "Not Applicable"',
   size: "a size in bytes like 421,232",
-  date: "a date like 29-Jun-2010, 06/29/2010 or 2010-06-29",
+  date: "a date like 29-Jun-2010, 22-Jul-19, 06/29/2010 or 2010-06-29",
   time: "a time like 18:08 or 05:46p",
   platform: "a platform (x86, x64, IA-64, arm64, Not Applicable)",
 };

@@ -5,6 +5,7 @@
  * tables read as tables of their own.
  */
 import { type Cell, columnsOf, readDelimitedRow } from "./delimited.js";
+import { decodeEntities } from "./entities.js";
 import type { PendingRow } from "./rows.js";
 import type { FoundTable } from "./text.js";
 import type { Column } from "./types.js";
@@ -17,31 +18,6 @@ interface HtmlTable {
   readonly offset: number;
   readonly rows: HtmlRow[];
   caption: string;
-}
-
-const NAMED_ENTITIES: Readonly<Record<string, string>> = {
-  amp: "&",
-  lt: "<",
-  gt: ">",
-  quot: '"',
-  apos: "'",
-  nbsp: " ",
-  times: "\u00d7",
-  ndash: "\u2013",
-  mdash: "\u2014",
-};
-
-export function decodeEntities(s: string): string {
-  return s.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (all, body: string) => {
-    if (body[0] === "#") {
-      const code =
-        body[1] === "x" || body[1] === "X"
-          ? Number.parseInt(body.slice(2), 16)
-          : Number.parseInt(body.slice(1), 10);
-      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : all;
-    }
-    return NAMED_ENTITIES[body.toLowerCase()] ?? all;
-  });
 }
 
 const TAG_RE = /<!--[\s\S]*?(?:-->|$)|<(\/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*>/g;
@@ -164,15 +140,4 @@ export function readHtmlTables(
     });
   }
   return found;
-}
-
-/** The page's <title> or first <h1>, as text. */
-export function htmlTitle(html: string): string | undefined {
-  const m =
-    /<h1\b[^>]*>([\s\S]*?)<\/h1>/i.exec(html) ?? /<title\b[^>]*>([\s\S]*?)<\/title>/i.exec(html);
-  if (!m) return undefined;
-  const t = decodeEntities(m[1]!.replace(/<[^>]*>/g, " "))
-    .replace(/\s+/g, " ")
-    .trim();
-  return t || undefined;
 }

@@ -5,11 +5,12 @@
  */
 import { InputError } from "../util/errors.js";
 import { readInputFile } from "../util/fs.js";
+import { readArticle } from "./article.js";
 import { readFlatTables } from "./flat.js";
-import { htmlTitle, readHtmlTables } from "./html.js";
+import { readHtmlTables } from "./html.js";
 import { Positions } from "./position.js";
 import { resolveRows } from "./rows.js";
-import { type FoundTable, readTextTables } from "./text.js";
+import { type FoundTable, readTextTables, versionlessHeading } from "./text.js";
 import { type ImportOptions, type ImportWarning, type KbImport, WarningKind } from "./types.js";
 
 export function importKbTable(text: string, file: string, options: ImportOptions = {}): KbImport {
@@ -18,20 +19,35 @@ export function importKbTable(text: string, file: string, options: ImportOptions
   const where = (offset: number) => positions.at(offset);
   const isHtml = /<table[\s>]/i.test(input);
   let found: FoundTable[] = [];
+  let unread: string | undefined;
   if (isHtml) found = readHtmlTables(input, file, where, 0);
   if (found.length === 0) {
-    const text = readTextTables(input, file, where, 0);
+    const { tables: text, unread: textUnread } = readTextTables(input, file, where, 0);
     const inText = (offset: number) => text.some((t) => offset >= t.start && offset <= t.end);
     const flat = readFlatTables(input, file, where, text.length, inText);
     found = [...text, ...flat].sort((a, b) => a.start - b.start);
+    unread = textUnread;
   }
   if (found.length === 0) {
+    if (unread) throw new InputError(unread);
+    const versionless = versionlessHeading(input);
+    if (versionless) {
+      throw new InputError(
+        `${file}:${where(versionless.offset)} a file table without a File version column (${versionless.headings}): expected a heading naming File name, File version and at least one of File size, Date, Time, Platform; each file of a manifest needs its version`,
+      );
+    }
     throw new InputError(
       `${file}:1:1 no File information table found: expected a heading row naming the columns File name, File version, File size, Date, Time (and Platform)${isHtml ? " in a <table>" : ""}`,
     );
   }
   const pending = found.flatMap((f, i) => f.rows.map((r) => ({ ...r, table: i })));
-  const { rows, warnings } = resolveRows(pending, options);
+  const resolved = resolveRows(pending, options);
+  const rows = resolved.rows.map((r) => {
+    const component = found[r.table]!.table.component;
+    return component ? { ...r, component } : r;
+  });
+  const article = readArticle(input, where, isHtml);
+  const warnings = resolved.warnings;
   const notes: ImportWarning[] = [];
   for (const m of input.matchAll(/^[ \t]*#\s*AMBIGUOUS:\s*(.*)$/gm)) {
     notes.push({
@@ -41,8 +57,8 @@ export function importKbTable(text: string, file: string, options: ImportOptions
       message: `the input notes: ${m[1]!.trim()}`,
     });
   }
-  const title = isHtml ? htmlTitle(input) : firstLine(input);
-  const kb = /\bKB\s?(\d{6,7})\b/i.exec(input)?.[1];
+  const title = article.facts.title?.value;
+  const kb = article.facts.kb?.value;
   return {
     file,
     rows,
@@ -50,6 +66,8 @@ export function importKbTable(text: string, file: string, options: ImportOptions
     warnings: [...warnings, ...notes],
     ...(title ? { title } : {}),
     ...(kb ? { kb } : {}),
+    article: article.facts,
+    articleWarnings: article.warnings,
   };
 }
 
@@ -71,16 +89,6 @@ export function decodeText(bytes: Uint8Array): string {
   } catch {
     return new TextDecoder("windows-1252").decode(bytes);
   }
-}
-
-function firstLine(text: string): string | undefined {
-  for (const line of text.split("\n")) {
-    const t = line.trim();
-    if (t !== "" && !t.startsWith("#") && !/^[-=|\s]+$/.test(t)) {
-      return t.length <= 200 ? t : undefined;
-    }
-  }
-  return undefined;
 }
 
 export type {

@@ -4,7 +4,7 @@
  * reports every row where a choice was made.
  */
 import type { Platform } from "../manifest/types.js";
-import type { CellValue } from "./cells.js";
+import { type CellValue, TWO_DIGIT_YEAR_WINDOW } from "./cells.js";
 import {
   type ColumnKind,
   type ImportedRow,
@@ -29,6 +29,8 @@ interface Values {
   name: string;
   version: string;
   size: number | undefined;
+  /** The size as printed when it is rounded ("152 KB"): left out. */
+  rounded: string | undefined;
   /** The size was printed with thousands separators. */
   grouped: boolean;
   date: CellValue & { kind: "date" };
@@ -39,6 +41,7 @@ interface Values {
 function valuesOf(cells: readonly CellValue[]): Values {
   const v: Partial<Values> = {
     size: undefined,
+    rounded: undefined,
     grouped: false,
     time: undefined,
     platform: undefined,
@@ -53,6 +56,7 @@ function valuesOf(cells: readonly CellValue[]): Values {
         break;
       case "size":
         v.size = c.cell.value;
+        v.rounded = c.cell.rounded;
         v.grouped = c.cell.grouped;
         break;
       case "date":
@@ -115,12 +119,13 @@ export function resolveRows(
     const rowNo = i + 1;
     const readings = choices[i]!;
     let v = readings[0]!;
-    const warn = (kind: ImportWarning["kind"], message: string) =>
+    const warn = (kind: ImportWarning["kind"], message: string, decision?: string) =>
       warnings.push({
         kind,
         row: rowNo,
         at: p.at,
         message: `row ${rowNo} (${v.name}): ${message}`,
+        ...(decision ? { decision } : {}),
       });
     if (readings.length > 1) {
       const scored = readings.map((o) => ({
@@ -160,37 +165,55 @@ export function resolveRows(
       const { day, month } = v.date.cell;
       if (options.year !== undefined) {
         date = `${options.year}-${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}`;
-        warn(WarningKind.dateYear, `the date has no year; read as ${date} with the given year`);
+        warn(
+          WarningKind.dateYear,
+          `the date has no year; read as ${date} with the given year`,
+          `the date has no year; read with the given year ${options.year}`,
+        );
       } else {
         warn(
           WarningKind.dateYear,
           `the date has no year (day ${day}, month ${month}); give the year (--year) to import it`,
+          "the date has no year; give the year (--year) to import it",
         );
       }
     } else if (v.date.cell.orderGuessed) {
       warn(
         WarningKind.dateOrder,
         `the date could be month/day or day/month; read as month/day (US order): ${date}`,
+        "the date could be month/day or day/month; read as month/day (US order)",
+      );
+    }
+    if (date !== undefined && v.date.cell.shortYear) {
+      const { first, last } = TWO_DIGIT_YEAR_WINDOW;
+      warn(
+        WarningKind.dateCentury,
+        `the date has a two-digit year; read as ${date} (years ${first}..${last})`,
+        `a two-digit year is read in the years ${first}..${last} (${first % 100}..99 as ${first}..${first - (first % 100) + 99}, 00..${last % 100} as ${last - (last % 100)}..${last})`,
+      );
+    }
+    if (v.rounded !== undefined) {
+      warn(
+        WarningKind.sizeRounded,
+        `the size is printed rounded ("${v.rounded}"); size left out`,
+        "sizes printed in kilobytes (152 KB) are rounded, not byte counts: left out",
       );
     }
     let platform: Platform | undefined;
     if (v.platform) {
       platform = v.platform.cell.value;
       if (v.platform.cell.renamed) {
-        warn(
-          WarningKind.platformLabel,
+        const said =
           platform === "alpha"
             ? `platform "${v.platform.cell.label}" kept as alpha (DEC Alpha AXP: outside x86, x64, IA-64, arm64; cabwright builds no package for it)`
-            : `platform label "${v.platform.cell.label}" read as ${platform}`,
-        );
+            : `platform label "${v.platform.cell.label}" read as ${platform}`;
+        warn(WarningKind.platformLabel, said, said);
       }
     } else {
-      warn(
-        WarningKind.noPlatform,
-        p.kinds.includes("platform")
-          ? "the Platform cell is empty; platform left empty"
-          : "the table has no Platform column; platform left empty",
-      );
+      const said = p.kinds.includes("platform")
+        ? "the Platform cell is empty; platform left empty"
+        : "the table has no Platform column; platform left empty";
+      warn(WarningKind.noPlatform, said, said);
     }
     rows.push({
       name: v.name,

@@ -5,6 +5,7 @@
  */
 import { InputError } from "../util/errors.js";
 import { type Cell, columnsOf, describeKind, readDelimitedRow } from "./delimited.js";
+import { headingText, markdownInline, splitPipes } from "./markdown.js";
 import { matchRow } from "./match.js";
 import type { PendingRow } from "./rows.js";
 import type { Column, ColumnKind, ImportedTable, SourceFormat } from "./types.js";
@@ -54,8 +55,16 @@ function cellsOf(line: Line, format: Delimited): Cell[] {
     const lead = part.length - part.trimStart().length;
     cells.push({ text: value ?? part.trim(), offset: line.offset + a + lead });
   };
+  if (format === "markdown") {
+    for (const [a, b] of splitPipes(text, from, to)) {
+      const part = text.slice(a, b);
+      const lead = part.length - part.trimStart().length;
+      cells.push({ text: markdownInline(part.trim()).trim(), offset: line.offset + a + lead });
+    }
+    return cells;
+  }
   if (format !== "csv") {
-    const sep = format === "markdown" ? "|" : "\t";
+    const sep = "\t";
     for (let a = from; ; ) {
       const next = text.indexOf(sep, a);
       if (next === -1 || next >= to) {
@@ -104,7 +113,7 @@ interface Heading {
   readonly columns: Column[];
 }
 
-function headingOf(line: Line): Heading | undefined {
+function headingOf(line: Line, requireVersion = true): Heading | undefined {
   const t = line.text.trim();
   if (t === "" || t.length > 400) return undefined;
   const delimited: [Delimited, boolean][] = [
@@ -114,7 +123,10 @@ function headingOf(line: Line): Heading | undefined {
   ];
   for (const [format, present] of delimited) {
     if (!present) continue;
-    const columns = columnsOf(cellsOf(line, format).map((c) => c.text));
+    const columns = columnsOf(
+      cellsOf(line, format).map((c) => c.text),
+      requireVersion,
+    );
     if (columns?.every((c) => c.heading.length <= 40)) return { format, columns };
   }
   const matches = [...t.matchAll(SPACED_HEADING_RE)];
@@ -132,21 +144,42 @@ function headingOf(line: Line): Heading | undefined {
   if (!extras.every((h) => /^[A-Za-z][A-Za-z ()/.-]{0,30}$/.test(h)) || extras.length > 4) {
     return undefined;
   }
-  const columns = columnsOf([...matches.map((m) => m[0]), ...extras]);
+  const columns = columnsOf([...matches.map((m) => m[0]), ...extras], requireVersion);
   return columns && { format: "spaces", columns };
 }
 
 const RULE_RE = /^[\s\-=_|:+]*$/;
 
-/** Every heading-led table in `text`, in order. */
+/**
+ * The first heading line of a file table with no File version column ("Date Time Size
+ * File name Platform"), as its offset and headings; cabwright needs each file's version.
+ */
+export function versionlessHeading(
+  text: string,
+): { readonly offset: number; readonly headings: string } | undefined {
+  for (const line of splitLines(text)) {
+    const h = headingOf(line, false);
+    if (h && !h.columns.some((c) => c.kind === "version")) {
+      const lead = line.text.length - line.text.trimStart().length;
+      return { offset: line.offset + lead, headings: h.columns.map((c) => c.heading).join(", ") };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Every heading-led table in `text`, in order; `unread` names the first heading under
+ * which no row read (the message when nothing else is found).
+ */
 export function readTextTables(
   text: string,
   file: string,
   where: (offset: number) => string,
   firstTable: number,
-): FoundTable[] {
+): { tables: FoundTable[]; unread?: string } {
   const lines = splitLines(text);
   const found: FoundTable[] = [];
+  let unread: { offset: number; message: string } | undefined;
   let i = 0;
   while (i < lines.length) {
     const heading = headingOf(lines[i]!);
@@ -172,13 +205,17 @@ export function readTextTables(
         continue;
       }
       if (RULE_RE.test(t) && /[-=_]/.test(t)) continue;
-      if (headingOf(line)) break;
       let row: PendingRow | undefined;
       if (heading.format === "spaces") {
+        if (headingOf(line)) break;
         row = spacedRow(line, kinds, tableNo, where, file, extras);
       } else {
-        const cells = cellsOf(line, heading.format);
         if (heading.format === "markdown" && !t.includes("|")) break;
+        const cells = cellsOf(line, heading.format);
+        // A new heading row: in a pipe table, its own cells say so (read once).
+        if (heading.format === "markdown" ? columnsOf(cells.map((c) => c.text)) : headingOf(line)) {
+          break;
+        }
         if (cells.length === heading.columns.length) {
           row = readDelimitedRow(heading.columns, cells, cells[0]!.offset, tableNo, where, file);
         } else if (heading.format === "tabs") {
@@ -193,14 +230,32 @@ export function readTextTables(
       rows.push(row);
       last = line;
     }
+    if (rows.length === 0 && !unread) {
+      // A heading with no row under it that reads: kept to say so if nothing else is found.
+      const next = lines.slice(i + 1, i + 6).find((l) => {
+        const t = l.text.trim();
+        return t !== "" && !(RULE_RE.test(t) && /[-=_]/.test(t));
+      });
+      if (next) {
+        const lead = next.text.length - next.text.trimStart().length;
+        unread = {
+          offset: next.offset + lead,
+          message: `no row under the table heading at ${where(headLine.offset)} reads: expected ${heading.columns
+            .map((c) => c.heading)
+            .join(", ")}; found ${JSON.stringify(next.text.trim().slice(0, 80))}`,
+        };
+      }
+    }
     if (rows.length > 0) {
       const caption = captionAbove(lines, i);
+      const component = caption && componentOf(caption);
       found.push({
         table: {
           format: heading.format as SourceFormat,
           columns: heading.columns,
           at: where(headLine.offset + headLine.text.length - headLine.text.trimStart().length),
-          ...(caption ? { caption } : {}),
+          ...(caption ? { caption: caption.text } : {}),
+          ...(component ? { component } : {}),
           rowCount: rows.length,
         },
         rows,
@@ -210,7 +265,10 @@ export function readTextTables(
     }
     i = j;
   }
-  return found;
+  return {
+    tables: found,
+    ...(unread ? { unread: `${file}:${where(unread.offset)} ${unread.message}` } : {}),
+  };
 }
 
 /** A row whose cells are apart by blanks; undefined when the line is not a file row. */
@@ -250,13 +308,38 @@ function spacedRow(
   };
 }
 
-function captionAbove(lines: readonly Line[], headIndex: number): string | undefined {
+interface Caption {
+  /** The line as the reader sees it (Markdown and HTML markup undone). */
+  readonly text: string;
+  /** It is marked as a heading (`##`, `<summary>`, `<b>`, `**...**`). */
+  readonly marked: boolean;
+}
+
+function captionAbove(lines: readonly Line[], headIndex: number): Caption | undefined {
   for (let k = headIndex - 1; k >= Math.max(0, headIndex - 3); k--) {
-    const t = lines[k]!.text.trim();
-    if (t === "" || RULE_RE.test(t)) continue;
-    return t.length <= 160 ? t : undefined;
+    const raw = lines[k]!.text.trim();
+    if (raw === "" || RULE_RE.test(raw) || raw.startsWith("# AMBIGUOUS:")) continue;
+    const text = headingText(raw);
+    if (text === "" || text.length > 160) return undefined;
+    const marked = /^(#{1,6}\s|<(summary|b|strong|h[1-6])\b|\*\*)/i.test(raw);
+    return { text, marked };
   }
   return undefined;
+}
+
+/** The longest a line can be and still name a component ("SQL Server 2016 Writer"). */
+const COMPONENT_MAX = 100;
+
+/**
+ * A caption names the component its table lists (SQL Server's cumulative updates print
+ * one table per feature under its name) when it is a heading, or a short line that is
+ * not a sentence leading into the table ("...the following file attributes or later:").
+ */
+function componentOf(caption: Caption): string | undefined {
+  const t = caption.text;
+  if (t.length > COMPONENT_MAX || /[:.]$/.test(t)) return undefined;
+  if (!caption.marked && /\b(following|table|listed|attributes)\b/i.test(t)) return undefined;
+  return t;
 }
 
 /** The text after a row's last known cell, under the extra headings. */

@@ -3,6 +3,7 @@
  * article gives, and what the importer had to decide while reading it.
  */
 import type { Platform } from "../manifest/types.js";
+import type { ArticleFacts } from "./article.js";
 
 /** What a column of a KB file table holds. */
 export const ColumnKind = {
@@ -49,6 +50,8 @@ export interface ImportedRow {
   readonly at: string;
   /** Index (0-based) of the table it came from. */
   readonly table: number;
+  /** The component its table is listed under ("SQL Server 2016 Writer"), when one is named. */
+  readonly component?: string;
 }
 
 /** Kinds of decisions the importer reports. */
@@ -59,12 +62,18 @@ export const WarningKind = {
   dateOrder: "date-order",
   /** A date with no year ("14-9"). */
   dateYear: "date-year",
+  /** A two-digit year (22-Jul-19) read in the window 1980..2079. */
+  dateCentury: "date-century",
+  /** A size printed rounded to kilobytes ("152 KB"), left out. */
+  sizeRounded: "size-rounded",
   /** The table has no Platform column. */
   noPlatform: "no-platform",
   /** A platform label read as another name (Intel -> x86). */
   platformLabel: "platform-label",
   /** A note in the input (`# AMBIGUOUS: ...`) says what the table cannot tell. */
   note: "note",
+  /** What the article's text was taken to say (restart, product, KB number, fixes). */
+  article: "article",
 } as const;
 export type WarningKind = (typeof WarningKind)[keyof typeof WarningKind];
 
@@ -75,6 +84,11 @@ export interface ImportWarning {
   /** "line:column" in the input. */
   readonly at: string;
   readonly message: string;
+  /**
+   * The decision without what is particular to the row ("two-digit years read as
+   * 1980..2079"): warnings of one kind with one decision are one line in a summary.
+   */
+  readonly decision?: string;
 }
 
 export interface ImportedTable {
@@ -84,6 +98,11 @@ export interface ImportedTable {
   readonly at: string;
   /** The nearest caption or heading text above the table, when there is one. */
   readonly caption?: string;
+  /**
+   * The caption when it names the component the table lists (a heading or a short line
+   * such as "SQL Server 2016 Analysis Services"), not a sentence leading into the table.
+   */
+  readonly component?: string;
   readonly rowCount: number;
 }
 
@@ -97,6 +116,14 @@ export interface KbImport {
   readonly title?: string;
   /** A KB article number found in the input (KB1234567, Q293131). */
   readonly kb?: string;
+  /** What the article says besides its table, each fact with where it was read. */
+  readonly article: ArticleFacts;
+  /**
+   * What had to be derived from the article's text rather than read (kind `article`: the
+   * product as the words its "applies to" entries share, a company from a copyright
+   * notice); `warnings` are the table's decisions.
+   */
+  readonly articleWarnings: readonly ImportWarning[];
 }
 
 export interface ImportOptions {

@@ -1,7 +1,9 @@
 import { Option } from "commander";
+import { parseDocument } from "yaml";
 import { manifestFromDrop, scanDrop } from "../../init/from-drop.js";
 import { importKbFile } from "../../kb-import/index.js";
-import { manifestFromImport } from "../../kb-import/to-manifest.js";
+import { draftFromImport } from "../../kb-import/to-manifest.js";
+import { summarizeWarnings } from "../../kb-import/warnings.js";
 import { parseManifest } from "../../manifest/load.js";
 import { PLATFORMS, type Platform } from "../../manifest/types.js";
 import { inspectFile } from "../../pe/inspect.js";
@@ -65,29 +67,53 @@ export const registerInit: RegisterCommand = (program) => {
         year = Number(opts.year);
       }
       const imp = await importKbFile(fromKb, year !== undefined ? { year } : {});
-      for (const w of imp.warnings) {
+      // One line per decision (23 rows with a two-digit year are one warning).
+      const decisions = summarizeWarnings([...imp.warnings, ...imp.articleWarnings]);
+      for (const w of decisions) {
         process.stderr.write(`cabwright: warning: ${fromKb}:${w.at} ${w.message}\n`);
       }
-      if (opts.strict && imp.warnings.length > 0) {
+      if (opts.strict && decisions.length > 0) {
         throw new InputError(
-          `${fromKb}: the import made ${imp.warnings.length} decision(s) (listed above) and --strict is set`,
+          `${fromKb}: the import made ${decisions.length} decision(s) (listed above) and --strict is set`,
         );
       }
-      const yaml = manifestFromImport(imp, {
+      const draft = draftFromImport(imp, {
         ...(opts.platform ? { platform: opts.platform } : {}),
         ...(opts.name ? { name: opts.name } : {}),
       });
       await emit(
-        yaml,
+        draft.yaml,
         opts.output,
         `${imp.rows.length} rows from ${imp.tables.length} table(s) of ${fromKb}`,
+        draft.omitted,
       );
+      if (draft.omitted.length > 0) {
+        process.stderr.write(
+          `cabwright: warning: ${opts.output ?? "(manifest)"}: the article does not say ${draft.omitted.join(", ")}; the manifest leaves them out (a comment says so), and check and build need them\n`,
+        );
+      }
     });
 };
 
-/** Check the manifest loads before it replaces anything, then write it (or print it). */
-async function emit(yaml: string, output: string | undefined, what: string): Promise<void> {
-  parseManifest(output ?? "(manifest)", yaml);
+/**
+ * Check the manifest loads before it replaces anything, then write it (or print it).
+ * Required fields the source does not say (`omitted`, e.g. package.company) are left out
+ * of the written manifest; the check runs with a stand-in for each, so that everything the
+ * import did write is checked.
+ */
+async function emit(
+  yaml: string,
+  output: string | undefined,
+  what: string,
+  omitted: readonly string[] = [],
+): Promise<void> {
+  let checked = yaml;
+  if (omitted.length > 0) {
+    const doc = parseDocument(yaml);
+    for (const field of omitted) doc.setIn(field.split("."), "(left out)");
+    checked = doc.toString();
+  }
+  parseManifest(output ?? "(manifest)", checked);
   if (output) {
     await writeFileAtomic(output, yaml);
     process.stderr.write(`cabwright: ${output}: ${what}\n`);
