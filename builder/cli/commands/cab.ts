@@ -13,6 +13,9 @@ import {
   openCabinet,
   writeCabinet,
 } from "../../cab/index.js";
+import { locateCabinet } from "../../sfx/locate.js";
+import { InputError } from "../../util/errors.js";
+import { openInputFile } from "../../util/fs.js";
 import type { RegisterCommand } from "./types.js";
 
 /** The `cab` command group, shared by every cab subcommand. */
@@ -31,12 +34,37 @@ interface ReadFlags {
 
 function withReadOptions(cmd: Command): Command {
   return cmd
-    .option("--search", "find the cabinet inside another file (e.g. appended to an .exe)")
+    .option(
+      "--search",
+      "find the cabinet by searching for an MS-CAB header (a package is found without it)",
+    )
     .option("--offset <bytes>", "the cabinet starts at this byte offset of the file")
     .option("--encoding <label>", "code page of names without the UTF-8 flag", "windows-1252");
 }
 
-function openOptions(flags: ReadFlags): OpenOptions {
+/** "MZ": the file is a program, so a package whose cabinet follows (or sits in) its image. */
+async function isProgram(file: string): Promise<boolean> {
+  let fh: Awaited<ReturnType<typeof openInputFile>>;
+  try {
+    fh = await openInputFile(file, "a cabinet or a package");
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    return false; // a missing or unreadable file is worded by the cabinet reader
+  }
+  try {
+    const head = Buffer.alloc(2);
+    const { bytesRead } = await fh.read(head, 0, 2, 0);
+    return bytesRead === 2 && head.toString("latin1") === "MZ";
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * How to open `file`: at --offset, by --search, or (neither given) where the package puts
+ * its cabinet when the file is a program, as `table` and `verify` find it (sfx/locate.ts).
+ */
+async function openOptions(file: string, flags: ReadFlags): Promise<OpenOptions> {
   const opts: OpenOptions = {};
   if (flags.search) opts.search = true;
   if (flags.encoding) opts.encoding = flags.encoding;
@@ -49,6 +77,8 @@ function openOptions(flags: ReadFlags): OpenOptions {
       );
     }
     opts.offset = n;
+  } else if (!flags.search && (await isProgram(file))) {
+    opts.offset = locateCabinet(file).offset;
   }
   return opts;
 }
@@ -132,7 +162,7 @@ export const registerCabList: RegisterCommand = (program) => {
       .argument("<cab>", "cabinet file")
       .option("--json", "print JSON (every header field, folder and file)"),
   ).action(async (file: string, flags: ReadFlags & { json?: boolean }) => {
-    const cab = await openCabinet(file, openOptions(flags));
+    const cab = await openCabinet(file, await openOptions(file, flags));
     try {
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(listJson(cab), null, 2)}\n`);
@@ -162,7 +192,7 @@ export const registerCabTest: RegisterCommand = (program) => {
       .description("decode every block (checksums, sizes) without writing; exit 2 if damaged")
       .argument("<cab>", "cabinet file"),
   ).action(async (file: string, flags: ReadFlags) => {
-    const cab = await openCabinet(file, openOptions(flags));
+    const cab = await openCabinet(file, await openOptions(file, flags));
     try {
       const report = await cab.test();
       for (const w of cab.warnings)
@@ -193,7 +223,7 @@ export const registerCabExtract: RegisterCommand = (program) => {
       .argument("<cab>", "cabinet file")
       .option("-C, --directory <dir>", "target folder", "."),
   ).action(async (file: string, flags: ReadFlags & { directory: string }) => {
-    const report = await extractCabinet(file, flags.directory, openOptions(flags));
+    const report = await extractCabinet(file, flags.directory, await openOptions(file, flags));
     for (const w of report.warnings)
       process.stderr.write(`cabwright: warning: ${printableName(w)}\n`);
     process.stdout.write(

