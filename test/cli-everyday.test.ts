@@ -4,11 +4,12 @@
  * `verify` without `--manifest` checks against the build record, and `init --from-drop`
  * writes what `build` then checks.
  */
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { access, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import test, { type ExecutionContext } from "ava";
 import { build, minimalPe } from "cabwright";
-import { assertOneLine, cabwright } from "./helpers/cli.js";
+import { assertOneLine, cabwright, cliPath, seedManifest } from "./helpers/cli.js";
 import { requirePeer, run, tempDir } from "./helpers/peers.js";
 import { SMALL_FILES, smallCase } from "./helpers/small-build.js";
 
@@ -67,4 +68,60 @@ test("cab list of a program that holds no cabinet: one line, exit 2", async (t) 
   for (const cmd of ["list", "test"]) {
     assertOneLine(t, await cabwright(["cab", cmd, exe]), /plain\.exe: no cabinet: /, cmd);
   }
+});
+
+/**
+ * The CLI with its stdout (and with `both`, its stderr) a pipe whose reader has gone before
+ * the first write: as `| head -1` is once head has its line. Resolves to the exit code and
+ * what reached stderr.
+ */
+function withClosedPipe(
+  args: readonly string[],
+  both = false,
+): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cliPath, ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout.destroy();
+    let stderr = "";
+    if (both) child.stderr.destroy();
+    else child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stderr }));
+  });
+}
+
+test("a pipe closed early ends quietly with the command's own exit code, no EPIPE stack", async (t) => {
+  const { c, r } = await smallPackage(t);
+  for (const args of [
+    ["table", seedManifest],
+    ["table", seedManifest, "--format", "tsv"],
+    ["check", seedManifest],
+    ["cab", "list", r.layout.exe],
+    ["cab", "test", r.layout.exe],
+    ["inspect", join(c.drop, "app.dll")],
+  ]) {
+    const got = await withClosedPipe(args);
+    t.is(got.code, 0, `${args.join(" ")}: ${got.stderr}`);
+    t.is(got.stderr, "", args.join(" "));
+  }
+  // A user error is still exit 2 (its line went to stderr, which is open).
+  const bad = await withClosedPipe(["table", join(c.dir, "missing.yaml")]);
+  t.is(bad.code, 2, bad.stderr);
+  t.regex(bad.stderr, /^cabwright: .*missing\.yaml/);
+  // A build whose stdout and stderr both close still publishes the whole package.
+  const out = join(c.dir, "out-closed");
+  const built = await withClosedPipe(["build", c.manifest, "--drop", c.drop, "--out", out], true);
+  t.is(built.code, 0);
+  for (const ext of ["exe", "cab", "build.json", "html"]) {
+    await t.notThrowsAsync(access(join(out, "small", `small.${ext}`)), ext);
+  }
+  const verified = await cabwright([
+    "verify",
+    join(out, "small", "small.exe"),
+    "--manifest",
+    c.manifest,
+  ]);
+  t.is(verified.code, 0, verified.stdout + verified.stderr);
 });

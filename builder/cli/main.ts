@@ -65,7 +65,22 @@ function isEntryPoint(): boolean {
   }
 }
 
+/**
+ * A reader that goes away early (`cabwright table M | head -1`) is not an error: what it
+ * did not read is dropped, the command runs to its end (a build still publishes whole, or
+ * not at all) and exits with its own code. Without this, Node throws EPIPE with a stack.
+ */
+function dropWritesToClosedPipes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code === "EPIPE" || err.code === "ERR_STREAM_DESTROYED") return;
+      throw err;
+    });
+  }
+}
+
 if (isEntryPoint()) {
+  dropWritesToClosedPipes();
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
