@@ -125,3 +125,31 @@ test("a pipe closed early ends quietly with the command's own exit code, no EPIP
   ]);
   t.is(verified.code, 0, verified.stdout + verified.stderr);
 });
+
+test("--json with --format is a usage error (exit 2, one line), not JSON chosen silently", async (t) => {
+  for (const args of [
+    ["table", seedManifest, "--json", "--format", "csv"],
+    ["table", seedManifest, "--format", "json", "--json"],
+    ["diff", seedManifest, seedManifest, "--json", "--format", "md"],
+  ]) {
+    const r = await cabwright(args);
+    assertOneLine(
+      t,
+      r,
+      /^cabwright: option '--json' cannot be used with option '--format/,
+      args.join(" "),
+    );
+    t.is(r.stdout, "", args.join(" "));
+  }
+  // Alone, --json is --format json; the default format stays kb.
+  const json = await cabwright(["table", seedManifest, "--json"]);
+  t.is(json.code, 0, json.stderr);
+  t.deepEqual(
+    JSON.parse(json.stdout),
+    JSON.parse((await cabwright(["table", seedManifest, "--format", "json"])).stdout),
+  );
+  t.regex((await cabwright(["table", seedManifest])).stdout, /^File name\s+File version/);
+  const diff = await cabwright(["diff", seedManifest, seedManifest, "--json"]);
+  t.is(diff.code, 0, diff.stderr);
+  t.is(typeof JSON.parse(diff.stdout), "object");
+});

@@ -4,6 +4,7 @@ import { DIFF_FORMATS, type DiffFormat, formatDiff } from "../../diff/format.js"
 import { diffFiles } from "../../diff/index.js";
 import { RULE_IDS } from "../../diff/types.js";
 import { writeFileAtomic } from "../../util/fs.js";
+import { jsonFormatOption } from "./options.js";
 import type { RegisterCommand } from "./types.js";
 
 interface DiffOptions {
@@ -21,7 +22,7 @@ export const registerDiff: RegisterCommand = (program) => {
     )
     .argument("<a>", "the before side: manifest, package or NAME.build.json")
     .argument("<b>", "the after side")
-    .option("--json", "print the stable JSON shape (same as --format json)")
+    .addOption(jsonFormatOption())
     .addOption(
       new Option("--format <format>", "output format").choices(DIFF_FORMATS).default("text"),
     )

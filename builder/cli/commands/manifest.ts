@@ -9,6 +9,7 @@ import {
   type TableFormat,
 } from "../../report/table.js";
 import { packageKind, packageRows } from "../../verify/package-table.js";
+import { jsonFormatOption } from "./options.js";
 import type { RegisterCommand } from "./types.js";
 
 export const registerCheck: RegisterCommand = (program) => {
@@ -35,7 +36,9 @@ export const registerTable: RegisterCommand = (program) => {
     .addOption(
       new Option("--format <format>", "output format").choices(TABLE_FORMATS).default("kb"),
     )
-    .action(async (file: string, opts: { format: TableFormat }) => {
+    .addOption(jsonFormatOption())
+    .action(async (file: string, flags: { format: TableFormat; json?: boolean }) => {
+      const opts = { format: flags.json ? "json" : flags.format } as const;
       if (packageKind(file) !== undefined) {
         const { defaultToolkit } = await import("../../build/toolkit-default.js");
         process.stdout.write(formatTable(await packageRows(file, defaultToolkit()), opts.format));
