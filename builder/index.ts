@@ -304,10 +304,12 @@ export { type SignatureCheckOptions, signatureMismatches } from "./verify/signat
 export {
   type ContentsCompared,
   expectedFromRecord,
+  manifestFromRecord,
   recordBeside,
   VERIFY_REPORT_SCHEMA,
   type VerifyOptions,
   type VerifyReport,
+  verifyAgainstRecord,
   verifyPackage,
   verifySummary,
 } from "./verify/verify.js";

@@ -153,3 +153,69 @@ test("--json with --format is a usage error (exit 2, one line), not JSON chosen 
   t.is(diff.code, 0, diff.stderr);
   t.is(typeof JSON.parse(diff.stdout), "object");
 });
+
+test("verify without --manifest checks the package against its build record, and says so", async (t) => {
+  const { c, r } = await smallPackage(t);
+  const record = join(c.out, "small", "small.build.json");
+  for (const pkg of [r.layout.exe, r.layout.cab]) {
+    const ok = await cabwright(["verify", pkg]);
+    t.is(ok.code, 0, ok.stdout + ok.stderr);
+    t.true(
+      ok.stdout.startsWith(`verifying against the build record ${record}: each file's name, path,`),
+      ok.stdout,
+    );
+    t.regex(
+      ok.stdout,
+      /: ok \(3 files match its build record \(no --manifest given\); every file's bytes match the build record /,
+    );
+  }
+  const json = JSON.parse((await cabwright(["verify", r.layout.exe, "--json"])).stdout) as {
+    ok: boolean;
+    manifest: string;
+    expectedFrom?: string;
+    checks: string[];
+    contents: { compared: boolean };
+  };
+  t.true(json.ok);
+  t.is(json.manifest, record);
+  t.is(json.expectedFrom, "build-record");
+  t.true(json.checks.includes("contents") && json.checks.includes("manifest"));
+  t.true(json.contents.compared);
+  // With --manifest, as before (no expectedFrom).
+  const withManifest = await cabwright([
+    "verify",
+    r.layout.exe,
+    "--manifest",
+    c.manifest,
+    "--json",
+  ]);
+  t.is((JSON.parse(withManifest.stdout) as { expectedFrom?: string }).expectedFrom, undefined);
+
+  // A record that disagrees with the package: each field is a mismatch, exit 1.
+  const text = await readFile(record, "utf8");
+  const edited = JSON.parse(text) as {
+    files: { name: string; time: string; version: string; after: { sha256: string } }[];
+  };
+  const readme = edited.files.find((f) => f.name === "readme.txt")!;
+  readme.time = "18:10";
+  const dll = edited.files.find((f) => f.name === "app.dll")!;
+  dll.version = "1.2.3.5";
+  edited.files.find((f) => f.name === "data.bin")!.after.sha256 = "0".repeat(64);
+  const other = join(c.dir, "edited.build.json");
+  await writeFile(other, JSON.stringify(edited));
+  const bad = await cabwright(["verify", r.layout.exe, "--record", other]);
+  t.is(bad.code, 1, bad.stdout + bad.stderr);
+  t.regex(bad.stdout, /readme\.txt.*time/);
+  t.regex(bad.stdout, /app\.dll.*version/);
+  t.regex(bad.stdout, /data\.bin.*sha256/);
+  t.regex(bad.stdout, /mismatch\(es\) with its build record/);
+
+  // No record beside the package and no --manifest: one line, exit 2.
+  const lone = join(c.dir, "lone.exe");
+  await writeFile(lone, await readFile(r.layout.exe));
+  assertOneLine(
+    t,
+    await cabwright(["verify", lone]),
+    /lone\.exe: no --manifest given and no build record .*lone\.build\.json to verify against/,
+  );
+});

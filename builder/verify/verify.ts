@@ -10,7 +10,9 @@ import { readBuildRecord } from "../build/record-check.js";
 import type { Toolkit } from "../build/toolkit.js";
 import { comparePlans, type PlanChange } from "../install/compare.js";
 import { compilePlan } from "../install/compile.js";
+import type { InstallPlan } from "../install/plan.js";
 import type { LoadedManifest } from "../manifest/load.js";
+import type { Manifest } from "../manifest/types.js";
 import { InputError } from "../util/errors.js";
 import { openInputFile } from "../util/fs.js";
 import { type ExpectedContents, VERIFY_CHECKS, type VerifyCheck } from "./checks.js";
@@ -43,6 +45,11 @@ export interface VerifyReport {
   /** The checks that ran (VerifyCheck names): what `ok` proves. */
   readonly checks: readonly string[];
   readonly contents: ContentsCompared;
+  /**
+   * "build-record" when no manifest was given: `manifest` names the build record, and the
+   * files were checked against what it records (verifyAgainstRecord). Absent: the manifest.
+   */
+  readonly expectedFrom?: "build-record";
 }
 
 export interface VerifyOptions {
@@ -60,6 +67,8 @@ export interface VerifyOptions {
   readonly checks?: readonly VerifyCheck[];
   /** Authenticode: every signature found is checked; `ca` also checks the chain. */
   readonly signatures?: SignatureCheckOptions;
+  /** The install plan the package must carry, when not the manifest's (a record's). */
+  readonly expectedPlan?: { readonly plan: InstallPlan | undefined };
 }
 
 /** out/x/x.exe or x.cab -> out/x/x.build.json. */
@@ -140,6 +149,7 @@ export async function verifyPackage(
     plan,
     checks: ran,
     contents,
+    ...(opts.expectedPlan ? { expectedFrom: "build-record" as const } : {}),
   });
   const facts = await toolkit.packageFacts(packagePath);
   const packageName = basename(packagePath);
@@ -189,7 +199,8 @@ export async function verifyPackage(
     };
     return report(entries.length, [...mismatches, m], [...names, "install-plan"]);
   }
-  const plan = comparePlans(compilePlan(loaded.manifest), carried);
+  const wanted = opts.expectedPlan ? opts.expectedPlan.plan : compilePlan(loaded.manifest);
+  const plan = comparePlans(wanted, carried);
   return report(entries.length, mismatches, [...names, "install-plan"], plan);
 }
 
@@ -206,4 +217,68 @@ export function verifySummary(report: VerifyReport, manifestLabel: string): stri
     return `${report.package}: ${count} mismatch(es) with ${manifestLabel}${contents}`;
   }
   return `${report.package}: ok (${report.files} files match ${manifestLabel}${contents})`;
+}
+
+/**
+ * What a build record says the package holds, as a manifest verify can compare with: the
+ * package section and every file's name, path, version, size, date, time, platform and
+ * stamp as built, and (where the build signed) which files carry a signature. What a record
+ * does not hold (the article's text, the signing certificate) is not needed to verify.
+ */
+export function manifestFromRecord(record: BuildRecord, recordPath: string): LoadedManifest {
+  const signed = record.executable.signature !== undefined;
+  const manifest: Manifest = {
+    package: record.package,
+    files: record.files.map((f) => ({
+      name: f.name,
+      path: f.path,
+      source: f.source,
+      version: f.version,
+      size: f.size,
+      date: f.date,
+      time: f.time,
+      platform: f.platform,
+      stamp: f.stamp,
+      sign: f.signature !== undefined,
+    })),
+    fixes: [],
+    install: { steps: [], notes: [] },
+    ...(signed ? { signing: {} } : {}),
+  };
+  return {
+    manifest,
+    file: recordPath,
+    digest: record.manifest.sha256,
+    position: (path) => `${recordPath} ${path.join(".")}`,
+  };
+}
+
+/**
+ * verify without a manifest: against the build record (`record`, default NAME.build.json
+ * beside the package): every file as recorded, its bytes by the recorded SHA-256, the
+ * install plan the record holds. Throws InputError when there is no record to read.
+ */
+export async function verifyAgainstRecord(
+  packagePath: string,
+  toolkit: Pick<Toolkit, "openPackage" | "inspect" | "packageFacts" | "readPlan">,
+  opts: Omit<VerifyOptions, "record" | "expected" | "expectedPlan"> & {
+    readonly record?: string;
+  } = {},
+): Promise<VerifyReport> {
+  const path = opts.record ?? recordBeside(packagePath);
+  const found = await access(path).then(
+    () => true,
+    () => false,
+  );
+  if (!found) {
+    throw new InputError(
+      `${packagePath}: no --manifest given and no build record ${path} to verify against (give --manifest FILE or --record FILE)`,
+    );
+  }
+  const record = await readBuildRecord(path);
+  return verifyPackage(packagePath, manifestFromRecord(record, path), toolkit, {
+    ...opts,
+    record: path,
+    expectedPlan: { plan: record.install?.plan },
+  });
 }

@@ -9,7 +9,7 @@ import type { SigningRequest } from "../../sign/stage.js";
 import { ExitCode, InputError } from "../../util/errors.js";
 import { bundledPath } from "../../util/package-root.js";
 import { formatMismatch } from "../../verify/compare.js";
-import { verifyPackage, verifySummary } from "../../verify/verify.js";
+import { verifyAgainstRecord, verifyPackage, verifySummary } from "../../verify/verify.js";
 import type { RegisterCommand } from "./types.js";
 
 async function toolkit() {
@@ -86,10 +86,13 @@ export const registerVerify: RegisterCommand = (program, setExitCode) => {
   program
     .command("verify")
     .description(
-      "check a package (.exe or .cab) as the stub does, every file against its manifest, and every file's bytes against its build record (exit 1 on a mismatch)",
+      "check a package (.exe or .cab) as the stub does, every file against its manifest (or, without --manifest, its build record), and every file's bytes against its build record (exit 1 on a mismatch)",
     )
     .argument("<package>", "NAME.exe or NAME.cab")
-    .requiredOption("--manifest <file>", "the manifest the package was built from")
+    .option(
+      "--manifest <file>",
+      "the manifest the package was built from (default: verify against the build record alone)",
+    )
     .option(
       "--record <file>",
       "the build record to compare bytes with (default: NAME.build.json beside the package)",
@@ -99,18 +102,27 @@ export const registerVerify: RegisterCommand = (program, setExitCode) => {
     .action(
       async (
         pkg: string,
-        opts: { manifest: string; record?: string; json?: boolean; ca?: string },
+        opts: { manifest?: string; record?: string; json?: boolean; ca?: string },
       ) => {
-        const loaded = await loadManifest(opts.manifest);
-        const report = await verifyPackage(pkg, loaded, await toolkit(), {
+        const common = {
           ...(opts.record !== undefined ? { record: opts.record } : {}),
           ...(opts.ca ? { signatures: { ca: opts.ca } } : {}),
-        });
+        };
+        const report =
+          opts.manifest !== undefined
+            ? await verifyPackage(pkg, await loadManifest(opts.manifest), await toolkit(), common)
+            : await verifyAgainstRecord(pkg, await toolkit(), common);
+        const label = opts.manifest ?? "its build record (no --manifest given)";
         if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
         else {
+          if (opts.manifest === undefined) {
+            process.stdout.write(
+              `verifying against the build record ${report.manifest}: each file's name, path, version, size, date, time, platform and SHA-256 as recorded, and the install plan it records\n`,
+            );
+          }
           for (const m of report.mismatches) process.stdout.write(`${formatMismatch(m)}\n`);
           for (const c of report.plan) process.stdout.write(`${formatPlanChange(c)}\n`);
-          process.stdout.write(`${verifySummary(report, opts.manifest)}\n`);
+          process.stdout.write(`${verifySummary(report, label)}\n`);
         }
         if (!report.ok) setExitCode(ExitCode.checkFailed);
       },
