@@ -5,7 +5,7 @@
  * writes what `build` then checks.
  */
 import { spawn } from "node:child_process";
-import { access, readdir, readFile, writeFile } from "node:fs/promises";
+import { access, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import test, { type ExecutionContext } from "ava";
 import { build, minimalPe } from "cabwright";
@@ -218,4 +218,35 @@ test("verify without --manifest checks the package against its build record, and
     await cabwright(["verify", lone]),
     /lone\.exe: no --manifest given and no build record .*lone\.build\.json to verify against/,
   );
+});
+
+test("init --from-drop pins version: Not Applicable on files without one, so a default version later set stamps none of them", async (t) => {
+  const dir = await tempDir(t);
+  const drop = join(dir, "drop");
+  await mkdir(join(drop, "docs"), { recursive: true });
+  await writeFile(join(drop, "readme.txt"), "Read me.\r\n");
+  await writeFile(join(drop, "docs", "notes.txt"), "Notes.\r\n");
+  // A program without a version resource (the minimal PE carries none).
+  await writeFile(join(drop, "tool.exe"), minimalPe({ arch: "x86", dll: false, timestamp: 0 }));
+  const manifest = join(dir, "m.yaml");
+  const init = await cabwright(["init", "--from-drop", drop, "-o", manifest]);
+  t.is(init.code, 0, init.stderr);
+  const yaml = await readFile(manifest, "utf8");
+  for (const name of ["readme.txt", "notes.txt", "tool.exe"]) {
+    t.regex(
+      yaml,
+      new RegExp(`- name: ${name.replace(".", "\\.")}\n(    .*\n)*?    version: Not Applicable\n`),
+      name,
+    );
+  }
+  // The engineer gives the package's files a default version: nothing here can take it.
+  const edited = yaml.replace(/^defaults:\n {2}version: .*$/m, "defaults:\n  version: 2.0.0.0");
+  t.not(edited, yaml);
+  await writeFile(manifest, edited);
+  const built = await cabwright(["build", manifest, "--drop", drop, "--out", join(dir, "out")]);
+  t.is(built.code, 0, built.stderr);
+  t.notRegex(built.stderr, /marked stamp: true/);
+  const table = await cabwright(["table", join(dir, "out", "drop", "drop.exe"), "--format", "tsv"]);
+  t.is(table.code, 0, table.stderr);
+  t.is((table.stdout.match(/\tNot Applicable\t/g) ?? []).length, 3, table.stdout);
 });

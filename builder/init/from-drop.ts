@@ -123,10 +123,12 @@ export function manifestFromDrop(
       };
     }),
     title: options.title ?? `Files of the build drop ${folder}`,
+    pinNotApplicable: true,
     name,
     header: [
       `# Written by \`cabwright init --from-drop ${dir}\`: ${files.length} files; versions and`,
-      "# platforms read from each file's PE headers, dates and times from their UTC mtimes.",
+      "# platforms read from each file's PE headers, dates and times from their UTC mtimes;",
+      "# a file without a version resource says `version: Not Applicable` (it is not stamped).",
     ],
   });
 }

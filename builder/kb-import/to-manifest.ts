@@ -262,20 +262,30 @@ export interface Draft {
     readonly versionNote: string | undefined;
   };
   readonly fixes?: readonly Fix[];
+  /**
+   * Write `version: Not Applicable` on every file that has none (a build drop's non-PE
+   * files and PEs without a version resource), and take `defaults.version` from the files
+   * that have one: a version later written into `defaults` then reaches only files that
+   * can be stamped, instead of marking a text file `stamp: true`.
+   */
+  readonly pinNotApplicable?: boolean;
 }
 
 /** The manifest YAML of a draft: common values factored into `defaults`. */
 export function draftManifestYaml(draft: Draft): string {
   const { rows } = draft;
   const defaults = {
-    version: mostCommon(rows.map((r) => r.version))!,
+    version: draft.pinNotApplicable
+      ? (mostCommon(rows.map((r) => r.version).filter((v) => v !== NOT_APPLICABLE)) ??
+        NOT_APPLICABLE)
+      : mostCommon(rows.map((r) => r.version))!,
     date: mostCommon(rows.map((r) => r.date))!,
     time: mostCommon(rows.map((r) => r.time))!,
     platform: mostCommon(rows.map((r) => r.platform))!,
   };
   const used = new Set<string>();
   for (const r of rows) if (r.path) used.add(r.path.toLowerCase());
-  const files = rows.map((r) => fileEntry(r, defaults, used));
+  const files = rows.map((r) => fileEntry(r, defaults, used, draft.pinNotApplicable === true));
   const versions = rows.map((r) => r.version).filter((v) => v !== NOT_APPLICABLE);
   const said = draft.said;
   const platform = said?.platform ?? (defaults.platform === "x64" ? "x64" : "x86");
@@ -343,6 +353,7 @@ function fileEntry(
   r: DraftRow,
   defaults: { version: string; date: string; time: string; platform: Platform },
   used: Set<string>,
+  pinNotApplicable: boolean,
 ): Record<string, unknown> {
   // A name listed again gets a folder: its platform's when that tells it apart, else a
   // number (the same file under two components of one article).
@@ -361,7 +372,9 @@ function fileEntry(
     name: r.name,
     ...(path !== r.name ? { path } : {}),
     ...(r.source !== undefined && r.source !== path ? { source: r.source } : {}),
-    ...(r.version !== defaults.version ? { version: r.version } : {}),
+    ...(r.version !== defaults.version || (pinNotApplicable && r.version === NOT_APPLICABLE)
+      ? { version: r.version }
+      : {}),
     ...(r.size !== undefined ? { size: r.size } : {}),
     ...(r.date !== defaults.date ? { date: r.date } : {}),
     ...(r.time !== defaults.time ? { time: r.time } : {}),
