@@ -1,0 +1,126 @@
+/**
+ * Hash chains over a byte buffer, for the LZX encoder: for each position the earlier
+ * positions whose next 3 bytes hash alike, newest first, within a window.
+ *
+ * The chain links live in a ring of windowSize entries indexed by position: a link older
+ * than the window is overwritten, but the walk stops at the window's edge first, so it never
+ * follows one. Memory: 4 bytes per window byte plus the head table, whatever the input size.
+ */
+
+/** Bits of the 3-byte hash: 2^16 chain heads. */
+const HASH_BITS = 16;
+const HASH_SIZE = 1 << HASH_BITS;
+
+export class HashChains {
+  private readonly head = new Int32Array(HASH_SIZE).fill(-1);
+  private readonly prev: Int32Array;
+  private readonly mask: number;
+  /** Positions [0, inserted) are in the chains. */
+  private inserted = 0;
+  /** Filled by longest(): the best match's length and distance. */
+  bestLength = 0;
+  bestDistance = 0;
+
+  /**
+   * @param buf the bytes (window history then data), not changed while in use
+   * @param windowSize a power of two; links reach back at most windowSize - 1
+   * @param maxDistance the farthest a match may reach
+   */
+  constructor(
+    private readonly buf: Uint8Array,
+    windowSize: number,
+    private readonly maxDistance: number,
+  ) {
+    this.prev = new Int32Array(windowSize);
+    this.mask = windowSize - 1;
+  }
+
+  private hash(p: number): number {
+    const b = this.buf;
+    return Math.imul(b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16), 0x9e3779b1) >>> (32 - HASH_BITS);
+  }
+
+  /** Add positions up to (not including) `end` to the chains. */
+  insertTo(end: number): void {
+    const last = Math.min(end, this.buf.length - 2);
+    const head = this.head;
+    const prev = this.prev;
+    const mask = this.mask;
+    for (let p = this.inserted; p < last; p++) {
+      const h = this.hash(p);
+      prev[p & mask] = head[h]!;
+      head[h] = p;
+    }
+    if (end > this.inserted) this.inserted = end;
+  }
+
+  /**
+   * The longest match at `p` of at most `limit` bytes (and at least 3), walking at most
+   * `depth` links and stopping early at `nice` bytes. Inserts p. Sets bestLength (0 when
+   * none) and bestDistance.
+   */
+  longest(p: number, limit: number, depth: number, nice: number): void {
+    this.insertTo(p + 1);
+    this.bestLength = 0;
+    this.bestDistance = 0;
+    if (limit < 3 || p + 2 >= this.buf.length) return;
+    const b = this.buf;
+    const prev = this.prev;
+    const mask = this.mask;
+    const floor = p - this.maxDistance;
+    let best = 2;
+    let cand = prev[p & mask]!;
+    while (cand >= 0 && cand >= floor && depth-- > 0) {
+      if (b[cand + best] === b[p + best] && b[cand] === b[p] && b[cand + 1] === b[p + 1]) {
+        let n = 2;
+        while (n < limit && b[cand + n] === b[p + n]) n++;
+        if (n > best) {
+          best = n;
+          this.bestDistance = p - cand;
+          if (n >= nice || n >= limit) break;
+        }
+      }
+      cand = prev[cand & mask]!;
+    }
+    if (best >= 3) this.bestLength = best;
+  }
+
+  /**
+   * Matches at `p` of increasing length (each longer than the last, at least 3 bytes, at
+   * most `limit`), nearest first among equals: lengths and distances into the arrays.
+   * Inserts p. Returns how many.
+   */
+  collect(
+    p: number,
+    limit: number,
+    depth: number,
+    nice: number,
+    lengths: Int32Array,
+    distances: Int32Array,
+  ): number {
+    this.insertTo(p + 1);
+    if (limit < 3 || p + 2 >= this.buf.length) return 0;
+    const b = this.buf;
+    const prev = this.prev;
+    const mask = this.mask;
+    const floor = p - this.maxDistance;
+    let best = 2;
+    let count = 0;
+    let cand = prev[p & mask]!;
+    while (cand >= 0 && cand >= floor && depth-- > 0) {
+      if (b[cand + best] === b[p + best] && b[cand] === b[p] && b[cand + 1] === b[p + 1]) {
+        let n = 2;
+        while (n < limit && b[cand + n] === b[p + n]) n++;
+        if (n > best) {
+          best = n;
+          lengths[count] = n;
+          distances[count] = p - cand;
+          count++;
+          if (n >= nice || n >= limit) break;
+        }
+      }
+      cand = prev[cand & mask]!;
+    }
+    return count;
+  }
+}
