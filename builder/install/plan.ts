@@ -46,11 +46,7 @@ export type KnownFolder = (typeof KnownFolder)[keyof typeof KnownFolder];
 /** Where the product's install folder is. */
 export type ProductLocation =
   | { readonly kind: "registry"; readonly ref: RegistryValueRef }
-  | {
-      readonly kind: "folder";
-      readonly folder: KnownFolder /** relative, may be "" */;
-      readonly path: string;
-    };
+  | { readonly kind: "folder"; readonly folder: KnownFolder; /** relative, may be "" */ readonly path: string };
 
 /** How the installed product's version is read. */
 export type ProductVersionSource =
