@@ -28,6 +28,9 @@ export const LENGTH_TREE_SYMBOLS = 249;
 /** Fast parsing: chain links walked per position, and the length that ends a search. */
 const LAZY_DEPTH = 12;
 const LAZY_NICE = 32;
+/** A match this long cuts the chain walk short, and is taken without lookahead. */
+const LAZY_GOOD = 8;
+const LAZY_MAX = 16;
 /** What the lazy parser assumes a literal costs, in bits. */
 const LAZY_LITERAL_BITS = 7;
 
@@ -195,7 +198,7 @@ export class LzxParser {
     }
     const chains = this.chains;
     if (bLen < LAZY_NICE) {
-      chains.longest(q, limit, LAZY_DEPTH, LAZY_NICE);
+      chains.longest(q, limit, LAZY_DEPTH, LAZY_NICE, LAZY_GOOD);
       const n = chains.bestLength;
       if (n > bLen) {
         const d = chains.bestDistance;
@@ -239,7 +242,7 @@ export class LzxParser {
       // One step of lookahead: a literal now and a better match next wins.
       const len0 = this.candLen;
       const code0 = this.candCode;
-      if (len0 < LAZY_NICE && p + 1 < end) {
+      if (len0 < LAZY_MAX && p + 1 < end) {
         const gain0 = this.candGain;
         this.evaluate(p + 1, end);
         if (this.candGain > gain0 + 1) {

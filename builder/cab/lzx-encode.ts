@@ -123,12 +123,32 @@ interface Block {
   aligned: Uint8Array;
 }
 
+/**
+ * Big arrays kept from one job to the next on the same thread (a worker runs one job at a
+ * time): memory stays flat, and the collector has little to do.
+ */
+const scratch = {
+  buffer: new Uint8Array(0),
+  payloads: new Uint8Array(0),
+  tokens: undefined as Uint32Array | undefined,
+  chains: undefined as { readonly head: Int32Array; readonly prev: Int32Array } | undefined,
+  /** A view of `n` bytes of the reused buffer (contents not cleared). */
+  bytes(n: number): Uint8Array {
+    if (this.buffer.length < n) this.buffer = new Uint8Array(n);
+    return this.buffer.subarray(0, n);
+  },
+  payloadArea(n: number): Uint8Array {
+    if (this.payloads.length < n) this.payloads = new Uint8Array(n);
+    return this.payloads;
+  },
+};
+
 /** Compress one job. */
 export function encodeLzxJob(job: LzxJob): LzxJobResult {
   const layout = lzxWindowLayout(job.windowBits);
   const mainSymbols = layout.mainTreeSymbols;
   const hist = job.history?.length ?? 0;
-  const buf = new Uint8Array(hist + job.data.length);
+  const buf = scratch.bytes(hist + job.data.length);
   if (job.history) buf.set(job.history, 0);
   buf.set(job.data, hist);
   const bufOffset = job.folderOffset - hist; // folder offset of buf[0]
@@ -143,13 +163,14 @@ export function encodeLzxJob(job: LzxJob): LzxJobResult {
     }
   }
   const maxDistance = layout.windowSize - 3;
-  const chains = new HashChains(buf, layout.windowSize, maxDistance);
+  const chains = new HashChains(buf, layout.windowSize, maxDistance, scratch.chains);
+  scratch.chains = chains.scratch;
   chains.insertTo(hist);
   const folderStart = job.folderOffset === 0;
   const parser = new LzxParser(buf, chains, maxDistance, job.level, mainSymbols, folderStart);
 
   const frameCount = Math.ceil(job.data.length / LZX_FRAME_SIZE);
-  const payloads = new Uint8Array(frameCount * FRAME_CAPACITY);
+  const payloads = scratch.payloadArea(frameCount * FRAME_CAPACITY);
   const payloadSizes: number[] = [];
   let payloadEnd = 0;
   const writer = new LzxBitWriter(FRAME_CAPACITY);
@@ -163,7 +184,7 @@ export function encodeLzxJob(job: LzxJob): LzxJobResult {
   let lastLength: Uint8Array | undefined;
 
   // The open block: its frames' tokens, stats and extents.
-  const tokens = new Uint32Array(MAX_BLOCK_FRAMES * LZX_FRAME_SIZE);
+  const tokens = (scratch.tokens ??= new Uint32Array(MAX_BLOCK_FRAMES * LZX_FRAME_SIZE));
   const frameTokenEnd: number[] = [];
   const frameStats: TokenStats[] = [];
   const blockStats = new TokenStats(mainSymbols);

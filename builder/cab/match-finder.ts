@@ -12,7 +12,7 @@ const HASH_BITS = 16;
 const HASH_SIZE = 1 << HASH_BITS;
 
 export class HashChains {
-  private readonly head = new Int32Array(HASH_SIZE).fill(-1);
+  private readonly head: Int32Array;
   private readonly prev: Int32Array;
   private readonly mask: number;
   /** Positions [0, inserted) are in the chains. */
@@ -25,14 +25,25 @@ export class HashChains {
    * @param buf the bytes (window history then data), not changed while in use
    * @param windowSize a power of two; links reach back at most windowSize - 1
    * @param maxDistance the farthest a match may reach
+   * @param scratch arrays of an earlier instance to reuse (its chains are forgotten)
    */
   constructor(
     private readonly buf: Uint8Array,
     windowSize: number,
     private readonly maxDistance: number,
+    scratch?: { readonly head: Int32Array; readonly prev: Int32Array },
   ) {
-    this.prev = new Int32Array(windowSize);
+    this.head = scratch?.head ?? new Int32Array(HASH_SIZE);
+    this.head.fill(-1);
+    // Links are only followed within the window, so stale ones need no clearing.
+    this.prev =
+      scratch && scratch.prev.length >= windowSize ? scratch.prev : new Int32Array(windowSize);
     this.mask = windowSize - 1;
+  }
+
+  /** The arrays, for a later instance to reuse. */
+  get scratch(): { readonly head: Int32Array; readonly prev: Int32Array } {
+    return { head: this.head, prev: this.prev };
   }
 
   private hash(p: number): number {
@@ -56,10 +67,11 @@ export class HashChains {
 
   /**
    * The longest match at `p` of at most `limit` bytes (and at least 3), walking at most
-   * `depth` links and stopping early at `nice` bytes. Inserts p. Sets bestLength (0 when
+   * `depth` links (a quarter of what is left once one reaches `good` bytes) and stopping
+   * early at `nice` bytes. Inserts p. Sets bestLength (0 when
    * none) and bestDistance.
    */
-  longest(p: number, limit: number, depth: number, nice: number): void {
+  longest(p: number, limit: number, depth: number, nice: number, good = nice): void {
     this.insertTo(p + 1);
     this.bestLength = 0;
     this.bestDistance = 0;
@@ -75,6 +87,8 @@ export class HashChains {
         let n = 2;
         while (n < limit && b[cand + n] === b[p + n]) n++;
         if (n > best) {
+          // A good match found: look a quarter as far for a better one (as zlib does).
+          if (best < good && n >= good) depth >>= 2;
           best = n;
           this.bestDistance = p - cand;
           if (n >= nice || n >= limit) break;
