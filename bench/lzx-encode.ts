@@ -45,9 +45,18 @@ export async function benchLzxEncode(): Promise<void> {
     await execFileP("sh", ["-c", 'cat "$@" > /dev/null', "sh", ...paths]);
 
     const gcabOut = join(dir, "gcab.cab");
-    const [, gcabTime] = await timed(() =>
-      execFileP("gcab", ["-c", "-z", gcabOut, ...files.map((f) => f.name)], { cwd: WINE_DLLS }),
+    // `times` prints the shell's children's user and system CPU on its second line.
+    const [gcabRun, gcabTime] = await timed(() =>
+      execFileP(
+        "sh",
+        ["-c", 'gcab -c -z "$@" && times', "sh", gcabOut, ...files.map((f) => f.name)],
+        { cwd: WINE_DLLS },
+      ),
     );
+    const gcabCpu = (gcabRun.stdout.trim().split("\n").at(-1) ?? "")
+      .split(/\s+/)
+      .map((t) => /^(\d+)m([\d.]+)s$/.exec(t))
+      .reduce((sum, m) => sum + (m ? Number(m[1]) * 60 + Number(m[2]) : 0), 0);
     const gcabSize = (await stat(gcabOut)).size;
     const xzOut = join(dir, "all.xz");
     await execFileP("sh", ["-c", 'cat "$@" | xz -9 -T1 -c > "$0"', xzOut, ...paths], {
@@ -56,7 +65,10 @@ export async function benchLzxEncode(): Promise<void> {
     const xzSize = (await stat(xzOut)).size;
 
     const row = (label: string, value: string) => console.log(`  ${label.padEnd(40)} ${value}`);
-    row("gcab -c -z (MSZIP)", `${gcabTime.toFixed(2)} s, ${gcabSize} bytes`);
+    row(
+      "gcab -c -z (MSZIP)",
+      `${gcabTime.toFixed(2)} s (CPU ${gcabCpu.toFixed(2)} s), ${gcabSize} bytes`,
+    );
     row("xz -9 (one stream)", `${xzSize} bytes`);
     let fastPayload = 0;
     for (const level of ["fast", "best"] as LzxLevel[]) {
@@ -65,16 +77,18 @@ export async function benchLzxEncode(): Promise<void> {
       const sampler = setInterval(() => {
         peak = Math.max(peak, process.memoryUsage.rss());
       }, 10);
+      const cpu0 = process.cpuUsage();
       const [r, time] = await timed(() =>
         writeCabinet(out, files, { compression: { type: "lzx", windowBits: 21, level } }),
       );
+      const cpu = process.cpuUsage(cpu0); // all our threads
       clearInterval(sampler);
       const size = r.cabinets[0]!.size;
       if (level === "fast") fastPayload = r.compressedBytes;
       const target = level === "fast" ? 0.8 : 0.76;
       row(
         `LZX:21 ${level}`,
-        `${time.toFixed(2)} s, ${size} bytes, peak RSS ${(peak / MB).toFixed(0)} MiB`,
+        `${time.toFixed(2)} s (CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s), ${size} bytes, peak RSS ${(peak / MB).toFixed(0)} MiB`,
       );
       row(`  size / gcab MSZIP`, `${(size / gcabSize).toFixed(3)}x (target <= ${target})`);
       row(`  size / xz -9`, `${(size / xzSize).toFixed(3)}x`);

@@ -10,12 +10,13 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import test from "ava";
 import fc from "fast-check";
-import { parseCompression, writeCabinet } from "../builder/cab/index.js";
 import { codeLengths } from "../builder/cab/huffman-encode.js";
+import { parseCompression, writeCabinet } from "../builder/cab/index.js";
 import { createLzxDecoder } from "../builder/cab/lzx.js";
 import { LzxFolderRecords } from "../builder/cab/lzx-compress.js";
 import { encodeLzxJob } from "../builder/cab/lzx-encode.js";
 import type { LzxLevel } from "../builder/cab/writer-types.js";
+import { filler } from "../builder/demo/version-resource.js";
 import { md5 } from "./helpers/cab-blocks.js";
 import { buildTestCabFolders, type TestCabFolderSpec } from "./helpers/cab-build.js";
 import { content, memoryInputs } from "./helpers/cab-fixtures.js";
@@ -175,6 +176,24 @@ test("seeded property: random inputs, windows, job sizes, levels and E8 round-tr
   }
 });
 
+test("more frames of literals than a block holds (16): the block ends and the next begins", async (t) => {
+  const dir = await tempDir(t);
+  // Random low nibbles: no match pays, so each frame is 32768 literal tokens.
+  const data = filler(20 * FRAME + 123, "nibbles");
+  const folders: TestCabFolderSpec[] = [];
+  for (const level of ["fast", "best"] as const) {
+    const e = encodeInJobs(data, 17, level, true, 24);
+    t.is(md5(decodeOurs(e, 17)), md5(data), level);
+    folders.push({ typeCompress: 3 | (17 << 8), ...e, fileName: `${level}.bin` });
+  }
+  const cab = join(dir, "literals.cab");
+  await writeFile(cab, buildTestCabFolders(folders));
+  const r = await run(requirePeer("cabextract"), ["-t", cab]);
+  t.is(r.code, 0, r.stdout + r.stderr);
+  t.regex(r.stdout, new RegExp(`fast.bin\\s+OK\\s+${md5(data)}`));
+  t.regex(r.stdout, new RegExp(`best.bin\\s+OK\\s+${md5(data)}`));
+});
+
 test("a folder of several jobs is the same bytes for 1, 2 and 3 threads", async (t) => {
   const dir = await tempDir(t);
   // Just over one 4 MiB job: the second job's trees are coded against the first's.
@@ -222,7 +241,16 @@ test("an unsupported window or level is refused: the library throws, the CLI exi
     ["--compression", "lzx", "--level", "9"],
     ["--compression", "mszip", "--level", "best"],
   ]) {
-    const r = await run(process.execPath, [cli, "cab", "create", join(dir, "o.cab"), ...args, "-C", dir, "a.txt"]);
+    const r = await run(process.execPath, [
+      cli,
+      "cab",
+      "create",
+      join(dir, "o.cab"),
+      ...args,
+      "-C",
+      dir,
+      "a.txt",
+    ]);
     t.is(r.code, 2, args.join(" "));
     const lines = r.stderr.split("\n").filter((l) => l.startsWith("cabwright"));
     t.is(lines.length, 1, r.stderr);

@@ -31,7 +31,11 @@ const LAZY_NICE = 32;
 /** A match this long cuts the chain walk short, and is taken without lookahead. */
 const LAZY_GOOD = 8;
 const LAZY_MAX = 16;
-/** What the lazy parser assumes a literal costs, in bits. */
+/**
+ * What the lazy parser assumes a literal costs, in bits, until a frame has shown it: then
+ * the entropy of that frame's literals (so that on data of few distinct bytes a short match
+ * does not displace cheaper literals).
+ */
 const LAZY_LITERAL_BITS = 7;
 
 /** The position slot of a formatted offset (>= 3). */
@@ -40,6 +44,20 @@ export function positionSlot(formatted: number): number {
   if (formatted >= 1 << 18) return 36 + ((formatted - (1 << 18)) >>> 17);
   const l = 31 - Math.clz32(formatted);
   return 2 * l + ((formatted >>> (l - 1)) & 1);
+}
+
+/** Bits per literal of these counts (their entropy), within 1..9; 7 with too few to tell. */
+function literalEntropy(main: Int32Array): number {
+  let total = 0;
+  for (let i = 0; i < 256; i++) total += main[i]!;
+  if (total < 256) return LAZY_LITERAL_BITS;
+  let bits = 0;
+  const lt = Math.log2(total);
+  for (let i = 0; i < 256; i++) {
+    const n = main[i]!;
+    if (n > 0) bits += n * (lt - Math.log2(n));
+  }
+  return Math.min(9, Math.max(1, bits / total));
 }
 
 /** Symbol counts of some tokens: what a block's codes are built from. */
@@ -176,6 +194,7 @@ export class LzxParser {
   private candLen = 0;
   private candCode = 0;
   private candGain = 0;
+  private literalBits = LAZY_LITERAL_BITS;
 
   /** The best match at q (repeats first, then the chains), into cand*. */
   private evaluate(q: number, end: number): void {
@@ -184,12 +203,15 @@ export class LzxParser {
     let bCode = 0;
     let bGain = 0;
     const maxDistance = this.maxDistance;
+    const buf = this.buf;
     for (let k = 0; k < 3; k++) {
       const d = k === 0 ? this.r0 : k === 1 ? this.r1 : this.r2;
       if (d === 0 || d > q || d > maxDistance || limit < 2) continue;
+      // Most positions fail on the first two bytes: test those before counting.
+      if (buf[q] !== buf[q - d] || buf[q + 1] !== buf[q + 1 - d]) continue;
       const n = this.matchLength(q, d, limit);
       if (n < 2) continue;
-      const g = n * LAZY_LITERAL_BITS - (k === 0 ? 7 : 9) - (n >= 9 ? 5 : 0);
+      const g = n * this.literalBits - (k === 0 ? 7 : 9) - (n >= 9 ? 5 : 0);
       if (g > bGain) {
         bGain = g;
         bLen = n;
@@ -203,7 +225,7 @@ export class LzxParser {
       if (n > bLen) {
         const d = chains.bestDistance;
         const fo = d + 2;
-        const g = n * LAZY_LITERAL_BITS - 11 - LZX_EXTRA_BITS[positionSlot(fo)]! - (n >= 9 ? 5 : 0);
+        const g = n * this.literalBits - 11 - LZX_EXTRA_BITS[positionSlot(fo)]! - (n >= 9 ? 5 : 0);
         if (g > bGain && d !== this.r0 && d !== this.r1 && d !== this.r2) {
           bGain = g;
           bLen = n;
@@ -261,6 +283,7 @@ export class LzxParser {
       p += len0;
       this.chains.insertTo(p);
     }
+    this.literalBits = literalEntropy(main);
     return at;
   }
 

@@ -184,7 +184,8 @@ export function encodeLzxJob(job: LzxJob): LzxJobResult {
   let lastLength: Uint8Array | undefined;
 
   // The open block: its frames' tokens, stats and extents.
-  const tokens = (scratch.tokens ??= new Uint32Array(MAX_BLOCK_FRAMES * LZX_FRAME_SIZE));
+  // Room for a full block and the frame being parsed (at most one token per byte).
+  const tokens = (scratch.tokens ??= new Uint32Array((MAX_BLOCK_FRAMES + 1) * LZX_FRAME_SIZE));
   const frameTokenEnd: number[] = [];
   const frameStats: TokenStats[] = [];
   const blockStats = new TokenStats(mainSymbols);
