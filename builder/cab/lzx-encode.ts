@@ -185,7 +185,8 @@ export function encodeLzxJob(job: LzxJob): LzxJobResult {
 
   // The open block: its frames' tokens, stats and extents.
   // Room for a full block and the frame being parsed (at most one token per byte).
-  const tokens = (scratch.tokens ??= new Uint32Array((MAX_BLOCK_FRAMES + 1) * LZX_FRAME_SIZE));
+  scratch.tokens ??= new Uint32Array((MAX_BLOCK_FRAMES + 1) * LZX_FRAME_SIZE);
+  const tokens = scratch.tokens;
   const frameTokenEnd: number[] = [];
   const frameStats: TokenStats[] = [];
   const blockStats = new TokenStats(mainSymbols);
