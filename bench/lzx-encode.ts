@@ -14,18 +14,12 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { type CabInputFile, type LzxLevel, writeCabinet } from "../builder/cab/index.js";
 import { encodeLzxJob } from "../builder/cab/lzx-encode.js";
-import { pickWineDlls, WINE_DLLS } from "./wine-drop.js";
+import { gcabWrite, pickWineDlls, timed, WINE_DLLS } from "./wine-drop.js";
 
 const execFileP = promisify(execFile);
 const MB = 1024 * 1024;
 /** Corpus size: big enough for many jobs per thread, small enough for best's pace. */
 const LZX_BENCH_BYTES = 48 * MB;
-
-async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
-  const t0 = performance.now();
-  const r = await fn();
-  return [r, (performance.now() - t0) / 1000];
-}
 
 export async function benchLzxEncode(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "cabwright-bench-lzxenc-"));
@@ -45,18 +39,11 @@ export async function benchLzxEncode(): Promise<void> {
     await execFileP("sh", ["-c", 'cat "$@" > /dev/null', "sh", ...paths]);
 
     const gcabOut = join(dir, "gcab.cab");
-    // `times` prints the shell's children's user and system CPU on its second line.
-    const [gcabRun, gcabTime] = await timed(() =>
-      execFileP(
-        "sh",
-        ["-c", 'gcab -c -z "$@" && times', "sh", gcabOut, ...files.map((f) => f.name)],
-        { cwd: WINE_DLLS },
-      ),
+    const { time: gcabTime, cpu: gcabCpu } = await gcabWrite(
+      gcabOut,
+      files.map((f) => f.name),
+      WINE_DLLS,
     );
-    const gcabCpu = (gcabRun.stdout.trim().split("\n").at(-1) ?? "")
-      .split(/\s+/)
-      .map((t) => /^(\d+)m([\d.]+)s$/.exec(t))
-      .reduce((sum, m) => sum + (m ? Number(m[1]) * 60 + Number(m[2]) : 0), 0);
     const gcabSize = (await stat(gcabOut)).size;
     const xzOut = join(dir, "all.xz");
     await execFileP("sh", ["-c", 'cat "$@" | xz -9 -T1 -c > "$0"', xzOut, ...paths], {

@@ -20,6 +20,8 @@ export class HashChains {
   /** Filled by longest(): the best match's length and distance. */
   bestLength = 0;
   bestDistance = 0;
+  private readonly oneLength = new Int32Array(1);
+  private readonly oneDistance = new Int32Array(1);
 
   /**
    * @param buf the bytes (window history then data), not changed while in use
@@ -68,40 +70,18 @@ export class HashChains {
   /**
    * The longest match at `p` of at most `limit` bytes (and at least 3), walking at most
    * `depth` links (a quarter of what is left once one reaches `good` bytes) and stopping
-   * early at `nice` bytes. Inserts p. Sets bestLength (0 when
-   * none) and bestDistance.
+   * early at `nice` bytes. Inserts p. Sets bestLength (0 when none) and bestDistance.
    */
   longest(p: number, limit: number, depth: number, nice: number, good = nice): void {
-    this.insertTo(p + 1);
-    this.bestLength = 0;
-    this.bestDistance = 0;
-    if (limit < 3 || p + 2 >= this.buf.length) return;
-    const b = this.buf;
-    const prev = this.prev;
-    const mask = this.mask;
-    const floor = p - this.maxDistance;
-    let best = 2;
-    let cand = prev[p & mask]!;
-    while (cand >= 0 && cand >= floor && depth-- > 0) {
-      if (b[cand + best] === b[p + best] && b[cand] === b[p] && b[cand + 1] === b[p + 1]) {
-        let n = 2;
-        while (n < limit && b[cand + n] === b[p + n]) n++;
-        if (n > best) {
-          // A good match found: look a quarter as far for a better one (as zlib does).
-          if (best < good && n >= good) depth >>= 2;
-          best = n;
-          this.bestDistance = p - cand;
-          if (n >= nice || n >= limit) break;
-        }
-      }
-      cand = prev[cand & mask]!;
-    }
-    if (best >= 3) this.bestLength = best;
+    const n = this.collect(p, limit, depth, nice, this.oneLength, this.oneDistance, good);
+    this.bestLength = n > 0 ? this.oneLength[0]! : 0;
+    this.bestDistance = n > 0 ? this.oneDistance[0]! : 0;
   }
 
   /**
    * Matches at `p` of increasing length (each longer than the last, at least 3 bytes, at
-   * most `limit`), nearest first among equals: lengths and distances into the arrays.
+   * most `limit`), nearest first among equals: lengths and distances into the arrays
+   * (arrays of one entry get only the longest). The walk as in longest().
    * Inserts p. Returns how many.
    */
   collect(
@@ -111,7 +91,9 @@ export class HashChains {
     nice: number,
     lengths: Int32Array,
     distances: Int32Array,
+    good = nice,
   ): number {
+    const keepAll = lengths.length > 1;
     this.insertTo(p + 1);
     if (limit < 3 || p + 2 >= this.buf.length) return 0;
     const b = this.buf;
@@ -126,10 +108,13 @@ export class HashChains {
         let n = 2;
         while (n < limit && b[cand + n] === b[p + n]) n++;
         if (n > best) {
+          // A good match found: look a quarter as far for a better one (as zlib does).
+          if (best < good && n >= good) depth >>= 2;
           best = n;
-          lengths[count] = n;
-          distances[count] = p - cand;
-          count++;
+          const at = keepAll ? count : 0;
+          lengths[at] = n;
+          distances[at] = p - cand;
+          count = at + 1;
           if (n >= nice || n >= limit) break;
         }
       }
