@@ -26,10 +26,10 @@ export const TOKEN_MATCH_BASE = 512;
 export const LENGTH_TREE_SYMBOLS = 249;
 
 /** Fast parsing: chain links walked per position, and the length that ends a search. */
-const LAZY_DEPTH = 12;
+const LAZY_DEPTH = 6;
 const LAZY_NICE = 32;
 /** A match this long cuts the chain walk short, and is taken without lookahead. */
-const LAZY_GOOD = 8;
+const LAZY_GOOD = 6;
 const LAZY_MAX = 16;
 /**
  * What the lazy parser assumes a literal costs, in bits, until a frame has shown it: then
