@@ -31,6 +31,7 @@ export type {
 export type {
   CabEntry,
   CabInput,
+  CabinetCompression,
   OpenedCabinet,
   PeFacts,
   StampRequest,
