@@ -84,7 +84,8 @@ class WorkerPool implements Compressor {
     if (job.data.length < INLINE_BELOW) {
       return this.inline(() => ({ ...encodeLzxJob(job), input: job.data }));
     }
-    return this.post({ id: this.nextId++, lzx: job }, job.data) as Promise<
+    // The history is the job's own (in its buffer's lead, or a copy): it travels too.
+    return this.post({ id: this.nextId++, lzx: job }, job.data, job.history) as Promise<
       LzxJobResult & { readonly input: Uint8Array }
     >;
   }
@@ -98,7 +99,7 @@ class WorkerPool implements Compressor {
     }
   }
 
-  private post(req: WorkerRequest, data: Uint8Array): Promise<PoolResult> {
+  private post(req: WorkerRequest, data: Uint8Array, extra?: Uint8Array): Promise<PoolResult> {
     if (this.failure) return Promise.reject(this.failure);
     // The least busy worker (ties: the first); which one does not change the bytes.
     let slot = this.workers[0]!;
@@ -106,7 +107,10 @@ class WorkerPool implements Compressor {
     slot.busy++;
     return new Promise((resolve, reject) => {
       this.pending.set(req.id, { resolve, reject });
-      slot.worker.postMessage(req, [data.buffer as ArrayBuffer]);
+      const transfer = [data.buffer as ArrayBuffer];
+      // An LZX job's history may share its data's buffer (listed once, or cloning fails).
+      if (extra && extra.buffer !== data.buffer) transfer.push(extra.buffer as ArrayBuffer);
+      slot.worker.postMessage(req, transfer);
     });
   }
 

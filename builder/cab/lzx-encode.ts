@@ -69,7 +69,10 @@ export interface LzxJob {
   readonly e8: boolean;
   /** Whole frames of the folder, but for its last which may be shorter. */
   readonly data: Uint8Array;
-  /** The folder's bytes before `data` (at most a window's worth, whole frames). */
+  /**
+   * The folder's bytes before `data` (at most a window's worth, whole frames). When it
+   * sits right before `data` in the same buffer, both are used (and E8-translated) in place.
+   */
   readonly history: Uint8Array | undefined;
   /** Where `data` starts in the folder's uncompressed stream. */
   readonly folderOffset: number;
@@ -148,9 +151,19 @@ export function encodeLzxJob(job: LzxJob): LzxJobResult {
   const layout = lzxWindowLayout(job.windowBits);
   const mainSymbols = layout.mainTreeSymbols;
   const hist = job.history?.length ?? 0;
-  const buf = scratch.bytes(hist + job.data.length);
-  if (job.history) buf.set(job.history, 0);
-  buf.set(job.data, hist);
+  // History right before the data in one buffer (as the writer sends it): used in place.
+  const h = job.history;
+  const inPlace =
+    h !== undefined &&
+    h.buffer === job.data.buffer &&
+    h.byteOffset + h.length === job.data.byteOffset;
+  const buf = inPlace
+    ? new Uint8Array(job.data.buffer, h.byteOffset, hist + job.data.length)
+    : scratch.bytes(hist + job.data.length);
+  if (!inPlace) {
+    if (h) buf.set(h, 0);
+    buf.set(job.data, hist);
+  }
   const bufOffset = job.folderOffset - hist; // folder offset of buf[0]
   if (job.e8) {
     for (let at = 0; at < buf.length; at += LZX_FRAME_SIZE) {

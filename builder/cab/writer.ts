@@ -92,16 +92,24 @@ export async function writeCabinet(
     result: Promise<CompressedRecords | (LzxJobResult & { readonly input: Uint8Array })>;
   }[] = [];
   // Chunk buffers come back from the compressor and are used again: no garbage per chunk.
+  // An LZX buffer leads with room for a window of history, filled from the chunk before
+  // it, so a job's history travels in its own buffer and is never copied again.
+  const lead = lzx ? 2 ** lzx.windowBits : 0;
+  const bufferBytes = lead + CHUNK_BYTES;
   const spare: ArrayBuffer[] = [];
-  const takeChunk = (length: number) =>
-    length < CHUNK_BYTES && spare.length === 0
-      ? new Uint8Array(length) // a folder's short last chunk (small files): no 256 KiB
-      : new Uint8Array(spare.pop() ?? new ArrayBuffer(CHUNK_BYTES), 0, length);
+  const takeChunk = (length: number, withLead: boolean) => {
+    if (length < CHUNK_BYTES && spare.length === 0) {
+      // A folder's short last chunk (small files): no full-size buffer.
+      const at = withLead ? lead : 0;
+      return new Uint8Array(new ArrayBuffer(at + length), at, length);
+    }
+    return new Uint8Array(spare.pop() ?? new ArrayBuffer(bufferBytes), lead, length);
+  };
   const drainOne = async () => {
     const head = inFlight.shift()!;
     const result = await head.result;
     const input = result.input?.buffer as ArrayBuffer | undefined;
-    if (input?.byteLength === CHUNK_BYTES) spare.push(input);
+    if (input?.byteLength === bufferBytes) spare.push(input);
     const records = "payloads" in result ? head.lzxRecords!.records(result, head.length) : result;
     await assembler.addRecords(head.folder, head.uStart, records);
   };
@@ -117,7 +125,7 @@ export async function writeCabinet(
       let history: Uint8Array | undefined;
       const lzxRecords = lzx ? new LzxFolderRecords(lzx.windowBits, plan.reserve.data) : undefined;
       const historyBytes = lzx ? 2 ** lzx.windowBits : MAX_BLOCK_UNCOMPRESSED;
-      let chunk = takeChunk(Math.min(CHUNK_BYTES, folder.uncompressedSize));
+      let chunk = takeChunk(Math.min(CHUNK_BYTES, folder.uncompressedSize), false);
       let fill = 0;
       for (let i = folder.firstFile; i < folder.endFile; i++) {
         const file = plan.files[i]!;
@@ -132,9 +140,24 @@ export async function writeCabinet(
               const data = chunk;
               const length = data.length; // `data` is detached once sent to a worker
               const left = folder.uncompressedSize - (uStart + length);
-              // A copy, taken first: `data` goes to a worker (its buffer is transferred).
-              const nextHistory =
-                left > 0 ? data.slice(Math.max(0, length - historyBytes)) : undefined;
+              // The next chunk's history, taken first: `data` goes to a worker (its buffer
+              // is transferred) and LZX translates it in place. LZX: into the next
+              // buffer's lead; MSZIP: a copy.
+              const next = left > 0 ? takeChunk(Math.min(CHUNK_BYTES, left), true) : undefined;
+              let nextHistory: Uint8Array | undefined;
+              if (lzx) {
+                const own = Math.min(lead, uStart);
+                history =
+                  own > 0 ? new Uint8Array(data.buffer, data.byteOffset - own, own) : undefined;
+                if (next) {
+                  const keep = Math.min(lead, length);
+                  new Uint8Array(next.buffer, next.byteOffset - keep, keep).set(
+                    data.subarray(length - keep),
+                  );
+                }
+              } else if (left > 0) {
+                nextHistory = data.slice(Math.max(0, length - historyBytes));
+              }
               const result = lzx
                 ? compressor.compressLzx({
                     windowBits: lzx.windowBits,
@@ -157,7 +180,7 @@ export async function writeCabinet(
               history = nextHistory;
               fill = 0;
               while (inFlight.length > maxInFlight) await drainOne();
-              chunk = takeChunk(Math.min(CHUNK_BYTES, left));
+              chunk = next ?? new Uint8Array(0);
               options.onProgress?.({
                 file: file.name,
                 bytesIn,
