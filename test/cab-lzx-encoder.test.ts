@@ -5,6 +5,7 @@
  * cabextract, for seeded random inputs, windows, job sizes, levels and E8; the same bytes
  * for any thread count; bad settings refused in one line.
  */
+import { createHash } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,7 +15,7 @@ import { codeLengths } from "../builder/cab/huffman-encode.js";
 import { parseCompression, writeCabinet } from "../builder/cab/index.js";
 import { createLzxDecoder } from "../builder/cab/lzx.js";
 import { LzxFolderRecords } from "../builder/cab/lzx-compress.js";
-import { encodeLzxJob } from "../builder/cab/lzx-encode.js";
+import { encodeLzxJob, LZX_ENCODER_REVISION } from "../builder/cab/lzx-encode.js";
 import type { LzxLevel } from "../builder/cab/writer-types.js";
 import { filler } from "../builder/demo/version-resource.js";
 import { md5 } from "./helpers/cab-blocks.js";
@@ -214,6 +215,34 @@ test("a folder of several jobs is the same bytes for 1, 2 and 3 threads", async 
   const r = await run(requirePeer("cabextract"), ["-t", join(dir, "t2.cab")]);
   t.is(r.code, 0, r.stderr);
   t.regex(r.stdout, new RegExp(`big.bin\\s+OK\\s+${md5(data)}`));
+});
+
+/**
+ * LZX bytes depend only on our encoder: these digests change only when its output does, and
+ * then LZX_ENCODER_REVISION (lzx-encode.ts) must change with them (and the peer tests pass).
+ */
+const GOLDEN_LZX: Record<LzxLevel, string> = {
+  fast: "faab343f7d196f898804d8380b3cab0683cac3fbb7331a9980294c477b92f694",
+  best: "d7c48d2edbc6899e9731259e23bc58a18e5382906a6d88a374130707a269fedc",
+};
+
+test(`golden LZX:21 cabinets (encoder revision ${LZX_ENCODER_REVISION})`, async (t) => {
+  const dir = await tempDir(t);
+  const files = [
+    { name: "amsi.dll", data: dll },
+    { name: "notes.txt", data: content(20_000, "text", 5) },
+  ];
+  for (const level of ["fast", "best"] as const) {
+    const cab = join(dir, `${level}.cab`);
+    await writeCabinet(cab, memoryInputs(files), {
+      compression: { type: "lzx", windowBits: 21, level },
+      threads: 2,
+    });
+    const digest = createHash("sha256")
+      .update(await readFile(cab))
+      .digest("hex");
+    t.is(digest, GOLDEN_LZX[level], `${level}: the encoder's output changed`);
+  }
 });
 
 test("an unsupported window or level is refused: the library throws, the CLI exits 2 in one line", async (t) => {
