@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { type CabInputFile, writeCabinet } from "../builder/cab/index.js";
-import { WINE_DLLS as DLL_DIR } from "./wine-drop.js";
+import { WINE_DLLS as DLL_DIR, gcabWrite, timed } from "./wine-drop.js";
 
 const execFileP = promisify(execFile);
 const MIN_BYTES = 100 * 1024 * 1024;
@@ -28,12 +28,6 @@ async function inputs(): Promise<CabInputFile[]> {
     if (total >= MIN_BYTES) break;
   }
   return files;
-}
-
-async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
-  const t0 = performance.now();
-  const r = await fn();
-  return [r, (performance.now() - t0) / 1000];
 }
 
 export async function run(): Promise<void> {
@@ -64,18 +58,11 @@ export async function run(): Promise<void> {
     const oursSize = result.cabinets[0]!.size;
 
     const gcabOut = join(dir, "gcab.cab");
-    // `times` prints the shell's children's user and system CPU on its second line.
-    const [gcabRun, gcabTime] = await timed(() =>
-      execFileP(
-        "sh",
-        ["-c", 'gcab -c -z "$@" && times', "sh", gcabOut, ...files.map((f) => f.name)],
-        { cwd: DLL_DIR },
-      ),
+    const { time: gcabTime, cpu: gcabCpu } = await gcabWrite(
+      gcabOut,
+      files.map((f) => f.name),
+      DLL_DIR,
     );
-    const gcabCpu = (gcabRun.stdout.trim().split("\n").at(-1) ?? "")
-      .split(/\s+/)
-      .map((t) => /^(\d+)m([\d.]+)s$/.exec(t))
-      .reduce((sum, m) => sum + (m ? Number(m[1]) * 60 + Number(m[2]) : 0), 0);
     const gcabSize = (await stat(gcabOut)).size;
 
     const [, testOurs] = await timed(() => execFileP("cabextract", ["-t", ours]));

@@ -1,6 +1,6 @@
 /**
  * LZX and Quantum decoding speed, against cabextract on the same cabinets, measured in the
- * same run: `npm run bench lzx`.
+ * same run: `npm run bench lzx` (then LZX writing: lzx-encode.ts).
  * - LZX: the 2^21-window folder of the corpus' large-files-cab.cab (14 MB, Microsoft-made),
  *   and a 2^15-window folder inside it (the first 64 MiB of lzx15-2gb.txt).
  * - Quantum: a 32 MB stream from the test encoder, wrapped in a cabinet for cabextract.
@@ -16,6 +16,7 @@ import { createQuantumDecoder } from "../builder/cab/quantum.js";
 import { decodeFolder, type TestCabFolder, walkCab } from "../test/helpers/cab-blocks.js";
 import { buildTestCab } from "../test/helpers/cab-build.js";
 import { quantumTestEncode } from "../test/helpers/quantum-writer.js";
+import { benchLzxEncode } from "./lzx-encode.js";
 
 const corpus = fileURLToPath(new URL("../../test/fixtures/libmspack/", import.meta.url));
 const RUNS = 5;
@@ -56,6 +57,11 @@ const windowOf = (f: TestCabFolder) => (f.typeCompress >>> 8) & 0x1f;
 
 /** Print our decode times and cabextract's, and their ratio, for each case. */
 export async function benchLzx(): Promise<void> {
+  await benchLzxDecode();
+  await benchLzxEncode();
+}
+
+async function benchLzxDecode(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "cabwright-bench-lzx-"));
   try {
     // LZX, window 2^21, Microsoft-made.

@@ -2,8 +2,10 @@
  * What the build and diff benchmarks share: a drop of real PE files (Wine's x64 DLLs) of a
  * given size, and the manifest that declares it.
  */
+import { execFile } from "node:child_process";
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { promisify } from "node:util";
 
 /** Wine's x64 PE DLLs (Debian: wine64). */
 export const WINE_DLLS = "/usr/lib/x86_64-linux-gnu/wine/x86_64-windows";
@@ -41,4 +43,34 @@ defaults:
 files:
 ${rows}
 `;
+}
+
+/**
+ * `gcab -c -z OUT NAMES...` run in `cwd`: its wall time and its CPU (user + system, from
+ * the shell's `times`, whose second line is the children's), in seconds.
+ */
+export async function gcabWrite(
+  out: string,
+  names: readonly string[],
+  cwd: string,
+): Promise<{ time: number; cpu: number }> {
+  const t0 = performance.now();
+  const r = await promisify(execFile)(
+    "sh",
+    ["-c", 'gcab -c -z "$@" && times', "sh", out, ...names],
+    { cwd },
+  );
+  const time = (performance.now() - t0) / 1000;
+  const cpu = (r.stdout.trim().split("\n").at(-1) ?? "")
+    .split(/\s+/)
+    .map((t) => /^(\d+)m([\d.]+)s$/.exec(t))
+    .reduce((sum, m) => sum + (m ? Number(m[1]) * 60 + Number(m[2]) : 0), 0);
+  return { time, cpu };
+}
+
+/** Run `fn`; its result and its wall time in seconds. */
+export async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const t0 = performance.now();
+  const r = await fn();
+  return [r, (performance.now() - t0) / 1000];
 }

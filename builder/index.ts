@@ -39,6 +39,7 @@ export type {
 export type {
   CabEntry,
   CabInput,
+  CabinetCompression,
   OpenedCabinet,
   PackageFacts,
   PeFacts,

@@ -42,6 +42,9 @@ test("the build record: digests before and after stamping, tool and compressor",
   t.is(r.files.length, 64);
   t.truthy(r.tool.compressor.name);
   t.truthy(r.tool.compressor.version);
+  // The bundled manifest asks for LZX:21 (fast): the record says so, and whose encoder.
+  t.is(r.cabinet.compression, "lzx:21 fast");
+  t.is(r.tool.compressor.name, "cabwright-lzx");
   const stamped = r.files.find((f: { name: string }) => f.name === "Adonavigator.dll");
   t.not(stamped.before.sha256, stamped.after.sha256);
   t.is(stamped.after.size, 421232);

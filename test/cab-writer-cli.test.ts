@@ -89,7 +89,7 @@ for (const [what, args] of [
   ["a missing PATH", ["nope.txt"]],
   ["a PATH outside DIR", ["../elsewhere"]],
   ["a bad --max-size", ["--max-size", "lots", "top.txt"]],
-  ["a bad --compression", ["--compression", "lzx", "top.txt"]],
+  ["a bad --compression", ["--compression", "lzx:22", "top.txt"]],
 ] as const) {
   test(`cab create with ${what}: exit 2, no output`, async (t) => {
     const dir = await tempDir(t);

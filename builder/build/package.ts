@@ -31,6 +31,7 @@ export async function writePackageCabinet(
       size: f.after.size,
       date: f.date,
     })),
+    { compression: pkg.compression, level: pkg.compressionLevel },
     (p) => {
       progress.advance(p.file, Math.max(0, p.bytesIn - last));
       last = p.bytesIn;

@@ -74,7 +74,7 @@ export async function recordBuild(
     loaded,
     files,
     compressor: cabinet.written.compressor,
-    compression: "mszip",
+    compression: cabinet.written.compression,
     cabinet: cabinet.digests,
     executable: await digestFile(exe.path),
     stubSha256: (await digestFile(exe.stub)).sha256,

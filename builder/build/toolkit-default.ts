@@ -5,7 +5,7 @@
  */
 
 import { extractOpened } from "../cab/extract.js";
-import { openCabinet, writeCabinet } from "../cab/index.js";
+import { compressionLabel, openCabinet, parseCompression, writeCabinet } from "../cab/index.js";
 import { neutralDigest } from "../diff/neutral.js";
 import { inspectFile } from "../pe/inspect.js";
 import { renderReport } from "../report/article.js";
@@ -83,12 +83,17 @@ export function defaultToolkit(): Toolkit {
       stampFile(path, { ...request, strings: { ...request.strings } }, outPath),
     stampBytes: async (bytes, request, label) =>
       stampPe(bytes, { ...request, strings: { ...request.strings } }, label),
-    async writeCabinet(outPath, files, onProgress) {
+    async writeCabinet(outPath, files, { compression, level }, onProgress) {
+      const parsed = parseCompression(compression, { level });
       const r = await writeCabinet(outPath, files, {
-        compression: "mszip",
+        compression: parsed,
         ...(onProgress ? { onProgress } : {}),
       });
-      return { compressor: r.compressor };
+      const label = compressionLabel(parsed);
+      return {
+        compressor: r.compressor,
+        compression: typeof parsed === "object" ? `${label} ${parsed.level}` : label,
+      };
     },
     async writeStoredCabinet(outPath, files) {
       await writeCabinet(outPath, files, { compression: "none", threads: 1 });

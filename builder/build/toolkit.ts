@@ -45,6 +45,8 @@ export interface CabWriteProgress {
 
 export interface CabWritten {
   readonly compressor: { readonly name: string; readonly version: string };
+  /** What the folders are: "none", "mszip", or "lzx:N fast|best" (recorded). */
+  readonly compression: string;
 }
 
 /** A file as the cabinet stores it. */
@@ -100,6 +102,14 @@ export type PackageFacts =
       readonly signed: boolean;
     };
 
+/** The package's cabinet compression, as the manifest spells it. */
+export interface CabinetCompression {
+  /** none, mszip, lzx or lzx:15..21. */
+  readonly compression: string;
+  /** LZX effort: fast or best. */
+  readonly level: string;
+}
+
 export interface Toolkit {
   inspect(path: string): Promise<PeFacts>;
   /** Stamp `path` into `outPath` (a new file). */
@@ -109,6 +119,7 @@ export interface Toolkit {
   writeCabinet(
     outPath: string,
     files: readonly CabInput[],
+    compression: CabinetCompression,
     onProgress?: (p: CabWriteProgress) => void,
   ): Promise<CabWritten>;
   /** A stored (uncompressed) cabinet: the demo's data cabinet, whose size it must hit. */

@@ -5,10 +5,11 @@
  * when it is complete. Without maxCabinetSize there is one cabinet, and a limit that
  * would be exceeded is an error instead of a split.
  */
+
 import { blockChecksum } from "./checksum.js";
+import { typeCompressOf } from "./compression-spec.js";
 import {
   CFDATA_SIZE,
-  CompressionType,
   FolderIndex,
   MAX_BLOCK_UNCOMPRESSED,
   MAX_BLOCKS_PER_FOLDER,
@@ -95,7 +96,7 @@ export class CabinetAssembler {
   ) {
     this.split = plan.maxCabinetSize !== undefined;
     this.limit = plan.maxCabinetSize ?? MAX_CABINET_SIZE;
-    this.typeCompress = plan.compression === "mszip" ? CompressionType.mszip : CompressionType.none;
+    this.typeCompress = typeCompressOf(plan.compression);
     this.part = this.newPart(0, 0);
   }
 

@@ -1,10 +1,11 @@
 /**
  * Where compression runs: on the calling thread (threads: 1) or on a pool of
- * worker_threads. Jobs are independent (each carries its own MSZIP history), so results
+ * worker_threads. Jobs are independent (each carries its own MSZIP or LZX history), so results
  * are identical whichever thread computes them; the writer consumes them in submission
  * order, so the output is byte-identical for any thread count.
  */
 import { Worker } from "node:worker_threads";
+import { encodeLzxJob, type LzxJob, type LzxJobResult } from "./lzx-encode.js";
 import { type CompressedRecords, type CompressJob, compressRecords } from "./mszip-compress.js";
 import type { WorkerReply, WorkerRequest } from "./mszip-worker.js";
 
@@ -21,6 +22,8 @@ export interface Compressor {
   readonly threads: number;
   /** Compress; `job.data`'s buffer may be transferred (do not use it afterwards). */
   compress(job: CompressJob): Promise<CompressedRecords>;
+  /** Encode an LZX job; `job.data`'s buffer may be transferred. */
+  compressLzx(job: LzxJob): Promise<LzxJobResult & { readonly input: Uint8Array }>;
   close(): Promise<void>;
 }
 
@@ -29,14 +32,17 @@ export function createCompressor(threads: number): Compressor {
     return {
       threads: 1,
       compress: async (job) => compressRecords(job),
+      compressLzx: async (job) => ({ ...encodeLzxJob(job), input: job.data }),
       close: async () => {},
     };
   }
   return new WorkerPool(threads);
 }
 
+type PoolResult = CompressedRecords | (LzxJobResult & { readonly input: Uint8Array });
+
 interface Pending {
-  resolve(r: CompressedRecords): void;
+  resolve(r: PoolResult): void;
   reject(e: Error): void;
 }
 
@@ -57,6 +63,7 @@ class WorkerPool implements Compressor {
         if (!p) return;
         this.pending.delete(reply.id);
         if ("error" in reply) p.reject(new Error(`compression worker failed: ${reply.error}`));
+        else if ("lzx" in reply) p.resolve({ ...reply.lzx, input: reply.input });
         else p.resolve({ bytes: reply.bytes, recordSizes: reply.recordSizes, input: reply.input });
       });
       worker.on("error", (err) => this.fail(err));
@@ -68,24 +75,42 @@ class WorkerPool implements Compressor {
   }
 
   compress(job: CompressJob): Promise<CompressedRecords> {
-    if (this.failure) return Promise.reject(this.failure);
     // A small job (a small file's folder) costs more to post than to compress here.
+    if (job.data.length < INLINE_BELOW) return this.inline(() => compressRecords(job));
+    return this.post({ id: this.nextId++, job }, job.data) as Promise<CompressedRecords>;
+  }
+
+  compressLzx(job: LzxJob): Promise<LzxJobResult & { readonly input: Uint8Array }> {
     if (job.data.length < INLINE_BELOW) {
-      try {
-        return Promise.resolve(compressRecords(job));
-      } catch (err) {
-        return Promise.reject(err);
-      }
+      return this.inline(() => ({ ...encodeLzxJob(job), input: job.data }));
     }
-    const id = this.nextId++;
+    // The history is the job's own (in its buffer's lead, or a copy): it travels too.
+    return this.post({ id: this.nextId++, lzx: job }, job.data, job.history) as Promise<
+      LzxJobResult & { readonly input: Uint8Array }
+    >;
+  }
+
+  private inline<T>(run: () => T): Promise<T> {
+    if (this.failure) return Promise.reject(this.failure);
+    try {
+      return Promise.resolve(run());
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  private post(req: WorkerRequest, data: Uint8Array, extra?: Uint8Array): Promise<PoolResult> {
+    if (this.failure) return Promise.reject(this.failure);
     // The least busy worker (ties: the first); which one does not change the bytes.
     let slot = this.workers[0]!;
     for (const w of this.workers) if (w.busy < slot.busy) slot = w;
     slot.busy++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      const req: WorkerRequest = { id, job };
-      slot.worker.postMessage(req, [job.data.buffer as ArrayBuffer]);
+      this.pending.set(req.id, { resolve, reject });
+      const transfer = [data.buffer as ArrayBuffer];
+      // An LZX job's history may share its data's buffer (listed once, or cloning fails).
+      if (extra && extra.buffer !== data.buffer) transfer.push(extra.buffer as ArrayBuffer);
+      slot.worker.postMessage(req, transfer);
     });
   }
 

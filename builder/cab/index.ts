@@ -16,6 +16,14 @@ export {
 } from "./cabinet.js";
 export { blockChecksum, cabChecksum } from "./checksum.js";
 export {
+  compressionLabel,
+  compressionSpecProblem,
+  LZX_DEFAULT_WINDOW_BITS,
+  LZX_LEVELS,
+  lzxLevelProblem,
+  parseCompression,
+} from "./compression-spec.js";
+export {
   CompressionType,
   FileAttribute,
   FolderIndex,
@@ -45,13 +53,15 @@ export { DEFAULT_NAME_ENCODING, decodeName, displayName, safeSegments } from "./
 export { planCabinet } from "./plan.js";
 export { findCabinets } from "./search.js";
 export type { CabTestFile, CabTestReport } from "./verify.js";
-export { cabinetSetPath, compressorInfo, writeCabinet } from "./writer.js";
+export { cabinetSetPath, compressorInfo, lzxCompressorInfo, writeCabinet } from "./writer.js";
 export type {
   CabCompression,
   CabInputFile,
   CabPlan,
   CabProgress,
   CabSource,
+  LzxCompression,
+  LzxLevel,
   PlannedFile,
   PlannedFolder,
   WriteCabinetOptions,

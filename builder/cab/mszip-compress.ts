@@ -12,7 +12,6 @@ import { deflateRawSync } from "node:zlib";
 import { blockChecksum } from "./checksum.js";
 import { CFDATA_SIZE, MAX_BLOCK_UNCOMPRESSED, MSZIP_SIGNATURE } from "./constants.js";
 import { encodeDataHeader } from "./layout-encode.js";
-import type { CabCompression } from "./writer-types.js";
 
 /**
  * zlib level 5: with the previous block as dictionary it compresses smaller than gcab
@@ -23,7 +22,7 @@ export const MSZIP_DEFLATE_LEVEL = 5;
 const STORED_BLOCK_OVERHEAD = 5;
 
 export interface CompressJob {
-  readonly compression: CabCompression;
+  readonly compression: "none" | "mszip";
   /** Whole blocks of 32,768 bytes, but for a folder's last which may be shorter. */
   readonly data: Uint8Array;
   /** The uncompressed block before `data` in the same folder (the MSZIP history). */

@@ -1,14 +1,15 @@
 /**
- * A compression worker: runs compressRecords on jobs posted by compress-pool.ts and posts
- * the records back (their buffer transferred, not copied).
+ * A compression worker: runs compressRecords (MSZIP, stored) or encodeLzxJob (LZX) on jobs
+ * posted by compress-pool.ts and posts the results back (their buffers transferred, not
+ * copied).
  */
 import { parentPort } from "node:worker_threads";
+import { encodeLzxJob, type LzxJob, type LzxJobResult } from "./lzx-encode.js";
 import { type CompressJob, compressRecords } from "./mszip-compress.js";
 
-export interface WorkerRequest {
-  readonly id: number;
-  readonly job: CompressJob;
-}
+export type WorkerRequest =
+  | { readonly id: number; readonly job: CompressJob }
+  | { readonly id: number; readonly lzx: LzxJob };
 
 export type WorkerReply =
   | {
@@ -17,12 +18,22 @@ export type WorkerReply =
       readonly recordSizes: readonly number[];
       readonly input: Uint8Array;
     }
+  | { readonly id: number; readonly lzx: LzxJobResult; readonly input: Uint8Array }
   | { readonly id: number; readonly error: string };
 
 const port = parentPort;
 if (port) {
   port.on("message", (req: WorkerRequest) => {
     try {
+      if ("lzx" in req) {
+        const r = encodeLzxJob(req.lzx);
+        const reply: WorkerReply = { id: req.id, lzx: r, input: req.lzx.data };
+        port.postMessage(reply, [
+          r.payloads.buffer as ArrayBuffer,
+          req.lzx.data.buffer as ArrayBuffer,
+        ]);
+        return;
+      }
       const r = compressRecords(req.job);
       const reply: WorkerReply = {
         id: req.id,

@@ -2,6 +2,7 @@
  * Phase one of writing: a pure plan of every file and folder (names, attributes, dates,
  * folder offsets, limits). Nothing is read; the plan is small however large the files.
  */
+import { resolveCompression } from "./compression-spec.js";
 import {
   FileAttribute,
   MAX_BLOCK_UNCOMPRESSED,
@@ -41,10 +42,7 @@ export function planCabinet(
   files: readonly CabInputFile[],
   options: WriteCabinetOptions = {},
 ): CabPlan {
-  const compression = options.compression ?? "mszip";
-  if (compression !== "none" && compression !== "mszip") {
-    throw invalidInput(`compression must be "none" or "mszip", got ${JSON.stringify(compression)}`);
-  }
+  const compression = resolveCompression(options.compression);
   const reserve = planReserve(options.reserve);
   const setId = options.setId ?? 0;
   checkInteger("setId", setId, 0, 0xffff);

@@ -20,7 +20,20 @@ export interface CabInputFile {
   readonly attributes?: number;
 }
 
-export type CabCompression = "none" | "mszip";
+/** LZX effort: lazy matching (fast) or near-optimal parsing (best). */
+export type LzxLevel = "fast" | "best";
+
+/** LZX with a window of 2^windowBits bytes (15..21). */
+export interface LzxCompression {
+  readonly type: "lzx";
+  readonly windowBits: number;
+  /** Default "fast". */
+  readonly level?: LzxLevel;
+  /** x86 CALL (E8) translation, which helps executables. Default true. */
+  readonly e8?: boolean;
+}
+
+export type CabCompression = "none" | "mszip" | LzxCompression;
 
 export interface CabProgress {
   readonly file: string;
@@ -61,7 +74,7 @@ export interface WriteCabinetResult {
   readonly folderCount: number;
   readonly uncompressedBytes: number;
   readonly compressedBytes: number;
-  /** The deflate implementation whose output the bytes depend on. */
+  /** The implementation whose output the compressed bytes depend on. */
   readonly compressor: { readonly name: string; readonly version: string };
 }
 

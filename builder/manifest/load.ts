@@ -12,6 +12,7 @@ import { bundledPath } from "../util/package-root.js";
 import { type RawFileInstall, type RawInstall, resolveInstall } from "./install-section.js";
 import { formatPath, type PathSegment, parseSource, type SourceDocument } from "./source.js";
 import type {
+  CompressionLevel,
   Fix,
   Manifest,
   ManifestFile,
@@ -30,6 +31,9 @@ import {
   sourceProblem,
   versionProblem,
 } from "./validate-fields.js";
+
+/** The cabinet's compression when the manifest names none (what packages always had). */
+const DEFAULT_COMPRESSION = "mszip";
 
 export interface LoadedManifest {
   readonly manifest: Manifest;
@@ -243,9 +247,14 @@ interface RawFile {
 }
 
 interface RawManifest {
-  package: Omit<PackageInfo, "platform" | "restart" | "entry"> & {
+  package: Omit<
+    PackageInfo,
+    "platform" | "restart" | "entry" | "compression" | "compressionLevel"
+  > & {
     platform?: PackagePlatform;
     restart?: Restart;
+    compression?: string;
+    compressionLevel?: CompressionLevel;
     entry?: { command: string; args?: string[] };
   };
   summary?: string;
@@ -470,6 +479,8 @@ function resolve(doc: SourceDocument, problems: Problem[]): Manifest {
     ...(pkg.kb !== undefined ? { kb: pkg.kb } : {}),
     platform: pkg.platform ?? "x86",
     restart: pkg.restart ?? "not-required",
+    compression: pkg.compression ?? DEFAULT_COMPRESSION,
+    compressionLevel: pkg.compressionLevel ?? "fast",
     ...(pkg.prerequisite ? { prerequisite: pkg.prerequisite } : {}),
     ...(entry ? { entry } : {}),
   };

@@ -64,7 +64,14 @@ export interface PackageInfo {
   readonly prerequisite?: Prerequisite;
   readonly entry?: EntryCommand;
   readonly restart: Restart;
+  /** The cabinet's compression: none, mszip, lzx or lzx:15..21 (builder/cab's spelling). */
+  readonly compression: string;
+  /** LZX effort. */
+  readonly compressionLevel: CompressionLevel;
 }
+
+/** LZX effort: lazy matching (fast) or near-optimal parsing (best). */
+export type CompressionLevel = "fast" | "best";
 
 export interface ManifestFile {
   /** The name as the KB table prints it. */

@@ -148,6 +148,8 @@ export async function writeRecord(dir: string, files: readonly DropFile[]): Prom
       copyright: "X",
       platform: "x86",
       restart: "not-required",
+      compression: "mszip",
+      compressionLevel: "fast",
     },
     files: recordFiles,
     cabinet: { name: "drop.cab", size: 0, sha256: "0".repeat(64), compression: "none" },

@@ -4,8 +4,9 @@
  * kinds and E8 translation the corpus lacks. It was written from the format description
  * (not from the decoder): fixed complete Huffman codes per block (shaped differently each
  * block, so tree lengths are really delta coded), a greedy matcher that prefers repeated
- * offsets, and the E8 forward translation.
+ * offsets, and the E8 forward translation (the encoder's own, builder/cab/lzx-encode.ts).
  */
+import { e8Translate } from "../../builder/cab/lzx-encode.js";
 
 const FRAME = 32768;
 const E8_FRAMES = 32768;
@@ -119,23 +120,7 @@ const ALIGNED_SHAPES = [
 
 /** E8 forward translation of one frame (relative CALL operands become absolute). */
 export function e8Encode(frame: Uint8Array, frameOffset: number, fileSize: number): void {
-  for (let i = 0; i < frame.length - 10; ) {
-    if (frame[i] !== 0xe8) {
-      i++;
-      continue;
-    }
-    const cur = frameOffset + i;
-    const rel =
-      frame[i + 1]! | (frame[i + 2]! << 8) | (frame[i + 3]! << 16) | (frame[i + 4]! << 24);
-    if (rel >= -cur && rel < fileSize) {
-      const abs = rel < fileSize - cur ? rel + cur : rel - fileSize;
-      frame[i + 1] = abs & 0xff;
-      frame[i + 2] = (abs >>> 8) & 0xff;
-      frame[i + 3] = (abs >>> 16) & 0xff;
-      frame[i + 4] = (abs >>> 24) & 0xff;
-    }
-    i += 5;
-  }
+  e8Translate(frame, frameOffset, fileSize);
 }
 
 export function lzxTestEncode(data: Uint8Array, opts: LzxTestOptions): LzxTestStream {

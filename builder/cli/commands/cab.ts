@@ -2,15 +2,18 @@
  * `cabwright cab ...`: the cabinet library's commands. Each subcommand registers itself on
  * the shared `cab` group (created by whichever registers first).
  */
-import { type Command, InvalidArgumentError, Option } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
 import {
   CabError,
   type CabFileEntry,
   type Cabinet,
   cabInputsFromPaths,
+  compressionSpecProblem,
   extractCabinet,
+  lzxLevelProblem,
   type OpenOptions,
   openCabinet,
+  parseCompression,
   writeCabinet,
 } from "../../cab/index.js";
 import { locateCabinet } from "../../sfx/locate.js";
@@ -241,8 +244,23 @@ export const registerCabExtract: RegisterCommand = (program) => {
 
 interface CreateOptions {
   directory: string;
-  compression: "none" | "mszip";
+  compression: string;
+  level?: string;
+  e8: boolean;
   maxSize?: number;
+}
+
+/** commander parsers that refuse a bad value in one line (exit 2). */
+function parseCompressionOption(value: string): string {
+  const problem = compressionSpecProblem(value);
+  if (problem) throw new InvalidArgumentError(problem);
+  return value;
+}
+
+function parseLevelOption(value: string): string {
+  const problem = lzxLevelProblem(value);
+  if (problem) throw new InvalidArgumentError(problem);
+  return value;
 }
 
 export const registerCabCreate: RegisterCommand = (program) => {
@@ -252,11 +270,18 @@ export const registerCabCreate: RegisterCommand = (program) => {
     .argument("<out>", "cabinet to write (a set is OUT.cab, OUT2.cab, OUT3.cab...)")
     .argument("<paths...>", "files or folders, stored relative to -C DIR in the order given")
     .option("-C, --directory <dir>", "folder the PATHs are relative to", ".")
-    .addOption(
-      new Option("--compression <type>", "compression of the data")
-        .choices(["none", "mszip"])
-        .default("mszip"),
+    .option(
+      "--compression <type>",
+      "compression of the data: none, mszip, lzx or lzx:N (window 2^N, N = 15..21; lzx is lzx:21)",
+      parseCompressionOption,
+      "mszip",
     )
+    .option(
+      "--level <level>",
+      "LZX effort: fast (lazy matching) or best (near-optimal parsing)",
+      parseLevelOption,
+    )
+    .option("--no-e8", "LZX: no x86 CALL translation (it helps executables only)")
     .option(
       "--max-size <bytes>",
       "split into a cabinet set when a cabinet would exceed BYTES (suffix K, M or G: KiB, MiB, GiB)",
@@ -264,8 +289,15 @@ export const registerCabCreate: RegisterCommand = (program) => {
     )
     .action(async (out: string, paths: string[], opts: CreateOptions) => {
       const files = await cabInputsFromPaths(opts.directory, paths);
+      if (opts.level !== undefined && !opts.compression.startsWith("lzx")) {
+        throw new CabError("invalid-input", `--level applies to LZX only, not ${opts.compression}`);
+      }
+      const compression = parseCompression(opts.compression, {
+        ...(opts.level !== undefined ? { level: opts.level } : {}),
+        e8: opts.e8,
+      });
       const result = await writeCabinet(out, files, {
-        compression: opts.compression,
+        compression,
         ...(opts.maxSize !== undefined ? { maxCabinetSize: opts.maxSize } : {}),
       });
       for (const c of result.cabinets) process.stdout.write(`${c.path}: ${c.size} bytes\n`);
