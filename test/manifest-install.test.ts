@@ -7,6 +7,7 @@ import test from "ava";
 import {
   compilePlan,
   destinationProblem,
+  encodePlan,
   loadManifest,
   parseManifest,
   registryKeyProblem,
@@ -179,6 +180,19 @@ test("registry paths: root, separators, empty segments, lengths", (t) => {
   t.regex(
     problems[0]!,
     /^m\.yaml:23:27 install\.product\.location\.registry: "HKCU\\\\Software\\\\Widget" starts with "HKCU"/,
+  );
+});
+
+test("a registry value name longer than an install plan carries is refused by check, not first by build", (t) => {
+  const named = (n: number) =>
+    `${head()}${files}${product.replace("value: InstallPath", `value: ${"v".repeat(n)}`)}`;
+  t.deepEqual(problemsOf(named(4096)), []);
+  t.notThrows(() => encodePlan(compilePlan(parseManifest("m.yaml", named(4096)).manifest)!));
+  const problems = problemsOf(named(4097));
+  t.is(problems.length, 1);
+  t.regex(
+    problems[0]!,
+    /install\.product\.location\.value: is 4097 characters; a registry value name is at most 4096 \(the longest string an install plan carries\)/,
   );
 });
 

@@ -4,6 +4,8 @@
  * (registry paths, service names, destinations inside the install folder, one file per
  * destination, a prerequisite the engine can read). Pure: problems go to `report`.
  */
+
+import { PLAN_MAX_STRING_UNITS } from "../install/plan-format.js";
 import type { PathSegment } from "./source.js";
 import {
   type FileInstallPolicy,
@@ -26,8 +28,12 @@ import { relativePathProblem } from "./validate-fields.js";
 export const InstallLimits = {
   /** A registry key name's longest component ("Registry element size limits", Win32 docs). */
   registryKeyComponent: 255,
-  /** A registry value name's longest length, in characters (same page). */
-  registryValueName: 16383,
+  /**
+   * A registry value name's longest length, in characters: Windows allows 16,383 (same
+   * page), the install plan stores strings of at most PLAN_MAX_STRING_UNITS, so check
+   * refuses what build could not carry.
+   */
+  registryValueName: Math.min(16383, PLAN_MAX_STRING_UNITS),
   /** CreateService: "The maximum string length is 256 characters." */
   serviceName: 256,
   /** Default seconds to wait for a service to stop or start. */
@@ -241,7 +247,7 @@ function registryRef(
   if (value.length > InstallLimits.registryValueName) {
     report(
       [...at, "value"],
-      `is ${value.length} characters; a registry value name is at most ${InstallLimits.registryValueName}`,
+      `is ${value.length} characters; a registry value name is at most ${InstallLimits.registryValueName} (the longest string an install plan carries)`,
     );
   }
   return { ...splitKey(key, viewOf(r.view, fallbackView)), value };
