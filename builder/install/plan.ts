@@ -11,6 +11,8 @@
  * how it is stored).
  */
 
+import { Restart } from "../manifest/types.js";
+
 /** Version of the plan format; the engine refuses any other (exit 13). */
 export const PLAN_FORMAT = "cabwright.plan/1";
 
@@ -140,12 +142,9 @@ export interface PlanIdentity {
   };
 }
 
-export const PlanRestart = {
-  required: "required",
-  notRequired: "not-required",
-  mayBeRequired: "may-be-required",
-} as const;
-export type PlanRestart = (typeof PlanRestart)[keyof typeof PlanRestart];
+/** The restart policy is the manifest's own (package.restart): one list of values. */
+export const PlanRestart = Restart;
+export type PlanRestart = Restart;
 
 export interface InstallPlan {
   readonly format: typeof PLAN_FORMAT;

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { constants, createReadStream, createWriteStream, type WriteStream } from "node:fs";
+import { constants, createWriteStream, type WriteStream } from "node:fs";
 import { type FileHandle, mkdir, open, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { InputError } from "./errors.js";
@@ -115,11 +115,15 @@ export async function createAtomicWriteStream(target: string): Promise<AtomicWri
   };
 }
 
-/** Size and SHA-256 (hex) of a file, streamed: bounded memory however large the file. */
+/**
+ * Size and SHA-256 (hex) of a file, streamed: bounded memory however large the file. A
+ * FIFO or a device is refused at open (openInputFile), never waited on.
+ */
 export async function digestFile(path: string): Promise<{ size: number; sha256: string }> {
+  const fh = await openInputFile(path, "a file");
   const hash = createHash("sha256");
   let size = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+  for await (const chunk of fh.createReadStream({ highWaterMark: 1 << 20 })) {
     const buf = chunk as Buffer;
     size += buf.length;
     hash.update(buf);

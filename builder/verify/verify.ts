@@ -14,7 +14,6 @@ import type { InstallPlan } from "../install/plan.js";
 import type { LoadedManifest } from "../manifest/load.js";
 import type { Manifest } from "../manifest/types.js";
 import { InputError } from "../util/errors.js";
-import { openInputFile } from "../util/fs.js";
 import { type ExpectedContents, VERIFY_CHECKS, type VerifyCheck } from "./checks.js";
 import type { Mismatch } from "./compare.js";
 import { readPackage } from "./read-package.js";
@@ -124,14 +123,6 @@ export async function verifyPackage(
   toolkit: Pick<Toolkit, "openPackage" | "inspect" | "packageFacts" | "readPlan">,
   opts: VerifyOptions = {},
 ): Promise<VerifyReport> {
-  // A FIFO or a device is refused before anything reads it (a read would wait forever);
-  // a missing file is worded by the reader below, as for every command.
-  await openInputFile(packagePath, "a package (.exe) or a cabinet (.cab)").then(
-    (fh) => fh.close(),
-    (err: unknown) => {
-      if (err instanceof InputError) throw err;
-    },
-  );
   const checks = opts.checks ?? VERIFY_CHECKS;
   const { expected, contents } = await resolveExpected(packagePath, opts);
   const report = (
