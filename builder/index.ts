@@ -3,9 +3,9 @@
  * An explicit export list (no `export *`), so the public surface is deliberate.
  */
 
-export { type BuildOptions, type BuildResult, build } from "./build/build.js";
-export { makeRecord, recordJson } from "./build/make-record.js";
-export { lockOutput, lockPath, type OutputLock, OutputLocked } from "./build/output-lock.js";
+export { type BuildOptions, type BuildResult, build } from "./pipeline/build.js";
+export { makeRecord, recordJson } from "./pipeline/make-record.js";
+export { lockOutput, lockPath, type OutputLock, OutputLocked } from "./pipeline/output-lock.js";
 export {
   cabName,
   fileStampRequest,
@@ -14,7 +14,7 @@ export {
   outputLayout,
   outputTime,
   packageStampRequest,
-} from "./build/plan.js";
+} from "./pipeline/plan.js";
 export {
   type BuildProgress,
   BuildStage,
@@ -23,19 +23,19 @@ export {
   progressFor,
   StageTimer,
   silentProgress,
-} from "./build/progress.js";
+} from "./pipeline/progress.js";
 export {
   isLeftover,
   LeftoverKind,
   leftoverPrefix,
   PublishFailed,
   recoverOutput,
-} from "./build/publish.js";
+} from "./pipeline/publish.js";
 export type {
   BuildRecord,
   BuildRecordFile,
   Digests,
-} from "./build/record.js";
+} from "./pipeline/record.js";
 export type {
   CabEntry,
   CabInput,
@@ -45,8 +45,8 @@ export type {
   PeFacts,
   StampRequest,
   Toolkit,
-} from "./build/toolkit.js";
-export { defaultToolkit } from "./build/toolkit-default.js";
+} from "./pipeline/toolkit.js";
+export { defaultToolkit } from "./pipeline/toolkit-default.js";
 export {
   CabError,
   type CabFileEntry,

@@ -12,7 +12,7 @@ import {
   parseManifest,
   planCollect,
 } from "cabwright";
-import { parseSourceDateEpoch } from "../builder/build/plan.js";
+import { parseSourceDateEpoch } from "../builder/pipeline/plan.js";
 import { platformProblem, sizeProblem } from "../builder/collect/plan.js";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));

@@ -11,7 +11,7 @@ import {
   manifestTableRows,
   renderReport,
 } from "cabwright";
-import type { BuildRecord } from "../builder/build/record.js";
+import type { BuildRecord } from "../builder/pipeline/record.js";
 import { main } from "../builder/cli/main.js";
 import { tempDir } from "./helpers/peers.js";
 

@@ -10,8 +10,8 @@
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import fg from "fast-glob";
-import type { BuildProgress } from "../build/progress.js";
-import type { PeFacts, Toolkit } from "../build/toolkit.js";
+import type { BuildProgress } from "../pipeline/progress.js";
+import type { PeFacts, Toolkit } from "../pipeline/toolkit.js";
 import type { LoadedManifest } from "../manifest/load.js";
 import type { ManifestFile } from "../manifest/types.js";
 import { sourceProblem } from "../manifest/validate-fields.js";

@@ -4,7 +4,7 @@
  */
 import { type open, readFile } from "node:fs/promises";
 import { extname } from "node:path";
-import { looksLikeBuildRecord } from "../build/record-check.js";
+import { looksLikeBuildRecord } from "../pipeline/record-check.js";
 import { compilePlan } from "../install/compile.js";
 import { loadManifest } from "../manifest/load.js";
 import type { Manifest } from "../manifest/types.js";

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import Handlebars from "handlebars";
-import type { BuildRecord } from "../build/record.js";
+import type { BuildRecord } from "../pipeline/record.js";
 import type { Manifest } from "../manifest/types.js";
 import { InputError } from "../util/errors.js";
 import { bundledPath } from "../util/package-root.js";

@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { access, constants, readFile, rename, rm, utimes } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import type { StagedFile } from "../build/stage-files.js";
+import type { StagedFile } from "../pipeline/stage-files.js";
 import type { FilePosition } from "../collect/plan.js";
 import { fileLabel, sizeProblem } from "../collect/plan.js";
 import type { LoadedManifest } from "../manifest/load.js";

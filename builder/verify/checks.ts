@@ -4,7 +4,7 @@
  * one Mismatch per difference. verify.ts runs VERIFY_CHECKS in order; a later check (an
  * install plan, say) is one more entry of that list.
  */
-import type { PackageFacts } from "../build/toolkit.js";
+import type { PackageFacts } from "../pipeline/toolkit.js";
 import type { Manifest } from "../manifest/types.js";
 import { NOT_APPLICABLE } from "../manifest/types.js";
 import { compareWithManifest, type Mismatch, type PackageEntry } from "./compare.js";

@@ -5,9 +5,9 @@
  */
 import { access } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import type { BuildRecord } from "../build/record.js";
-import { readBuildRecord } from "../build/record-check.js";
-import type { Toolkit } from "../build/toolkit.js";
+import type { BuildRecord } from "../pipeline/record.js";
+import { readBuildRecord } from "../pipeline/record-check.js";
+import type { Toolkit } from "../pipeline/toolkit.js";
 import { comparePlans, type PlanChange } from "../install/compare.js";
 import { compilePlan } from "../install/compile.js";
 import type { InstallPlan } from "../install/plan.js";

@@ -1,7 +1,7 @@
 import { relative } from "node:path";
-import { build } from "../../build/build.js";
-import { recordJson } from "../../build/make-record.js";
-import { progressFor } from "../../build/progress.js";
+import { build } from "../../pipeline/build.js";
+import { recordJson } from "../../pipeline/make-record.js";
+import { progressFor } from "../../pipeline/progress.js";
 import { makeDemoDrop } from "../../demo/drop.js";
 import { formatPlanChange } from "../../install/compare.js";
 import { loadManifest } from "../../manifest/load.js";
@@ -13,7 +13,7 @@ import { verifyAgainstRecord, verifyPackage, verifySummary } from "../../verify/
 import type { RegisterCommand } from "./types.js";
 
 async function toolkit() {
-  return (await import("../../build/toolkit-default.js")).defaultToolkit();
+  return (await import("../../pipeline/toolkit-default.js")).defaultToolkit();
 }
 
 interface BuildCliOptions {

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { Option } from "commander";
-import { checkBuildRecord, looksLikeBuildRecord } from "../../build/record-check.js";
+import { checkBuildRecord, looksLikeBuildRecord } from "../../pipeline/record-check.js";
 import { parseManifest } from "../../manifest/load.js";
 import type { Manifest } from "../../manifest/types.js";
 import { REPORT_FORMATS, type ReportFormat, renderReport } from "../../report/article.js";

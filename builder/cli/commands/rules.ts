@@ -1,4 +1,4 @@
-import { checkBuildRecord, looksLikeBuildRecord } from "../../build/record-check.js";
+import { checkBuildRecord, looksLikeBuildRecord } from "../../pipeline/record-check.js";
 import { compilePlan } from "../../install/compile.js";
 import type { InstallPlan } from "../../install/plan.js";
 import { applicabilityRules } from "../../install/wsus.js";
