@@ -82,8 +82,9 @@ test("version parts over 65535, impossible dates and bad times are refused", (t)
   const problems = problemsOf(
     `${base}  - name: a.dll\n    version: 1.2.3.70000\n  - name: b.dll\n    version: 1.0.0.0\n    date: 2010-02-31\n  - name: c.dll\n    version: 1.0.0.0\n    time: "24:00"\n`,
   );
-  t.is(problems.length, 1, problems.join("\n")); // the schema pass catches the time first
-  t.regex(problems[0]!, /^m\.yaml:20:11 files\[2\]\.time: "24:00" is not a UTC time/);
+  // The schema's problem (the time) and the semantic ones (part range, calendar) in one run.
+  t.is(problems.length, 3, problems.join("\n"));
+  t.regex(problems[2]!, /^m\.yaml:20:11 files\[2\]\.time: "24:00" is not a UTC time/);
   const later = problemsOf(
     `${base}  - name: a.dll\n    version: 1.2.3.70000\n  - name: b.dll\n    version: 1.0.0.0\n    date: 2010-02-31\n`,
   );
@@ -97,10 +98,15 @@ test("unknown keys, wrong types, unknown platforms and negative sizes", (t) => {
   const problems = problemsOf(
     `${base}  - name: a.dll\n    versoin: 1.0.0.0\n  - name: b.dll\n    platform: x87\n    size: -1\n  - name: c.dll\n    stamp: "yes"\n`,
   );
+  // The base has no defaults.version: each file's missing version is reported too, in the
+  // same run as the schema's problems (and not for a field the schema already refused).
   t.deepEqual(problems, [
+    "m.yaml:13:5 files[0]: files[0] (a.dll) has no version; set it here or in defaults",
     'm.yaml:14:5 files[0].versoin: unknown key "versoin" (did you mean "version"?); expected one of name, path, source, version, size, date, time, platform, stamp, sign, description, install, allowOutsideDrop',
+    "m.yaml:15:5 files[1]: files[1] (b.dll) has no version; set it here or in defaults",
     'm.yaml:16:15 files[1].platform: "x87" is not one of x86, x64, arm64, Not Applicable, IA-64, alpha',
     "m.yaml:17:11 files[1].size: -1 is not a size in bytes (a whole number from 0 to 4294967295, the largest file a cabinet holds)",
+    "m.yaml:18:5 files[2]: files[2] (c.dll) has no version; set it here or in defaults",
     'm.yaml:19:12 files[2].stamp: "yes" is a string; expected true or false',
   ]);
 });
