@@ -159,3 +159,67 @@ test("JSON manifests are accepted", (t) => {
   t.is(manifest.files[0]!.platform, "x64");
   t.is(manifest.files[0]!.stamp, true);
 });
+
+test("check reports the schema's problems and the semantic ones in one run, each at its place", (t) => {
+  const withEntry = base.replace(
+    "  copyright: X\n",
+    "  copyright: X\n  entry: { command: setupp.exe }\n",
+  );
+  const text = `${withEntry.replace("files:\n", "")}drop:
+  exclude: ["*.pdb", "a\\\\b", "../up/*", 3]
+  unclaimed: fail
+files:
+  - name: setup.exe
+    version: 1.0.0.0
+  - name: a.dll
+    version: 1.0.0.0
+    path: ../a.dll
+  - name: b.dll
+    version: 1.0.0.0
+    size: -4
+  - name: c.dll
+    version: 1.2
+    date: 2020-02-31
+  - name: 7
+`;
+  const problems = problemsOf(text);
+  const fields = problems.map((p) => p.replace(/^m\.yaml:\d+:\d+ /, "").replace(/:.*$/, ""));
+  t.deepEqual(
+    fields,
+    [
+      "package.entry.command",
+      "drop.exclude[1]",
+      "drop.exclude[2]",
+      "drop.exclude[3]",
+      "drop.unclaimed",
+      "files[1].path",
+      "files[2].size",
+      "files[3].version",
+      "files[3].date",
+      "files[4].name",
+    ],
+    problems.join("\n"),
+  );
+  for (const p of problems) t.regex(p, /^m\.yaml:\d+:\d+ /);
+  t.regex(problems[0]!, /"setupp\.exe" is not a file of the package/);
+  t.regex(problems[1]!, /holds a \\; expected \//);
+  t.regex(problems[2]!, /has a \.\. segment/);
+});
+
+test("a file refused by the schema still counts for the entry command, and a field it refused is not reported twice", (t) => {
+  const withEntry = base.replace(
+    "  copyright: X\n",
+    "  copyright: X\n  entry: { command: setup.exe }\n",
+  );
+  const text = `${withEntry.replace("files:\n", "")}files:
+  - name: setup.exe
+    version: 1.0.0.0
+    platform: x87
+  - name: b.dll
+    version: [1]
+`;
+  t.deepEqual(problemsOf(text), [
+    'm.yaml:16:15 files[0].platform: "x87" is not one of x86, x64, arm64, Not Applicable, IA-64, alpha',
+    'm.yaml:18:14 files[1].version: [1] is a list; expected a 4-part version like 10.2.952.0 (each part 0..65535) or "Not Applicable"',
+  ]);
+});
