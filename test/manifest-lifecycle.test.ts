@@ -10,7 +10,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import test from "ava";
 import { setFileSizes } from "cabwright";
-import { cabwright } from "./helpers/cli.js";
+import { assertOneLine, cabwright } from "./helpers/cli.js";
 import { tempDir } from "./helpers/peers.js";
 import { buildVersionedPe } from "./helpers/versioned-pe.js";
 
@@ -313,5 +313,32 @@ test("setFileSizes edits only the sizes: block and flow entries, JSON, CRLF, com
   t.is(
     setFileSizes(json, new Map([[0, 9]])).text,
     '{\n  "files": [\n    { "name": "a.dll", "version": "1.0.0.0", "size": 9 }\n  ]\n}\n',
+  );
+});
+
+test("init --exclude: a bad pattern or --exclude without --from-drop is one line, exit 2; everything excluded says so", async (t) => {
+  const dir = await tempDir(t);
+  const drop = join(dir, "drop");
+  await mkdir(drop);
+  await writeFile(join(drop, "Thumbs.db"), "thumbnail cache");
+  assertOneLine(
+    t,
+    await cabwright(["init", "--from-drop", drop, "--exclude", "a\\b"]),
+    /--exclude: "a\\\\b" holds a \\; expected \//,
+  );
+  assertOneLine(
+    t,
+    await cabwright(["init", "--from-drop", drop, "--exclude", "../x"]),
+    /has a \.\. segment/,
+  );
+  assertOneLine(
+    t,
+    await cabwright(["init", "--from-kb", "x.txt", "--exclude", "*.pdb"]),
+    /--exclude goes with --from-drop/,
+  );
+  assertOneLine(
+    t,
+    await cabwright(["init", "--from-drop", drop, "--exclude", "thumbs.DB"]),
+    /the build drop has no files \(1 excluded\)/,
   );
 });

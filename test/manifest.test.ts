@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import test from "ava";
-import { formatTable, loadManifest, manifestTableRows, parseManifest } from "cabwright";
+import { formatTable, InputError, loadManifest, manifestTableRows, parseManifest } from "cabwright";
 import { problemsOf } from "./helpers/manifest-problems.js";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
@@ -222,4 +222,43 @@ test("a file refused by the schema still counts for the entry command, and a fie
     'm.yaml:16:15 files[0].platform: "x87" is not one of x86, x64, arm64, Not Applicable, IA-64, alpha',
     'm.yaml:18:14 files[1].version: [1] is a list; expected a 4-part version like 10.2.952.0 (each part 0..65535) or "Not Applicable"',
   ]);
+});
+
+test("any value of the wrong type anywhere is reported, never a crash: the semantic pass runs beside the schema's", async (t) => {
+  const { parse, stringify } = await import("yaml");
+  const seed = parse(readFileSync(seedManifest, "utf8")) as Record<string, unknown>;
+  // The bundled example (install section and all) with a drop section, and three files.
+  const doc = {
+    ...seed,
+    files: (seed.files as unknown[]).slice(0, 3),
+    drop: { exclude: ["*.pdb"], unclaimed: "warn" },
+  };
+  const paths: (string | number)[][] = [];
+  const walk = (v: unknown, path: (string | number)[]) => {
+    paths.push(path);
+    if (Array.isArray(v)) for (const [i, x] of v.entries()) walk(x, [...path, i]);
+    else if (v && typeof v === "object")
+      for (const [k, x] of Object.entries(v)) walk(x, [...path, k]);
+  };
+  walk(doc, []);
+  t.true(paths.length > 50, `${paths.length} places`);
+  const wrong: unknown[] = [null, 7, "x", [], {}, true, [1, "a"], { a: 1 }];
+  let runs = 0;
+  for (const path of paths.slice(1)) {
+    for (const value of wrong) {
+      const copy = structuredClone(doc) as Record<string, unknown>;
+      let at: Record<string | number, unknown> = copy;
+      for (const seg of path.slice(0, -1)) at = at[seg] as Record<string | number, unknown>;
+      at[path.at(-1)!] = value;
+      runs++;
+      try {
+        parseManifest("m.yaml", stringify(copy));
+      } catch (err) {
+        if (err instanceof InputError) continue;
+        t.fail(`${path.join(".")} = ${JSON.stringify(value)}: ${(err as Error).stack}`);
+        return;
+      }
+    }
+  }
+  t.pass(`${runs} manifests`);
 });
