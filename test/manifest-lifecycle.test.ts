@@ -8,7 +8,7 @@
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import test from "ava";
+import test, { type ExecutionContext } from "ava";
 import { setFileSizes } from "cabwright";
 import { assertOneLine, cabwright } from "./helpers/cli.js";
 import { tempDir } from "./helpers/peers.js";
@@ -16,29 +16,6 @@ import { buildVersionedPe } from "./helpers/versioned-pe.js";
 
 const BUILT = "4.1.3120.0";
 const NEXT = "4.1.3125.0";
-
-/** A VERSIONINFO resource with FileVersion and nothing else (windres source). */
-function bareVersion(version: string): string {
-  const comma = version.split(".").join(",");
-  return [
-    "1 VERSIONINFO",
-    `FILEVERSION ${comma}`,
-    `PRODUCTVERSION ${comma}`,
-    "BEGIN",
-    '  BLOCK "StringFileInfo"',
-    "  BEGIN",
-    '    BLOCK "040904b0"',
-    "    BEGIN",
-    `      VALUE "FileVersion", "${version}"`,
-    "    END",
-    "  END",
-    '  BLOCK "VarFileInfo"',
-    "  BEGIN",
-    '    VALUE "Translation", 0x409, 1200',
-    "  END",
-    "END",
-  ].join("\n");
-}
 
 /** drop/: two stamped PEs, a text file, and what a build machine leaves beside them. */
 async function makeDrop(dir: string): Promise<string> {
@@ -52,7 +29,8 @@ async function makeDrop(dir: string): Promise<string> {
   const exe = await buildVersionedPe(pes, {
     name: "tool.exe",
     arch: "x86",
-    extraRc: bareVersion(BUILT),
+    version: BUILT,
+    bare: true,
   });
   const dll = await buildVersionedPe(pes, {
     name: "engine.dll",
@@ -83,6 +61,17 @@ function setVersion(yaml: string): string {
   return edited;
 }
 
+/** A drop and the manifest `init --from-drop` writes for it, Thumbs.db and *.pdb excluded. */
+async function initCase(t: ExecutionContext, name = "drop.yaml") {
+  const dir = await tempDir(t);
+  const drop = await makeDrop(dir);
+  const manifest = join(dir, name);
+  const excludes = ["--exclude", "Thumbs.db", "--exclude", "*.pdb"];
+  const init = await cabwright(["init", "--from-drop", drop, ...excludes, "-o", manifest]);
+  t.is(init.code, 0, init.stderr);
+  return { dir, drop, manifest, init };
+}
+
 function build(manifest: string, drop: string, out: string, ...flags: string[]) {
   return cabwright(["build", manifest, "--drop", drop, "--out", out, ...flags], {
     timeoutMs: 120_000,
@@ -90,21 +79,7 @@ function build(manifest: string, drop: string, out: string, ...flags: string[]) 
 }
 
 test("init --from-drop with excludes, a version set by hand, a first build that passes, --update-manifest locks the sizes (comments kept), a rebuild gives the same bytes", async (t) => {
-  const dir = await tempDir(t);
-  const drop = await makeDrop(dir);
-  const manifest = join(dir, "hotfix", "drop.yaml");
-  const init = await cabwright([
-    "init",
-    "--from-drop",
-    drop,
-    "--exclude",
-    "Thumbs.db",
-    "--exclude",
-    "*.pdb",
-    "-o",
-    manifest,
-  ]);
-  t.is(init.code, 0, init.stderr);
+  const { dir, drop, manifest, init } = await initCase(t, join("hotfix", "drop.yaml"));
   t.regex(init.stderr, /3 files of .*\(left out: 2 Thumbs\.db, 2 \*\.pdb\)/);
   const draft = await readFile(manifest, "utf8");
   t.notRegex(draft, /name: (Thumbs\.db|engine\.pdb|tool\.pdb)/);
@@ -165,21 +140,7 @@ test("init --from-drop with excludes, a version set by hand, a first build that 
 });
 
 test("the sizes an unstamped drop had fail the build with both numbers; --update-manifest writes the stamped ones in place", async (t) => {
-  const dir = await tempDir(t);
-  const drop = await makeDrop(dir);
-  const manifest = join(dir, "drop.yaml");
-  const init = await cabwright([
-    "init",
-    "--from-drop",
-    drop,
-    "--exclude",
-    "Thumbs.db",
-    "--exclude",
-    "*.pdb",
-    "-o",
-    manifest,
-  ]);
-  t.is(init.code, 0, init.stderr);
+  const { dir, drop, manifest } = await initCase(t);
   // What an older init wrote: every file's size as found, before stamping.
   const { size: exeSize } = await import("node:fs/promises").then((fs) =>
     fs.stat(join(drop, "tool.exe")),
@@ -215,21 +176,7 @@ test("the sizes an unstamped drop had fail the build with both numbers; --update
 });
 
 test("unclaimed drop files: a warning by default, exit 2 naming each with --fail-on-unclaimed or drop.unclaimed: error; excluded files are never unclaimed", async (t) => {
-  const dir = await tempDir(t);
-  const drop = await makeDrop(dir);
-  const manifest = join(dir, "drop.yaml");
-  const init = await cabwright([
-    "init",
-    "--from-drop",
-    drop,
-    "--exclude",
-    "Thumbs.db",
-    "--exclude",
-    "*.pdb",
-    "-o",
-    manifest,
-  ]);
-  t.is(init.code, 0, init.stderr);
+  const { dir, drop, manifest } = await initCase(t);
   await writeFile(join(drop, "x64", "extra.dll"), "not in the manifest");
   const out = join(dir, "out");
   const warned = await build(manifest, drop, out);
