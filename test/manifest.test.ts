@@ -166,7 +166,7 @@ test("check reports the schema's problems and the semantic ones in one run, each
     "  copyright: X\n  entry: { command: setupp.exe }\n",
   );
   const text = `${withEntry.replace("files:\n", "")}drop:
-  exclude: ["*.pdb", "a\\\\b", "../up/*", 3]
+  exclude: ["*.pdb", "a\\\\b", "../up/*", 3, "{a,b,c,d}{a,b,c,d}{a,b,c,d}{a,b,c,d}{a,b}"]
   unclaimed: fail
 files:
   - name: setup.exe
@@ -191,6 +191,7 @@ files:
       "drop.exclude[1]",
       "drop.exclude[2]",
       "drop.exclude[3]",
+      "drop.exclude[4]",
       "drop.unclaimed",
       "files[1].path",
       "files[2].size",
@@ -204,6 +205,7 @@ files:
   t.regex(problems[0]!, /"setupp\.exe" is not a file of the package/);
   t.regex(problems[1]!, /holds a \\; expected \//);
   t.regex(problems[2]!, /has a \.\. segment/);
+  t.regex(problems[4]!, /expands to 512 patterns through its braces; at most 256/);
 });
 
 test("a file refused by the schema still counts for the entry command, and a field it refused is not reported twice", (t) => {

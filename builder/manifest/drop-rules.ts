@@ -9,6 +9,7 @@
  */
 import fg from "fast-glob";
 import type { UnclaimedPolicy } from "./types.js";
+import { braceExpansions, MAX_SOURCE_EXPANSIONS } from "./validate-fields.js";
 
 /** When the manifest says nothing: today's behaviour, a warning naming each file. */
 export const DEFAULT_UNCLAIMED: UnclaimedPolicy = "warn";
@@ -27,6 +28,11 @@ export function excludePatternProblem(pattern: string): string | undefined {
   }
   if (pattern.split("/").includes("..")) {
     return "has a .. segment; expected a pattern inside the drop";
+  }
+  // The same bound as a source's: fast-glob expands every brace alternative up front.
+  const n = braceExpansions(pattern);
+  if (n > MAX_SOURCE_EXPANSIONS) {
+    return `expands to ${n > 1e15 ? "more than 10^15" : n} patterns through its braces; at most ${MAX_SOURCE_EXPANSIONS} are allowed`;
   }
   return undefined;
 }
