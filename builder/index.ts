@@ -45,6 +45,7 @@ export {
   manifestFromDrop,
   scanDrop,
 } from "./init/from-drop.js";
+export { schemaReference } from "./init/schema-ref.js";
 export {
   comparePlans,
   formatPlanChange,
@@ -111,6 +112,7 @@ export {
   WarningKind,
 } from "./kb-import/types.js";
 export { summarizeWarnings, type WarningSummary } from "./kb-import/warnings.js";
+export { excludedFiles, excludeGlob } from "./manifest/drop-rules.js";
 export {
   destinationProblem,
   InstallLimits,
@@ -126,6 +128,7 @@ export {
   parseManifest,
 } from "./manifest/load.js";
 export {
+  type DropRules,
   type EntryCommand,
   type FileInstallPolicy,
   type Fix,
@@ -148,7 +151,10 @@ export {
   ReleaseType,
   Restart,
   type TableRow,
+  UNCLAIMED_POLICIES,
+  UnclaimedPolicy,
 } from "./manifest/types.js";
+export { setFileSizes, updateManifestSizes } from "./manifest/update.js";
 export {
   compareVersions,
   parseVersion,

@@ -26,6 +26,8 @@ interface BuildCliOptions {
   signCommand?: string;
   signNest?: boolean;
   timestampUrl?: string;
+  updateManifest?: boolean;
+  failOnUnclaimed?: boolean;
 }
 
 /** The signing request from build's options (none when no identity is given). */
@@ -63,6 +65,14 @@ export const registerBuild: RegisterCommand = (program) => {
     .option("--sign-command <program>", "external signer, run as PROGRAM UNSIGNED SIGNED-OUT")
     .option("--sign-nest", "a SHA-1 signature with a nested SHA-256 one (old Windows)")
     .option("--timestamp-url <url>", "RFC 3161 time-stamp authority (retried; none by default)")
+    .option(
+      "--update-manifest",
+      "lock what was built: sizes are not checked, and each file's shipped size is written into the manifest after publishing (comments and order kept)",
+    )
+    .option(
+      "--fail-on-unclaimed",
+      "a drop file no entry claims and no drop.exclude pattern matches fails the build (exit 2), whatever drop.unclaimed says",
+    )
     .action(async (manifest: string, opts: BuildCliOptions) => {
       const result = await build({
         manifest,
@@ -71,7 +81,14 @@ export const registerBuild: RegisterCommand = (program) => {
         progress: progressFor(process.stderr),
         toolkit: await toolkit(),
         ...signingOptions(opts),
+        ...(opts.updateManifest ? { updateManifest: true } : {}),
+        ...(opts.failOnUnclaimed ? { unclaimed: "error" as const } : {}),
       });
+      if (result.manifestUpdated !== undefined) {
+        process.stderr.write(
+          `cabwright: ${manifest}: ${result.manifestUpdated === 0 ? "every size already as built; not rewritten" : `${result.manifestUpdated} file size(s) written as built`}\n`,
+        );
+      }
       if (opts.json) process.stdout.write(recordJson(result.record));
       else {
         const exe = result.record.executable;

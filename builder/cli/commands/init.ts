@@ -1,6 +1,7 @@
 import { Option } from "commander";
 import { parseDocument } from "yaml";
 import { manifestFromDrop, scanDrop } from "../../init/from-drop.js";
+import { schemaReference, withSchemaLine } from "../../init/schema-ref.js";
 import { importKbFile } from "../../kb-import/index.js";
 import { draftFromImport } from "../../kb-import/to-manifest.js";
 import { summarizeWarnings } from "../../kb-import/warnings.js";
@@ -19,6 +20,7 @@ interface InitOptions {
   platform?: Platform;
   name?: string;
   strict?: boolean;
+  exclude: string[];
 }
 
 export const registerInit: RegisterCommand = (program) => {
@@ -42,20 +44,40 @@ export const registerInit: RegisterCommand = (program) => {
     )
     .option("--name <name>", "package name (default: from the KB number or the file name)")
     .option("--strict", "fail (exit 2) when the import had to make any decision")
+    .option(
+      "--exclude <pattern>",
+      "with --from-drop: leave out files matching PATTERN (Thumbs.db, *.pdb, symbols/**; repeatable), written as drop.exclude so build leaves them out too",
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .action(async (opts: InitOptions) => {
       if (!opts.fromKb === !opts.fromDrop) {
         throw new InputError("init: give either --from-kb FILE or --from-drop DIR");
       }
+      if (opts.exclude.length > 0 && !opts.fromDrop) {
+        throw new InputError("init: --exclude goes with --from-drop DIR");
+      }
       if (opts.fromDrop) {
         const drop = opts.fromDrop;
+        const excluded = new Map<string, number>();
         const files = await scanDrop(drop, inspectFile, {
           onOutside: (path, target) =>
             process.stderr.write(
               `cabwright: warning: ${drop}: ${path} is a link to ${target}, outside the drop: not listed (add it by hand with allowOutsideDrop: true to ship it)\n`,
             ),
+          exclude: opts.exclude,
+          onExcluded: (_path, pattern) => excluded.set(pattern, (excluded.get(pattern) ?? 0) + 1),
         });
-        const yaml = manifestFromDrop(opts.fromDrop, files, opts.name ? { name: opts.name } : {});
-        await emit(yaml, opts.output, `${files.length} files of ${opts.fromDrop}`);
+        const yaml = manifestFromDrop(opts.fromDrop, files, {
+          ...(opts.name ? { name: opts.name } : {}),
+          exclude: opts.exclude,
+        });
+        const left = [...excluded].map(([p, n]) => `${n} ${p}`).join(", ");
+        await emit(
+          yaml,
+          opts.output,
+          `${files.length} files of ${opts.fromDrop}${left ? ` (left out: ${left})` : ""}`,
+        );
         return;
       }
       const fromKb = opts.fromKb!;
@@ -107,6 +129,7 @@ async function emit(
   what: string,
   omitted: readonly string[] = [],
 ): Promise<void> {
+  yaml = withSchemaLine(yaml, schemaReference(output));
   let checked = yaml;
   if (omitted.length > 0) {
     const doc = parseDocument(yaml);
