@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { BUILD_RECORD_SCHEMA, type BuildRecord } from "../../builder/build/record.js";
-import { neutralDigest } from "../../builder/diff/neutral.js";
+import { neutralDigest } from "../../builder/pe/neutral.js";
 import type { DiffResult, DiffSide } from "../../builder/diff/types.js";
 import { buildVersionedPe } from "./versioned-pe.js";
 
