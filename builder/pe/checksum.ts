@@ -32,13 +32,16 @@ function wordSum(bytes: Uint8Array): number {
     for (; (bytes.byteOffset + i) & 3 && i + 1 < bytes.length; i += 2) {
       sum += bytes[i]! | (bytes[i + 1]! << 8);
     }
-    const words = new Uint32Array(bytes.buffer, bytes.byteOffset + i, (bytes.length - i) >>> 2);
-    for (let w = 0; w < words.length; w += FOLD_EVERY) {
-      const stop = Math.min(words.length, w + FOLD_EVERY);
-      for (let k = w; k < stop; k++) sum += words[k]!;
-      sum = fold(sum);
+    const count = (bytes.length - i) >>> 2;
+    if (count > 0 && ((bytes.byteOffset + i) & 3) === 0) {
+      const words = new Uint32Array(bytes.buffer, bytes.byteOffset + i, count);
+      for (let w = 0; w < count; w += FOLD_EVERY) {
+        const stop = Math.min(count, w + FOLD_EVERY);
+        for (let k = w; k < stop; k++) sum += words[k]!;
+        sum = fold(sum);
+      }
+      i += count * 4;
     }
-    i += words.length * 4;
   }
   // 65535 per word: even a misaligned gigabyte stays far below 2^53.
   for (; i + 1 < bytes.length; i += 2) sum += bytes[i]! | (bytes[i + 1]! << 8);
