@@ -6,8 +6,8 @@
 
 import { extractOpened } from "../cab/extract.js";
 import { compressionLabel, openCabinet, parseCompression, writeCabinet } from "../cab/index.js";
-import { neutralDigest } from "../pe/neutral.js";
 import { inspectFile } from "../pe/inspect.js";
+import { neutralDigest } from "../pe/neutral.js";
 import { renderReport } from "../report/article.js";
 import {
   assembleSfx,
