@@ -153,7 +153,7 @@ export function requirePeHeaders(src: PeSource): PeHeaders {
   return readPeHeaders(src)!;
 }
 
-/** Parse the headers from a source (three reads); `undefined` when it is not a PE at all. */
+/** Parse the headers from a source (five small reads); `undefined` when it is not a PE at all. */
 export function readPeHeaders(src: PeSource): PeHeaders | undefined {
   const peOffset = probe(src);
   if (typeof peOffset !== "number") return undefined;
