@@ -150,13 +150,17 @@ export function requirePeHeaders(src: PeSource): PeHeaders {
       `${src.name}: byte ${at.offset}: ${at.what} (expected a Windows PE executable)`,
     );
   }
-  return readPeHeaders(src)!;
+  return parseAt(src, at);
 }
 
 /** Parse the headers from a source (five small reads); `undefined` when it is not a PE at all. */
 export function readPeHeaders(src: PeSource): PeHeaders | undefined {
   const peOffset = probe(src);
-  if (typeof peOffset !== "number") return undefined;
+  return typeof peOffset === "number" ? parseAt(src, peOffset) : undefined;
+}
+
+/** The headers of a PE whose signature is at `peOffset`. */
+function parseAt(src: PeSource, peOffset: number): PeHeaders {
   const label = src.name;
   const need = (offset: number, length: number, what: string) => {
     if (offset + length > src.size) {
