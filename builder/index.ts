@@ -22,7 +22,6 @@ export { diffSides } from "./diff/compare.js";
 export { ANY_RULE, enforceFailOn, parseFailOn } from "./diff/fail-on.js";
 export { DIFF_FORMATS, DiffFormat, formatDiff } from "./diff/format.js";
 export { diffFiles } from "./diff/index.js";
-export { neutralDigest } from "./diff/neutral.js";
 export { buildRecordSide } from "./diff/record-side.js";
 export { RULE_DESCRIPTIONS } from "./diff/rules.js";
 export { loadSide, manifestSide } from "./diff/sides.js";
@@ -173,6 +172,7 @@ export {
 } from "./pe/authenticode.js";
 export { peChecksum } from "./pe/checksum.js";
 export { inspectFile, inspectPe } from "./pe/inspect.js";
+export { neutralDigest } from "./pe/neutral.js";
 export { platformOfMachine } from "./pe/platform.js";
 export type { PeInfo } from "./pe/types.js";
 export { type BuildOptions, type BuildResult, build } from "./pipeline/build.js";
