@@ -16,7 +16,7 @@ import { ExitCode, InputError } from "../../util/errors.js";
 import { bundledPath } from "../../util/package-root.js";
 import { formatMismatch } from "../../verify/compare.js";
 import { verifyAgainstRecord, verifyPackage, verifySummary } from "../../verify/verify.js";
-import { type CliOutput, type CommonFlags, outputFor } from "../output.js";
+import { AnnotationStyle, type CliOutput, type CommonFlags, outputFor } from "../output.js";
 import { buildJson } from "./json.js";
 import { jsonOption, outDirOption } from "./options.js";
 import type { RegisterCommand } from "./types.js";
@@ -26,11 +26,16 @@ function summaryLine(result: BuildResult, summary: BuildSummary): string {
   return `built ${result.layout.exe}: ${formatBuildSummary(summary)}, sha256 ${result.record.executable.sha256}`;
 }
 
-/** Progress on stderr, warnings worded as problem lines; none with --quiet. */
+/**
+ * Progress on stderr (none with --quiet); warnings as plain "warning: ..." lines, or as
+ * annotations in a CI service's log.
+ */
 function progressOf(out: CliOutput): BuildProgress {
-  return out.quiet
-    ? silentProgress
-    : progressFor(process.stderr, { warning: (m) => out.line("warning", m) });
+  if (out.quiet) return silentProgress;
+  return progressFor(
+    process.stderr,
+    out.style === AnnotationStyle.none ? {} : { warning: (m) => out.line("warning", m) },
+  );
 }
 
 async function toolkit() {

@@ -20,9 +20,12 @@ export function jsonOption(what = "the report"): Option {
   return new Option("--json", `print ${what} as JSON on stdout`);
 }
 
-/** `-o, --output FILE`: the one file a command writes, instead of stdout. */
-export function outputFileOption(what: string): Option {
-  return new Option("-o, --output <file>", `write ${what} to FILE (atomically)`);
+/** `-o, --output FILE`: the one file a command writes (instead of stdout, when it can). */
+export function outputFileOption(what: string, orStdout = true): Option {
+  return new Option(
+    "-o, --output <file>",
+    `write ${what} to FILE (atomically)${orStdout ? " instead of stdout" : ""}`,
+  );
 }
 
 /** `--out DIR`: the folder a command writes its files into. */
