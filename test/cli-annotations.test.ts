@@ -100,6 +100,21 @@ test("warnings, cabinet errors and per-file errors are annotated too", async (t)
   const plain = await cli(["build", c.manifest, "--drop", c.drop, "--out", c.out], envWith());
   t.regex(plain.stderr, /^warning: .*Thumbs\.db is in the drop/m, "plain progress lines as before");
 
+  // verify's mismatches: the report's lines on stdout, and an annotation of the package each.
+  const other = join(c.dir, "other.yaml");
+  await writeFile(other, (await readFile(c.manifest, "utf8")).replace("1.2.3.4", "1.2.3.5"));
+  const exe = join(c.out, "small", "small.exe");
+  const v = await cli(["verify", exe, "--manifest", other], gh);
+  t.is(v.code, 1, v.stderr);
+  t.regex(v.stdout, /^app\.dll: version: expected 1\.2\.3\.5, found 1\.2\.3\.4$/m);
+  t.regex(
+    v.stderr,
+    /^::error file=[^:]*small\.exe::app\.dll: version: expected 1\.2\.3\.5, found 1\.2\.3\.4$/m,
+  );
+  const vPlain = await cli(["verify", exe, "--manifest", other], envWith());
+  t.is(vPlain.code, 1);
+  t.is(vPlain.stderr, "", "plain style: the report's lines say it, once");
+
   const notCab = join(c.dir, "notes.txt");
   await writeFile(notCab, "not a cabinet\n");
   const cab = await cli(["cab", "test", notCab], envWith({ TF_BUILD: "True" }));

@@ -136,6 +136,12 @@ export interface CliOutput {
   warn(message: string): void;
   /** Every problem of a user error (always printed). */
   error(err: unknown): void;
+  /**
+   * A problem a command's report already prints as a line of its own (verify's
+   * mismatches), also written as an annotation of `file` for the CI service; nothing in
+   * plain style, where the report's line says it.
+   */
+  annotate(severity: Severity, file: string, message: string): void;
   /** One problem line as `warn` or `error` would print it (for progress displays). */
   line(severity: Severity, message: string): string;
 }
@@ -163,6 +169,11 @@ export function outputFor(
     },
     error(err) {
       for (const p of problemsOf(err)) streams.stderr.write(`${format("error", p)}\n`);
+    },
+    annotate(severity, file, message) {
+      if (style === AnnotationStyle.none) return;
+      const at = { file, line: undefined, column: undefined, message };
+      streams.stderr.write(`${format(severity, { text: message, at })}\n`);
     },
     line,
   };

@@ -153,6 +153,9 @@ export const registerVerify: RegisterCommand = (program, setExitCode) => {
           for (const c of report.plan) process.stdout.write(`${formatPlanChange(c)}\n`);
           if (!report.ok || !out.quiet) process.stdout.write(`${verifySummary(report, label)}\n`);
         }
+        // In a CI log, each mismatch is also an annotation of the package.
+        for (const m of report.mismatches) out.annotate("error", pkg, formatMismatch(m));
+        for (const c of report.plan) out.annotate("error", pkg, formatPlanChange(c));
         if (!report.ok) setExitCode(ExitCode.checkFailed);
       },
     );
