@@ -6,11 +6,11 @@
  */
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import test from "ava";
+import test, { type ExecutionContext } from "ava";
 import { parse } from "yaml";
 import { AnnotationStyle, formatProblemLine, problemLine } from "../builder/cli/output.js";
 import { locateProblem } from "../builder/util/errors.js";
-import { cliPath, repoRoot } from "./helpers/cli.js";
+import { cliPath, repoRoot, tinyManifest } from "./helpers/cli.js";
 import { run, tempDir } from "./helpers/peers.js";
 import { smallCase } from "./helpers/small-build.js";
 
@@ -24,18 +24,8 @@ function envWith(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 const cli = (args: readonly string[], env: NodeJS.ProcessEnv, cwd?: string) =>
   run(process.execPath, [cliPath, ...args], { env, timeout: 120_000, ...(cwd ? { cwd } : {}) });
 
-const MANIFEST = `package:
-  name: bad
-  title: Bad
-  product: Bad
-  version: 1.0.0.0
-  company: Example
-  copyright: (c) Example
-files:
-  - name: a.txt
-    version: 1.2.3
-    platform: Not Applicable
-`;
+/** One problem: a three-part version at line 15, column 14. */
+const MANIFEST = tinyManifest("  - name: a.txt\n    version: 1.2.3\n", "bad");
 
 test("the environment chooses the annotation style; --annotations overrides it", async (t) => {
   const dir = await tempDir(t);
@@ -45,7 +35,7 @@ test("the environment chooses the annotation style; --annotations overrides it",
 
   const plain = await cli(["check", bad], envWith());
   t.is(plain.code, 2);
-  t.regex(plain.stderr, /^cabwright: .*bad\.yaml:10:14 files\[0\]\.version: /m);
+  t.regex(plain.stderr, /^cabwright: .*bad\.yaml:15:14 files\[0\]\.version: /m);
   t.notRegex(plain.stderr, /::error|##vso/);
 
   const github = await cli(["check", bad], envWith({ GITHUB_ACTIONS: "true" }));
@@ -53,24 +43,24 @@ test("the environment chooses the annotation style; --annotations overrides it",
   const gh = github.stderr.trim().split("\n");
   t.is(gh.length, 1, github.stderr);
   t.true(
-    gh[0]!.startsWith(`::error file=${bad.replace(/:/g, "%3A")},line=10,col=14::${message}`),
+    gh[0]!.startsWith(`::error file=${bad.replace(/:/g, "%3A")},line=15,col=14::${message}`),
     gh[0],
   );
-  t.false(gh[0]!.includes("bad.yaml:10:14"), "the position is in the properties, not twice");
+  t.false(gh[0]!.includes("bad.yaml:15:14"), "the position is in the properties, not twice");
 
   // Paths under GITHUB_WORKSPACE are given from the repository root, as GitHub links them.
   const inRepo = await cli(
     ["check", bad],
     envWith({ GITHUB_ACTIONS: "true", GITHUB_WORKSPACE: dir }),
   );
-  t.regex(inRepo.stderr, /^::error file=bad\.yaml,line=10,col=14::files\[0\]\.version: /);
+  t.regex(inRepo.stderr, /^::error file=bad\.yaml,line=15,col=14::files\[0\]\.version: /);
 
   const azure = await cli(["check", bad], envWith({ TF_BUILD: "True" }));
   t.is(azure.code, 2);
   t.regex(
     azure.stderr,
     new RegExp(
-      `^##vso\\[task\\.logissue type=error;sourcepath=${resolve(bad).replace(/[.[\]/]/g, "\\$&")};linenumber=10;columnnumber=14\\]files\\[0\\]\\.version: `,
+      `^##vso\\[task\\.logissue type=error;sourcepath=${resolve(bad).replace(/[.[\]/]/g, "\\$&")};linenumber=15;columnnumber=14\\]files\\[0\\]\\.version: `,
     ),
   );
 
@@ -200,6 +190,32 @@ async function hotfixRepo(dir: string): Promise<void> {
   await rename(c.manifest, join(dir, "manifest", "hotfix.yaml"));
 }
 
+/**
+ * The pipeline's shell steps: `npm ci`, then cabwright's check, build and verify, each run
+ * as written in a new repository with no problem line. Returns that repository and steps.
+ */
+async function runCabwrightSteps(
+  t: ExecutionContext,
+  scripts: readonly string[],
+  env: (dir: string) => NodeJS.ProcessEnv,
+  problem: RegExp,
+): Promise<{ dir: string; steps: string[]; env: NodeJS.ProcessEnv }> {
+  t.true(scripts.includes("npm ci"));
+  const steps = scripts.filter((r) => r.includes("cabwright"));
+  t.deepEqual(
+    steps.map((r) => r.split(" ")[2]),
+    ["check", "build", "verify"],
+  );
+  const dir = await tempDir(t);
+  await hotfixRepo(dir);
+  for (const step of steps) {
+    const r = await runStep(step, dir, env(dir));
+    t.is(r.code, 0, `${step}: ${r.stderr}`);
+    t.notRegex(r.stderr, problem, step);
+  }
+  return { dir, steps, env: env(dir) };
+}
+
 test("README: the GitHub Actions workflow parses and its cabwright steps run as written", async (t) => {
   const { github } = await readmePipelines();
   const wf = github as {
@@ -211,20 +227,12 @@ test("README: the GitHub Actions workflow parses and its cabwright steps run as 
   t.is(typeof job["runs-on"], "string");
   t.true(job.steps.some((s) => s.uses?.startsWith("actions/setup-node@")));
   const runs = job.steps.map((s) => s.run).filter((r): r is string => r !== undefined);
-  t.true(runs.includes("npm ci"));
-  const cabwrightSteps = runs.filter((r) => r.includes("cabwright"));
-  t.deepEqual(
-    cabwrightSteps.map((r) => r.split(" ")[2]),
-    ["check", "build", "verify"],
+  const { dir, steps, env } = await runCabwrightSteps(
+    t,
+    runs,
+    (root) => envWith({ GITHUB_ACTIONS: "true", CI: "true", GITHUB_WORKSPACE: root }),
+    /::(error|warning)/,
   );
-  const dir = await tempDir(t);
-  await hotfixRepo(dir);
-  const env = envWith({ GITHUB_ACTIONS: "true", CI: "true", GITHUB_WORKSPACE: dir });
-  for (const step of cabwrightSteps) {
-    const r = await runStep(step, dir, env);
-    t.is(r.code, 0, `${step}: ${r.stderr}`);
-    t.notRegex(r.stderr, /::(error|warning)/, step);
-  }
   const upload = job.steps.find((s) => s.uses?.startsWith("actions/upload-artifact@")) as
     | { with: { path: string } }
     | undefined;
@@ -232,7 +240,7 @@ test("README: the GitHub Actions workflow parses and its cabwright steps run as 
   // The same steps against a broken manifest: an annotation on the line, exit 2.
   const m = join(dir, "manifest", "hotfix.yaml");
   await writeFile(m, (await readFile(m, "utf8")).replace("version: 1.2.3.4", "version: 1.2.3"));
-  const broken = await runStep(cabwrightSteps[0]!, dir, env);
+  const broken = await runStep(steps[0]!, dir, env);
   t.is(broken.code, 2);
   t.regex(
     broken.stderr,
@@ -251,24 +259,16 @@ test("README: the Azure Pipelines file parses and its cabwright steps run as wri
   t.is(typeof p.pool.vmImage, "string");
   t.true(p.steps.some((s) => s.task?.startsWith("NodeTool@")));
   const scripts = p.steps.map((s) => s.script).filter((s): s is string => s !== undefined);
-  t.true(scripts.includes("npm ci"));
-  const cabwrightSteps = scripts.filter((s) => s.includes("cabwright"));
-  t.deepEqual(
-    cabwrightSteps.map((r) => r.split(" ")[2]),
-    ["check", "build", "verify"],
+  const { dir, steps, env } = await runCabwrightSteps(
+    t,
+    scripts,
+    () => envWith({ TF_BUILD: "True" }),
+    /##vso/,
   );
-  const dir = await tempDir(t);
-  await hotfixRepo(dir);
-  const env = envWith({ TF_BUILD: "True" });
-  for (const step of cabwrightSteps) {
-    const r = await runStep(step, dir, env);
-    t.is(r.code, 0, `${step}: ${r.stderr}`);
-    t.notRegex(r.stderr, /##vso/, step);
-  }
   const published = p.steps.find((s) => s.publish !== undefined)!.publish!;
   await t.notThrowsAsync(readFile(join(dir, published, "hotfix.exe")));
   await writeFile(join(dir, "drop", "app.dll"), "not a PE any more");
-  const broken = await runStep(cabwrightSteps[1]!, dir, env);
+  const broken = await runStep(steps[1]!, dir, env);
   t.not(broken.code, 0);
   t.regex(broken.stderr, /^##vso\[task\.logissue type=error;/m);
 });

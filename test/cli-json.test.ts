@@ -8,7 +8,7 @@ import { copyFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import test, { type ExecutionContext } from "ava";
 import { build } from "cabwright";
-import { assertOneLine, cabwright, cliPath } from "./helpers/cli.js";
+import { assertOneLine, cabwright, cliPath, tinyManifest } from "./helpers/cli.js";
 import { run, tempDir } from "./helpers/peers.js";
 import { SMALL_FILES, smallCase } from "./helpers/small-build.js";
 
@@ -30,19 +30,8 @@ async function smallPackage(t: ExecutionContext) {
   return { c, r };
 }
 
-const BAD_MANIFEST = `package:
-  name: bad
-  title: Bad
-  product: Bad
-  version: 1.0.0.0
-  company: Example
-  copyright: (c) Example
-files:
-  - name: a.txt
-    version: 1.2.3
-    platform: Not Applicable
-    sise: 3
-`;
+/** Two problems: a three-part version (line 15, column 14) and an unknown key (16:5). */
+const BAD_MANIFEST = tinyManifest("  - name: a.txt\n    version: 1.2.3\n    sise: 3\n", "bad");
 
 test("check --json: ok with the package, or every problem as {file, line, column, message}", async (t) => {
   const dir = await tempDir(t);
@@ -76,10 +65,10 @@ test("check --json: ok with the package, or every problem as {file, line, column
     t.true(Number.isInteger(p.line) && p.line > 0 && Number.isInteger(p.column));
   }
   const version = report.problems.find((p) => p.message.includes("version"));
-  t.like(version, { line: 10, column: 14 });
+  t.like(version, { line: 15, column: 14 });
   t.regex(version?.message ?? "", /^files\[0\]\.version: /);
   const sise = report.problems.find((p) => p.message.includes("sise"));
-  t.like(sise, { line: 12, column: 5 });
+  t.like(sise, { line: 16, column: 5 });
   // The same problems are the stderr lines, one each, as without --json.
   const lines = r.stderr.trim().split("\n");
   t.is(lines.length, report.problems.length);
@@ -120,7 +109,7 @@ test("--quiet: nothing on success, the problems on failure, the same exit codes"
   await writeFile(bad, BAD_MANIFEST);
   const failed = await cli(["check", bad, "--quiet"]);
   t.is(failed.code, 2);
-  t.regex(failed.stderr, /^cabwright: .*bad\.yaml:10:14 files\[0\]\.version: /m);
+  t.regex(failed.stderr, /^cabwright: .*bad\.yaml:15:14 files\[0\]\.version: /m);
 });
 
 test("--json on build, cab test, cab extract, cab create, sfx and locate: one document with its schema", async (t) => {
