@@ -16,8 +16,8 @@ export function jsonFormatOption(): Option {
 }
 
 /** `--json` on a command with no `--format`: the report as JSON on stdout. */
-export function jsonOption(what = "the report"): Option {
-  return new Option("--json", `print ${what} as JSON on stdout`);
+export function jsonOption(what?: string): Option {
+  return new Option("--json", `print the report as JSON on stdout${what ? `: ${what}` : ""}`);
 }
 
 /** `-o, --output FILE`: the one file a command writes (instead of stdout, when it can). */

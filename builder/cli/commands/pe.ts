@@ -68,7 +68,7 @@ export const registerInspect: RegisterCommand = (program: Command, setExitCode) 
     .command("inspect")
     .description("print a file's platform, version, strings, signature and checksum")
     .argument("<file...>", "files to read (PE or not)")
-    .addOption(jsonOption("an array, one object per file,"))
+    .addOption(jsonOption("an array, one object per file"))
     .action(async (files: string[], opts: CommonFlags & { json?: boolean }) => {
       const infos: PeInfo[] = [];
       await eachFile(files, setExitCode, outputFor(opts), async (file) => {
