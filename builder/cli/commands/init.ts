@@ -10,9 +10,10 @@ import { PLATFORMS, type Platform } from "../../manifest/types.js";
 import { inspectFile } from "../../pe/inspect.js";
 import { InputError } from "../../util/errors.js";
 import { writeFileAtomic } from "../../util/fs.js";
+import { type CliOutput, type CommonFlags, outputFor } from "../output.js";
 import type { RegisterCommand } from "./types.js";
 
-interface InitOptions {
+interface InitOptions extends CommonFlags {
   fromKb?: string;
   fromDrop?: string;
   output?: string;
@@ -51,6 +52,7 @@ export const registerInit: RegisterCommand = (program) => {
       [] as string[],
     )
     .action(async (opts: InitOptions) => {
+      const out = outputFor(opts);
       if (!opts.fromKb === !opts.fromDrop) {
         throw new InputError("init: give either --from-kb FILE or --from-drop DIR");
       }
@@ -62,8 +64,8 @@ export const registerInit: RegisterCommand = (program) => {
         const excluded = new Map<string, number>();
         const files = await scanDrop(drop, inspectFile, {
           onOutside: (path, target) =>
-            process.stderr.write(
-              `cabwright: warning: ${drop}: ${path} is a link to ${target}, outside the drop: not listed (add it by hand with allowOutsideDrop: true to ship it)\n`,
+            out.warn(
+              `${drop}: ${path} is a link to ${target}, outside the drop: not listed (add it by hand with allowOutsideDrop: true to ship it)`,
             ),
           exclude: opts.exclude,
           onExcluded: (_path, pattern) => excluded.set(pattern, (excluded.get(pattern) ?? 0) + 1),
@@ -74,6 +76,7 @@ export const registerInit: RegisterCommand = (program) => {
         });
         const left = [...excluded].map(([p, n]) => `${n} ${p}`).join(", ");
         await emit(
+          out,
           yaml,
           opts.output,
           `${files.length} files of ${opts.fromDrop}${left ? ` (left out: ${left})` : ""}`,
@@ -92,7 +95,7 @@ export const registerInit: RegisterCommand = (program) => {
       // One line per decision (23 rows with a two-digit year are one warning).
       const decisions = summarizeWarnings([...imp.warnings, ...imp.articleWarnings]);
       for (const w of decisions) {
-        process.stderr.write(`cabwright: warning: ${fromKb}:${w.at} ${w.message}\n`);
+        out.warn(`${fromKb}:${w.at} ${w.message}`);
       }
       if (opts.strict && decisions.length > 0) {
         throw new InputError(
@@ -104,14 +107,15 @@ export const registerInit: RegisterCommand = (program) => {
         ...(opts.name ? { name: opts.name } : {}),
       });
       await emit(
+        out,
         draft.yaml,
         opts.output,
         `${imp.rows.length} rows from ${imp.tables.length} table(s) of ${fromKb}`,
         draft.omitted,
       );
       if (draft.omitted.length > 0) {
-        process.stderr.write(
-          `cabwright: warning: ${opts.output ?? "(manifest)"}: the article does not say ${draft.omitted.join(", ")}; the manifest leaves them out (a comment says so), and check and build need them\n`,
+        out.warn(
+          `${opts.output ?? "(manifest)"}: the article does not say ${draft.omitted.join(", ")}; the manifest leaves them out (a comment says so), and check and build need them`,
         );
       }
     });
@@ -124,6 +128,7 @@ export const registerInit: RegisterCommand = (program) => {
  * import did write is checked.
  */
 async function emit(
+  out: CliOutput,
   yaml: string,
   output: string | undefined,
   what: string,
@@ -139,6 +144,6 @@ async function emit(
   parseManifest(output ?? "(manifest)", checked);
   if (output) {
     await writeFileAtomic(output, yaml);
-    process.stderr.write(`cabwright: ${output}: ${what}\n`);
+    out.note(`cabwright: ${output}: ${what}`);
   } else process.stdout.write(yaml);
 }
