@@ -10,8 +10,8 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
+import { cabInputsFromPaths, writeCabinet } from "@cabwright/cab";
 import anyTest, { type TestFn } from "ava";
-import { cabInputsFromPaths, writeCabinet } from "../builder/cab/index.js";
 import {
   assembleSfx,
   InputError,

@@ -7,12 +7,17 @@
 
 export { blockChecksum, cabChecksum } from "./format/checksum.js";
 export {
+  CAB_SIGNATURE,
+  CFFILE_SIZE,
+  CFHEADER_SIZE,
   CompressionType,
   FileAttribute,
   FolderIndex,
   HeaderFlag,
   MAX_BLOCK_UNCOMPRESSED,
+  MAX_CABINET_SIZE,
   MAX_FILES_PER_CABINET,
+  MAX_NAME_BYTES,
 } from "./format/constants.js";
 export {
   type CalendarTime,
@@ -35,6 +40,7 @@ export {
   type CabFolderInfo,
   type Cabinet,
   type CabinetInfo,
+  type CabinetInternals,
   type OpenOptions,
   openCabinet,
 } from "./read/cabinet.js";
@@ -44,8 +50,10 @@ export {
   type ExtractOptions,
   type ExtractReport,
   extractCabinet,
+  extractOpened,
   targetPath,
 } from "./read/extract.js";
+export { type FolderPlan, folderBlocks } from "./read/folder-stream.js";
 export { findCabinets } from "./read/search.js";
 export type { CabTestFile, CabTestReport } from "./read/verify.js";
 export {

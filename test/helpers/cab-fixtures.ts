@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
-import type { CabInputFile } from "../../builder/cab/index.js";
+import type { CabInputFile } from "@cabwright/cab";
 
 /** mulberry32: a small seeded PRNG (uint32 state). */
 export function prng(seed: number): () => number {

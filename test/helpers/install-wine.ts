@@ -20,8 +20,8 @@ import {
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { crc32 } from "node:zlib";
+import { cabInputsFromPaths, writeCabinet } from "@cabwright/cab";
 import anyTest, { type ExecutionContext, type TestFn } from "ava";
-import { cabInputsFromPaths, writeCabinet } from "../../builder/cab/index.js";
 import { assembleSfx, encodePlan, locateCabinet, readPackagePlan } from "../../builder/index.js";
 import type { InstallPlan } from "../../builder/install/plan.js";
 import { InstallExitCode } from "../../builder/install/plan-format.js";

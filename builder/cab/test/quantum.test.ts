@@ -8,26 +8,31 @@ import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { CabError } from "@cabwright/cab";
+import {
+  createQuantumDecoder,
+  quantumWindowLayout,
+} from "@cabwright/cab/internal/codecs/quantum/decode";
 import test from "ava";
 import fc from "fast-check";
-import { createQuantumDecoder, quantumWindowLayout } from "../builder/cab/codecs/quantum/decode.js";
-import { CabError } from "../builder/cab/format/errors.js";
 import {
   decodeFolder,
   expectedMd5s,
   md5,
   type TestCabFolder,
   walkCab,
-} from "./helpers/cab-blocks.js";
-import { buildTestCab } from "./helpers/cab-build.js";
+} from "../../../test/helpers/cab-blocks.js";
+import { buildTestCab } from "../../../test/helpers/cab-build.js";
+import { requirePeer, tempDir } from "../../../test/helpers/peers.js";
+import { type QuantumTestStream, quantumTestEncode } from "../../../test/helpers/quantum-writer.js";
 import {
   assertHostileBlocksAreSafe,
   decodeHostile as decodeWith,
 } from "./helpers/hostile-decode.js";
-import { requirePeer, tempDir } from "./helpers/peers.js";
-import { type QuantumTestStream, quantumTestEncode } from "./helpers/quantum-writer.js";
 
-const corpus = fileURLToPath(new URL("../../test/fixtures/libmspack/", import.meta.url));
+const corpus = fileURLToPath(
+  new URL("../../../../builder/cab/test/fixtures/libmspack/", import.meta.url),
+);
 const tsv = readFileSync(join(corpus, "expected-cabextract.tsv"), "utf8");
 const QUANTUM = 2;
 

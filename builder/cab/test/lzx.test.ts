@@ -8,18 +8,19 @@ import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { CabError } from "@cabwright/cab";
+import { createLzxDecoder, lzxWindowLayout } from "@cabwright/cab/internal/codecs/lzx/decode";
 import test from "ava";
 import fc from "fast-check";
-import { createLzxDecoder, lzxWindowLayout } from "../builder/cab/codecs/lzx/decode.js";
-import { CabError } from "../builder/cab/format/errors.js";
 import {
   decodeFolder,
   expectedMd5s,
   md5,
   type TestCabFolder,
   walkCab,
-} from "./helpers/cab-blocks.js";
-import { buildTestCab } from "./helpers/cab-build.js";
+} from "../../../test/helpers/cab-blocks.js";
+import { buildTestCab } from "../../../test/helpers/cab-build.js";
+import { requirePeer, tempDir } from "../../../test/helpers/peers.js";
 import {
   assertHostileBlocksAreSafe,
   decodeHostile as decodeWith,
@@ -31,9 +32,10 @@ import {
   lzxTestEncode,
   MIXED_BLOCK_PLAN,
 } from "./helpers/lzx-writer.js";
-import { requirePeer, tempDir } from "./helpers/peers.js";
 
-const corpus = fileURLToPath(new URL("../../test/fixtures/libmspack/", import.meta.url));
+const corpus = fileURLToPath(
+  new URL("../../../../builder/cab/test/fixtures/libmspack/", import.meta.url),
+);
 const tsv = readFileSync(join(corpus, "expected-cabextract.tsv"), "utf8");
 const LZX = 3;
 

@@ -6,14 +6,14 @@
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { createLzxDecoder } from "@cabwright/cab/internal/codecs/lzx/decode";
+import { createQuantumDecoder } from "@cabwright/cab/internal/codecs/quantum/decode";
 import test from "ava";
-import { createLzxDecoder } from "../builder/cab/codecs/lzx/decode.js";
-import { createQuantumDecoder } from "../builder/cab/codecs/quantum/decode.js";
-import { md5 } from "./helpers/cab-blocks.js";
-import { buildTestCabFolders, type TestCabFolderSpec } from "./helpers/cab-build.js";
+import { md5 } from "../../../test/helpers/cab-blocks.js";
+import { buildTestCabFolders, type TestCabFolderSpec } from "../../../test/helpers/cab-build.js";
+import { requirePeer, run, tempDir, wineEnv } from "../../../test/helpers/peers.js";
+import { quantumTestEncode } from "../../../test/helpers/quantum-writer.js";
 import { lzxTestEncode, MIXED_BLOCK_PLAN } from "./helpers/lzx-writer.js";
-import { requirePeer, run, tempDir, wineEnv } from "./helpers/peers.js";
-import { quantumTestEncode } from "./helpers/quantum-writer.js";
 
 function noise(length: number, seed: number, alphabet: number): Uint8Array {
   const out = new Uint8Array(length);
