@@ -6,6 +6,7 @@
 // Writer
 
 export { blockChecksum, cabChecksum } from "./format/checksum.js";
+export { compressionName } from "./format/compression.js";
 export {
   CAB_SIGNATURE,
   CFFILE_SIZE,
@@ -44,7 +45,7 @@ export {
   type OpenOptions,
   openCabinet,
 } from "./read/cabinet.js";
-export { type BlockDecoder, canDecode, compressionName, createDecoder } from "./read/decoder.js";
+export { type BlockDecoder, canDecode, createDecoder } from "./read/decoder.js";
 export {
   type ExtractedFile,
   type ExtractOptions,
