@@ -181,7 +181,7 @@ test("hostile: a block that claims more than 32768 bytes is refused", (t) => {
   t.is(err?.kind, "invalid-data");
 });
 
-// ---- Streams written by the test-only encoder (test/helpers/lzx-writer.ts) ----
+// ---- Streams written by the test-only encoder (builder/cab/test/helpers/lzx-writer.ts) ----
 
 /** Deterministic pseudo-random bytes (xorshift32). */
 function noise(length: number, seed: number, alphabet = 256): Uint8Array {
