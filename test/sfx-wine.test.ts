@@ -24,6 +24,7 @@ import {
 } from "../builder/index.js";
 import { planSfxPrefix, prefixPayloadCrc, sealSfxPrefix } from "../builder/sfx/header.js";
 import { checkSfxChecksum } from "../builder/sfx/index.js";
+import { seededBytes } from "./helpers/cab-fixtures.js";
 import { requirePeer, run, signWithTestCertificate, wineEnv } from "./helpers/peers.js";
 import {
   buildSfxTestPrograms,
@@ -44,19 +45,6 @@ interface Ctx {
   files: ReadonlyArray<readonly [string, Uint8Array]>;
 }
 const test = anyTest as TestFn<Ctx>;
-
-/** Seeded bytes (xorshift32), so a failure reproduces. */
-function seededBytes(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 const UTF8_NAME = "naïve-文字.txt";
 

@@ -20,6 +20,7 @@ import {
   walkCab,
 } from "../../../test/helpers/cab-blocks.js";
 import { buildTestCab } from "../../../test/helpers/cab-build.js";
+import { seededBytes } from "../../../test/helpers/cab-fixtures.js";
 import { requirePeer, tempDir } from "../../../test/helpers/peers.js";
 import {
   assertHostileBlocksAreSafe,
@@ -184,17 +185,7 @@ test("hostile: a block that claims more than 32768 bytes is refused", (t) => {
 // ---- Streams written by the test-only encoder (builder/cab/test/helpers/lzx-writer.ts) ----
 
 /** Deterministic pseudo-random bytes (xorshift32). */
-function noise(length: number, seed: number, alphabet = 256): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed | 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = (x >>> 0) % alphabet;
-  }
-  return out;
-}
+const noise = (length: number, seed: number, alphabet = 256) => seededBytes(length, seed, alphabet);
 
 function decodeStream(windowBits: number, stream: LzxTestStream): Uint8Array {
   const decoder = createLzxDecoder(windowBits);

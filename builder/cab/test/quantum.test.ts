@@ -23,6 +23,7 @@ import {
   walkCab,
 } from "../../../test/helpers/cab-blocks.js";
 import { buildTestCab } from "../../../test/helpers/cab-build.js";
+import { xorshift32 } from "../../../test/helpers/cab-fixtures.js";
 import { requirePeer, tempDir } from "../../../test/helpers/peers.js";
 import { type QuantumTestStream, quantumTestEncode } from "../../../test/helpers/quantum-writer.js";
 import {
@@ -122,13 +123,7 @@ test("hostile: flipped bits and truncation of the corpus block", (t) => {
 /** Deterministic pseudo-random bytes (xorshift32) from a small alphabet, with repeats. */
 function textLike(length: number, seed: number, alphabet: number): Uint8Array {
   const out = new Uint8Array(length);
-  let x = seed | 1;
-  const next = () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return x >>> 0;
-  };
+  const next = xorshift32(seed | 1);
   for (let i = 0; i < length; i++) {
     const r = next();
     // Now and then copy an earlier stretch, near or far, so all match kinds occur.
