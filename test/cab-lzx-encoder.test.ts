@@ -18,7 +18,7 @@ import { codeLengths } from "@cabwright/cab/internal/codecs/shared/huffman-encod
 import test from "ava";
 import fc from "fast-check";
 import { filler } from "../builder/demo/version-resource.js";
-import { md5 } from "./helpers/cab-blocks.js";
+import { decodeFrames, md5 } from "./helpers/cab-blocks.js";
 import { buildTestCabFolders, type TestCabFolderSpec } from "./helpers/cab-build.js";
 import { content, memoryInputs } from "./helpers/cab-fixtures.js";
 import { wineDll } from "./helpers/lzx-inputs.js";
@@ -94,14 +94,7 @@ function encodeInJobs(
 }
 
 function decodeOurs(e: Encoded, windowBits: number): Uint8Array {
-  const decoder = createLzxDecoder(windowBits);
-  const out = new Uint8Array(e.sizes.reduce((n, s) => n + s, 0));
-  let at = 0;
-  for (const [i, frame] of e.frames.entries()) {
-    out.set(decoder.decompress(frame, e.sizes[i]!), at);
-    at += e.sizes[i]!;
-  }
-  return out;
+  return decodeFrames(createLzxDecoder(windowBits), e.frames, e.sizes);
 }
 
 /** Seeded input: pieces of text, random bytes, zeros, copies of earlier bytes, x86 code. */

@@ -14,6 +14,7 @@ import test from "ava";
 import fc from "fast-check";
 import {
   decodeFolder,
+  decodeFrames,
   expectedMd5s,
   md5,
   type TestCabFolder,
@@ -188,14 +189,7 @@ test("hostile: a block that claims more than 32768 bytes is refused", (t) => {
 const noise = (length: number, seed: number, alphabet = 256) => seededBytes(length, seed, alphabet);
 
 function decodeStream(windowBits: number, stream: LzxTestStream): Uint8Array {
-  const decoder = createLzxDecoder(windowBits);
-  const out = new Uint8Array(stream.sizes.reduce((a, b) => a + b, 0));
-  let at = 0;
-  stream.frames.forEach((frame, i) => {
-    out.set(decoder.decompress(frame, stream.sizes[i]!), at);
-    at += stream.sizes[i]!;
-  });
-  return out;
+  return decodeFrames(createLzxDecoder(windowBits), stream.frames, stream.sizes);
 }
 
 /** Data whose start comes back `distance` bytes later: a match in the window's top slot. */

@@ -17,6 +17,7 @@ import test from "ava";
 import fc from "fast-check";
 import {
   decodeFolder,
+  decodeFrames,
   expectedMd5s,
   md5,
   type TestCabFolder,
@@ -140,14 +141,7 @@ function textLike(length: number, seed: number, alphabet: number): Uint8Array {
 }
 
 function decodeStream(windowBits: number, stream: QuantumTestStream): Uint8Array {
-  const decoder = createQuantumDecoder(windowBits);
-  const out = new Uint8Array(stream.sizes.reduce((a, b) => a + b, 0));
-  let at = 0;
-  stream.frames.forEach((frame, i) => {
-    out.set(decoder.decompress(frame, stream.sizes[i]!), at);
-    at += stream.sizes[i]!;
-  });
-  return out;
+  return decodeFrames(createQuantumDecoder(windowBits), stream.frames, stream.sizes);
 }
 
 for (const windowBits of [10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21]) {
