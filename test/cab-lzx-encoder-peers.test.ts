@@ -16,9 +16,9 @@ import anyTest, { type TestFn } from "ava";
 import { assembleSfx } from "../builder/index.js";
 import { walkCab } from "./helpers/cab-blocks.js";
 import { expectedDigests, memoryInputs, treeDigests } from "./helpers/cab-fixtures.js";
-import { sameTree, winePath } from "./helpers/cab-peers.js";
+import { sameTree } from "./helpers/cab-peers.js";
 import { lzxTestContents } from "./helpers/lzx-inputs.js";
-import { requirePeer, run, wineEnv } from "./helpers/peers.js";
+import { requirePeer, run, wineEnv, winePath } from "./helpers/peers.js";
 
 interface Config {
   readonly windowBits: number;

@@ -177,3 +177,11 @@ test("every rule fails on a planted tree that breaks it", (t) => {
     ],
   );
 });
+
+test("cabwright/cab is @cabwright/cab under cabwright's name: the same exports, the same objects", async (t) => {
+  const pkg = await import("@cabwright/cab");
+  const old = await import("cabwright/cab");
+  t.deepEqual(Object.keys(old).sort(), Object.keys(pkg).sort());
+  t.is(old.writeCabinet, pkg.writeCabinet);
+  t.is(old.CabError, pkg.CabError);
+});
