@@ -10,7 +10,7 @@ import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { type CabInputFile, writeCabinet } from "../builder/cab/index.js";
+import { type CabInputFile, writeCabinet } from "@cabwright/cab";
 import { WINE_DLLS as DLL_DIR, gcabWrite, timed } from "./wine-drop.js";
 
 const execFileP = promisify(execFile);

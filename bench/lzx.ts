@@ -11,14 +11,16 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createLzxDecoder } from "../builder/cab/codecs/lzx/decode.js";
-import { createQuantumDecoder } from "../builder/cab/codecs/quantum/decode.js";
+import { createLzxDecoder } from "@cabwright/cab/internal/codecs/lzx/decode";
+import { createQuantumDecoder } from "@cabwright/cab/internal/codecs/quantum/decode";
 import { decodeFolder, type TestCabFolder, walkCab } from "../test/helpers/cab-blocks.js";
 import { buildTestCab } from "../test/helpers/cab-build.js";
 import { quantumTestEncode } from "../test/helpers/quantum-writer.js";
 import { benchLzxEncode } from "./lzx-encode.js";
 
-const corpus = fileURLToPath(new URL("../../test/fixtures/libmspack/", import.meta.url));
+const corpus = fileURLToPath(
+  new URL("../../builder/cab/test/fixtures/libmspack/", import.meta.url),
+);
 const RUNS = 5;
 
 /** Decode a folder's first `max` blocks, discarding the output (as `cabextract -t` does). */

@@ -38,7 +38,9 @@ if (selected.length === 1) {
 } else {
   // Each bench in its own process, so its peak memory is its own, not its predecessors'.
   for (const [name] of selected) {
-    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), name], {
+    // execArgv carries --conditions=cabwright-internal (the codec benches use the internals).
+    const args = [...process.execArgv, fileURLToPath(import.meta.url), name];
+    const r = spawnSync(process.execPath, args, {
       stdio: "inherit",
     });
     if (r.status !== 0) process.exitCode = r.status ?? 1;

@@ -13,7 +13,7 @@ export {
   extractCabinet,
   findCabinets,
   openCabinet,
-} from "./cab/index.js";
+} from "@cabwright/cab";
 export { type Collected, type CollectedFile, collect } from "./collect/collect.js";
 export { type CollectPlan, planCollect } from "./collect/plan.js";
 export { type DemoFile, makeDemoDrop, planDemoDrop } from "./demo/drop.js";

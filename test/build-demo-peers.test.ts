@@ -11,9 +11,9 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import test from "ava";
 import { sha256, treeDigests } from "./helpers/cab-fixtures.js";
-import { type CabPeer, extractTo, winePath } from "./helpers/cab-peers.js";
+import { type CabPeer, extractTo } from "./helpers/cab-peers.js";
 import { demoBuild, removeDemoBuild } from "./helpers/demo-build.js";
-import { requirePeer, run, tempDir, wineEnv } from "./helpers/peers.js";
+import { requirePeer, run, tempDir, wineEnv, winePath } from "./helpers/peers.js";
 
 test.after.always(removeDemoBuild);
 

@@ -8,10 +8,9 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import test from "ava";
 import { build, minimalPe } from "cabwright";
-import { buildPe, requirePeer, run, tempDir, wineEnv } from "./helpers/peers.js";
+import { buildPe, requirePeer, run, tempDir, wineEnv, winePath } from "./helpers/peers.js";
 
 /** Z:\ is wine's view of /. */
-const winPath = (p: string) => `Z:${p.replace(/\//g, "\\")}`;
 
 const ENTRY_SOURCE = `#include <stdlib.h>
 #include <stdio.h>
@@ -67,7 +66,7 @@ files:
 test("under wine64 the built x64 package extracts with /x: to the recorded bytes and runs its entry command", async (t) => {
   const { wine, dir, result, env } = await makePackage(t);
   const out = join(dir, "extracted");
-  const x = await run(wine, [result.layout.exe, "/quiet", `/x:${winPath(out)}`], { env });
+  const x = await run(wine, [result.layout.exe, "/quiet", `/x:${winePath(out)}`], { env });
   t.is(x.code, 0, x.stderr);
   for (const f of result.record.files) {
     const bytes = await readFile(join(out, f.path));

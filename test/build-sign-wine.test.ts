@@ -8,7 +8,7 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import test from "ava";
 import { build } from "cabwright";
-import { requirePeer, run, tempDir, wineEnv } from "./helpers/peers.js";
+import { requirePeer, run, tempDir, wineEnv, winePath } from "./helpers/peers.js";
 import {
   issueCertificate,
   makeSigningDrop,
@@ -17,7 +17,6 @@ import {
 } from "./helpers/signing.js";
 
 /** Z:\ is wine's view of /. */
-const winPath = (p: string) => `Z:${p.replace(/\//g, "\\")}`;
 
 test("under wine64 a signed package extracts with /x: to the recorded bytes; appended data is refused", async (t) => {
   const wine = requirePeer("wine");
@@ -39,7 +38,7 @@ test("under wine64 a signed package extracts with /x: to the recorded bytes; app
   const env = await wineEnv();
 
   const out = join(dir, "extracted");
-  const x = await run(wine, [result.layout.exe, "/quiet", `/x:${winPath(out)}`], { env });
+  const x = await run(wine, [result.layout.exe, "/quiet", `/x:${winePath(out)}`], { env });
   t.is(x.code, 0, x.stderr);
   for (const f of result.record.files) {
     const bytes = await readFile(join(out, f.path));
@@ -52,7 +51,7 @@ test("under wine64 a signed package extracts with /x: to the recorded bytes; app
     Buffer.concat([await readFile(result.layout.exe), Buffer.from("MSCF after the signature")]),
   );
   const out2 = join(dir, "extracted2");
-  const y = await run(wine, [appended, "/quiet", `/x:${winPath(out2)}`], { env });
+  const y = await run(wine, [appended, "/quiet", `/x:${winePath(out2)}`], { env });
   t.not(y.code, 0, "the stub refuses data after the certificate table");
   const left = await readdir(out2).catch(() => []);
   t.deepEqual(left, [], "nothing extracted");

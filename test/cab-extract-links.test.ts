@@ -8,8 +8,8 @@ import { existsSync } from "node:fs";
 import { lstat, mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { extractCabinet } from "@cabwright/cab";
 import test from "ava";
-import { extractCabinet } from "../builder/cab/index.js";
 import { run, tempDir } from "./helpers/peers.js";
 import { gcabFrom } from "./helpers/sfx.js";
 

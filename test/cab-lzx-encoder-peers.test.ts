@@ -11,14 +11,14 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { extractCabinet, type LzxLevel, openCabinet, writeCabinet } from "@cabwright/cab";
 import anyTest, { type TestFn } from "ava";
-import { extractCabinet, type LzxLevel, openCabinet, writeCabinet } from "../builder/cab/index.js";
 import { assembleSfx } from "../builder/index.js";
 import { walkCab } from "./helpers/cab-blocks.js";
 import { expectedDigests, memoryInputs, treeDigests } from "./helpers/cab-fixtures.js";
-import { sameTree, winePath } from "./helpers/cab-peers.js";
+import { sameTree } from "./helpers/cab-peers.js";
 import { lzxTestContents } from "./helpers/lzx-inputs.js";
-import { requirePeer, run, wineEnv } from "./helpers/peers.js";
+import { requirePeer, run, wineEnv, winePath } from "./helpers/peers.js";
 
 interface Config {
   readonly windowBits: number;

@@ -9,16 +9,16 @@ import { createHash } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { LzxLevel } from "@cabwright/cab";
+import { parseCompression, writeCabinet } from "@cabwright/cab";
+import { LzxFolderRecords } from "@cabwright/cab/internal/codecs/lzx/compress";
+import { createLzxDecoder } from "@cabwright/cab/internal/codecs/lzx/decode";
+import { encodeLzxJob, LZX_ENCODER_REVISION } from "@cabwright/cab/internal/codecs/lzx/encode";
+import { codeLengths } from "@cabwright/cab/internal/codecs/shared/huffman-encode";
 import test from "ava";
 import fc from "fast-check";
-import { LzxFolderRecords } from "../builder/cab/codecs/lzx/compress.js";
-import { createLzxDecoder } from "../builder/cab/codecs/lzx/decode.js";
-import { encodeLzxJob, LZX_ENCODER_REVISION } from "../builder/cab/codecs/lzx/encode.js";
-import { codeLengths } from "../builder/cab/codecs/shared/huffman-encode.js";
-import { parseCompression, writeCabinet } from "../builder/cab/index.js";
-import type { LzxLevel } from "../builder/cab/write/writer-types.js";
 import { filler } from "../builder/demo/version-resource.js";
-import { md5 } from "./helpers/cab-blocks.js";
+import { decodeFrames, md5 } from "./helpers/cab-blocks.js";
 import { buildTestCabFolders, type TestCabFolderSpec } from "./helpers/cab-build.js";
 import { content, memoryInputs } from "./helpers/cab-fixtures.js";
 import { wineDll } from "./helpers/lzx-inputs.js";
@@ -94,14 +94,7 @@ function encodeInJobs(
 }
 
 function decodeOurs(e: Encoded, windowBits: number): Uint8Array {
-  const decoder = createLzxDecoder(windowBits);
-  const out = new Uint8Array(e.sizes.reduce((n, s) => n + s, 0));
-  let at = 0;
-  for (const [i, frame] of e.frames.entries()) {
-    out.set(decoder.decompress(frame, e.sizes[i]!), at);
-    at += e.sizes[i]!;
-  }
-  return out;
+  return decodeFrames(createLzxDecoder(windowBits), e.frames, e.sizes);
 }
 
 /** Seeded input: pieces of text, random bytes, zeros, copies of earlier bytes, x86 code. */

@@ -6,8 +6,8 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { extractCabinet, openCabinet } from "@cabwright/cab";
 import test from "ava";
-import { extractCabinet, openCabinet } from "cabwright/cab";
 import { requirePeer, run, tempDir } from "./helpers/peers.js";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));

@@ -5,8 +5,8 @@
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { findCabinets } from "@cabwright/cab";
 import test from "ava";
-import { findCabinets } from "../builder/cab/index.js";
 import { cabwright } from "./helpers/cli.js";
 import { requirePeer, run, tempDir } from "./helpers/peers.js";
 import { gcabFrom } from "./helpers/sfx.js";

@@ -16,7 +16,7 @@ import type { InstallPlan } from "../builder/install/plan.js";
 import { type DemoBuild, demoBuild, removeDemoBuild } from "./helpers/demo-build.js";
 import { buildServiceProgram, buildSvcctl } from "./helpers/install-product.js";
 import { wineSession } from "./helpers/install-wine.js";
-import { buildPe, requirePeer, run } from "./helpers/peers.js";
+import { buildPe, requirePeer, run, winePath } from "./helpers/peers.js";
 import { pefileRead } from "./helpers/pefile.js";
 import { RUNNER_SOURCE, runnerExit } from "./helpers/sfx.js";
 
@@ -65,7 +65,7 @@ test.before(async () => {
     { env },
   );
   if (r.code !== 0) throw new Error(`reg add: ${r.stdout}${r.stderr}`);
-  const svcWin = `Z:${svc.replaceAll("/", "\\")}`;
+  const svcWin = winePath(svc);
   const c = await run(wine(), [svcctl, "create", SERVICE, svcWin], { env });
   if (c.code !== 0) throw new Error(`svcctl create: ${c.stdout}`);
   await run(wine(), [svcctl, "start", SERVICE], { env });
@@ -103,7 +103,7 @@ test.serial(
     t.is(demo.result.record.executable.stub.platform, "x86", "the seed's package is the x86 stub");
     const before = await digests();
     const started = await starts();
-    const exeWin = `Z:${demo.result.layout.exe.replaceAll("/", "\\")}`;
+    const exeWin = winePath(demo.result.layout.exe);
     const r = await run(wine(), [runner, exeWin, "/quiet", "/log:C:\\seed.log"], { env });
     const log = await readFile(join(env.WINEPREFIX!, "drive_c", "seed.log"), "utf8").catch(
       () => "",

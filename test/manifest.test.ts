@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import test from "ava";
 import { formatTable, InputError, loadManifest, manifestTableRows, parseManifest } from "cabwright";
+import { MONTH_NAMES } from "../builder/manifest/validate-fields.js";
 import { problemsOf } from "./helpers/manifest-problems.js";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
@@ -22,20 +23,6 @@ test("the kb table reproduces the article's flat table, row for row and in order
   // The article's cells run together ("Adonavigator.dll10.2.952.0421,23229-Jun-201018:08×86").
   let at = start;
   const tsv = formatTable(manifestTableRows(manifest), "tsv").trimEnd().split("\n").slice(1);
-  const months = [
-    "Jan",
-    "Feb",
-    "Mar",
-    "Apr",
-    "May",
-    "Jun",
-    "Jul",
-    "Aug",
-    "Sep",
-    "Oct",
-    "Nov",
-    "Dec",
-  ];
   for (const line of tsv) {
     const [name, version, size, date, time, platform] = line.split("\t") as string[];
     const [y, m, d] = date!.split("-");
@@ -43,7 +30,7 @@ test("the kb table reproduces the article's flat table, row for row and in order
       name,
       version,
       Number(size).toLocaleString("en-US"),
-      `${d}-${months[Number(m) - 1]}-${y}`,
+      `${d}-${MONTH_NAMES[Number(m) - 1]}-${y}`,
       time,
       platform!.replace(/^x/, "×"),
     ].join("");

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import test from "ava";
 import { inspectFile, type StampOptions, stampFile } from "../builder/index.js";
 import { DLL_C, HELLO_C, LOADER_C, VERQUERY_C } from "./helpers/pe-fixtures.js";
-import { buildPe, requirePeer, run, tempDir, which, wineEnv } from "./helpers/peers.js";
+import { buildPe, requirePeer, run, tempDir, which, wineEnv, winePath } from "./helpers/peers.js";
 import { pefileRead } from "./helpers/pefile.js";
 
 const WINE_DIR = "/usr/lib/x86_64-linux-gnu/wine/x86_64-windows";
@@ -27,8 +27,6 @@ async function sample(): Promise<string[]> {
   const step = Math.floor(all.length / SAMPLE);
   return Array.from({ length: SAMPLE }, (_, i) => all[i * step]!);
 }
-
-const winPath = (p: string) => `Z:${p.replaceAll("/", "\\")}`;
 
 test(`${SAMPLE} of Wine's x64 DLLs: stamped and read back by pefile and nm`, async (t) => {
   const dir = await tempDir(t);
@@ -85,7 +83,7 @@ test("Windows' version API under wine reads the stamped versions (EXE and Wine D
   const dll = join(dir, "msvcrt-copy.dll");
   await copyFile(join(WINE_DIR, "msvcrt.dll"), dll);
   await stampFile(dll, { ...STAMP, fileVersion: "7.0.1.2" });
-  const r = await run(wine, [query, winPath(exe), winPath(dll)], { env: await wineEnv() });
+  const r = await run(wine, [query, winePath(exe), winePath(dll)], { env: await wineEnv() });
   t.is(r.code, 0, r.stderr);
   t.deepEqual(r.stdout.trim().split(/\r?\n/), [
     "10.2.952.0|10.2.952.0|Contoso Ltd.",
@@ -108,7 +106,7 @@ test("Windows' version API under wine reads the stamped versions (EXE and Wine D
     strip: false,
   });
   await stampFile(own, STAMP);
-  const l = await run(wine, [loader, winPath(own)], { env: await wineEnv() });
+  const l = await run(wine, [loader, winePath(own)], { env: await wineEnv() });
   t.is(l.code, 0, l.stdout + l.stderr);
   t.is(l.stdout.trim(), "answer=42");
 });

@@ -22,8 +22,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import anyTest, { type TestFn } from "ava";
 import { assembleSfx, SfxExitCode } from "../builder/sfx/index.js";
-import { requirePeer, run, wineEnv } from "./helpers/peers.js";
-import { gcabFrom, winPath } from "./helpers/sfx.js";
+import { requirePeer, run, wineEnv, winePath } from "./helpers/peers.js";
+import { gcabFrom } from "./helpers/sfx.js";
 
 interface Ctx {
   dir: string;
@@ -65,7 +65,7 @@ test.serial(
   async (t) => {
     const [out, outside] = await folders(t, "x-out", "x-outside");
     await symlink(outside, join(out, "sub"));
-    const r = await wine(t, [t.context.exe, `/x:${winPath(out)}`]);
+    const r = await wine(t, [t.context.exe, `/x:${winePath(out)}`]);
     t.is(r.code, SfxExitCode.damaged, r.stderr);
     t.regex(r.stderr, /sub is a link or junction that this extraction did not create/);
     t.notRegex(r.stderr, /damaged/);
@@ -85,7 +85,7 @@ test.serial(
     await chmod(roVictim, 0o444);
     await symlink(victim, join(out, "payload.txt"));
     await symlink(roVictim, join(out, "sub", "inner.txt"));
-    const r = await wine(t, [t.context.exe, `/x:${winPath(out)}`]);
+    const r = await wine(t, [t.context.exe, `/x:${winePath(out)}`]);
     t.is(r.code, 0, r.stderr);
     t.is(await readFile(victim, "utf8"), "precious\n");
     t.is(await readFile(roVictim, "utf8"), "read-only precious\n");
@@ -103,7 +103,7 @@ test.serial("a dangling file link is replaced, its target never created", async 
   await mkdir(out);
   const absent = join(t.context.dir, "absent.dll");
   await symlink(absent, join(out, "payload.txt"));
-  const r = await wine(t, [t.context.exe, `/x:${winPath(out)}`]);
+  const r = await wine(t, [t.context.exe, `/x:${winePath(out)}`]);
   t.is(r.code, 0, r.stderr);
   t.false(existsSync(absent));
   t.is(await readFile(join(out, "payload.txt"), "utf8"), FILES[0]![1]);
@@ -129,7 +129,7 @@ test.serial('a device name with a trailing space ("CON .txt") is refused (13)', 
   const exe = join(dir, "dev.exe");
   await assembleSfx({ platform: "x64", cabinetPath: cab, outPath: exe });
   const out = join(dir, "out");
-  const r = await wine(t, [exe, `/x:${winPath(out)}`]);
+  const r = await wine(t, [exe, `/x:${winePath(out)}`]);
   t.is(r.code, SfxExitCode.damaged, r.stderr);
   t.regex(r.stderr, /would leave the extraction folder: CON \.txt/);
 });

@@ -10,8 +10,8 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
+import { cabInputsFromPaths, writeCabinet } from "@cabwright/cab";
 import anyTest, { type TestFn } from "ava";
-import { cabInputsFromPaths, writeCabinet } from "../builder/cab/index.js";
 import {
   assembleSfx,
   InputError,
@@ -24,7 +24,8 @@ import {
 } from "../builder/index.js";
 import { planSfxPrefix, prefixPayloadCrc, sealSfxPrefix } from "../builder/sfx/header.js";
 import { checkSfxChecksum } from "../builder/sfx/index.js";
-import { requirePeer, run, signWithTestCertificate, wineEnv } from "./helpers/peers.js";
+import { seededBytes } from "./helpers/cab-fixtures.js";
+import { requirePeer, run, signWithTestCertificate, wineEnv, winePath } from "./helpers/peers.js";
 import {
   buildSfxTestPrograms,
   CAB_TIME,
@@ -32,7 +33,6 @@ import {
   runnerExit,
   type SfxTestPrograms,
   unixPath,
-  winPath,
 } from "./helpers/sfx.js";
 
 interface Ctx {
@@ -44,19 +44,6 @@ interface Ctx {
   files: ReadonlyArray<readonly [string, Uint8Array]>;
 }
 const test = anyTest as TestFn<Ctx>;
-
-/** Seeded bytes (xorshift32), so a failure reproduces. */
-function seededBytes(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 const UTF8_NAME = "naïve-文字.txt";
 
@@ -115,7 +102,7 @@ async function assertExtracted(
 test("/x:DIR extracts every file to the same bytes, with UTF-8 names and subfolders", async (t) => {
   const exe = await pkg(t, "plain.exe");
   const out = join(t.context.dir, "x-out", "new folder");
-  const r = await wine(t, [exe, `/x:${winPath(out)}`]);
+  const r = await wine(t, [exe, `/x:${winePath(out)}`]);
   t.is(r.code, 0, r.stderr);
   t.regex(r.stdout, /Extracted 4 files to /);
   await assertExtracted(t, out);
@@ -126,10 +113,10 @@ test("/extract:DIR with an entry command extracts only and runs nothing", async 
   const marker = join(t.context.dir, "never-written.txt");
   const exe = await pkg(t, "extract-only.exe", {
     command: "entry.exe",
-    args: [winPath(marker), "5"],
+    args: [winePath(marker), "5"],
   });
   const out = join(t.context.dir, "extract-out");
-  const r = await wine(t, [exe, "/quiet", `/extract:${winPath(out)}`]);
+  const r = await wine(t, [exe, "/quiet", `/extract:${winePath(out)}`]);
   t.is(r.code, 0, r.stderr);
   t.is(r.stdout, "", "/quiet prints nothing");
   await assertExtracted(t, out);
@@ -140,7 +127,7 @@ test("runs the entry command in a fresh folder, passes 3010 and switches, remove
   const marker = join(t.context.dir, "marker-3010.txt");
   const exe = await pkg(t, "restart.exe", {
     command: "entry.exe",
-    args: [winPath(marker), "3010", "default arg"],
+    args: [winePath(marker), "3010", "default arg"],
   });
   const passed = ["two words", 'quote"d', "back\\slash\\", "naïve 文字"];
   const r = await wineRunner(t, [exe, "/quiet", "/norestart", "--", ...passed]);
@@ -156,8 +143,8 @@ test("runs the entry command in a fresh folder, passes 3010 and switches, remove
 test("the entry command's exit code 7 comes back, and /log records the run", async (t) => {
   const marker = join(t.context.dir, "marker-7.txt");
   const log = join(t.context.dir, "run-7.log");
-  const exe = await pkg(t, "seven.exe", { command: "entry.exe", args: [winPath(marker), "7"] });
-  const r = await wine(t, [exe, "/passive", `/log:${winPath(log)}`]);
+  const exe = await pkg(t, "seven.exe", { command: "entry.exe", args: [winePath(marker), "7"] });
+  const r = await wine(t, [exe, "/passive", `/log:${winePath(log)}`]);
   t.is(r.code, 7, r.stderr);
   const text = await readFile(log, "utf8");
   t.regex(text, /extract payload\.txt/);
@@ -184,7 +171,7 @@ test("bad switches give a clear message and exit 87", async (t) => {
   t.regex(noValue.stderr, /needs a folder/);
   const badLog = await wine(t, [
     exe,
-    `/log:${winPath(join(t.context.dir, "no", "such", "x.log"))}`,
+    `/log:${winePath(join(t.context.dir, "no", "such", "x.log"))}`,
   ]);
   t.is(badLog.code, SfxExitCode.badSwitch);
   t.regex(badLog.stderr, /Cannot open the log file .*x\.log \(error 3/);
@@ -203,20 +190,20 @@ test("a damaged package is refused before anything is extracted (13), quietly wi
   const flippedExe = join(t.context.dir, "flipped.exe");
   await writeFile(flippedExe, flipped);
   const out = join(t.context.dir, "flipped-out");
-  const r1 = await wine(t, [flippedExe, `/x:${winPath(out)}`]);
+  const r1 = await wine(t, [flippedExe, `/x:${winePath(out)}`]);
   t.is(r1.code, SfxExitCode.damaged);
   t.regex(r1.stderr, /This package is damaged: the cabinet's CRC-32 is [0-9a-f]{8}, expected/);
   t.false(existsSync(out), "nothing extracted");
 
   const log = join(t.context.dir, "flipped.log");
-  const r2 = await wine(t, [flippedExe, "/quiet", `/log:${winPath(log)}`]);
+  const r2 = await wine(t, [flippedExe, "/quiet", `/log:${winePath(log)}`]);
   t.is(r2.code, SfxExitCode.damaged);
   t.is(r2.stdout + r2.stderr, "");
   t.regex(await readFile(log, "utf8"), /error: This package is damaged/);
 
   const truncatedExe = join(t.context.dir, "truncated.exe");
   await writeFile(truncatedExe, bytes.subarray(0, offset + size - 1000));
-  const r3 = await wine(t, [truncatedExe, `/x:${winPath(out)}`]);
+  const r3 = await wine(t, [truncatedExe, `/x:${winePath(out)}`]);
   t.is(r3.code, SfxExitCode.damaged);
   t.regex(
     r3.stderr,
@@ -242,7 +229,7 @@ test("a name that would leave the folder is refused (13) and nothing lands outsi
   await assembleSfx({ platform: "x64", cabinetPath: cab, outPath: exe });
   const out = join(dir, "out", "inner");
   await mkdir(out, { recursive: true });
-  const r = await wine(t, [exe, `/x:${winPath(out)}`]);
+  const r = await wine(t, [exe, `/x:${winePath(out)}`]);
   t.is(r.code, SfxExitCode.damaged);
   t.regex(r.stderr, /would leave the extraction folder: \.\.\\evil\.txt/);
   t.false(existsSync(join(dir, "out", "evil.txt")));
@@ -289,7 +276,7 @@ test("stamped with cabwright's stamp stage before or after assembly, a package s
   for (const exe of packages) {
     t.true((await checkSfxChecksum(exe)).ok, exe);
     const out = `${exe}-out`;
-    const r = await wine(t, [exe, "/quiet", `/x:${winPath(out)}`]);
+    const r = await wine(t, [exe, "/quiet", `/x:${winePath(out)}`]);
     t.is(r.code, 0, `${exe}: ${r.stderr}`);
     await assertExtracted(t, out);
   }
@@ -303,7 +290,7 @@ test("a package signed after assembly (osslsigncode) keeps its cabinet and extra
   t.deepEqual(locateCabinet(signed), locateCabinet(plain));
   t.true((await checkSfxChecksum(signed)).ok);
   const out = join(t.context.dir, "signed-out");
-  const r = await wine(t, [signed, "/quiet", `/x:${winPath(out)}`]);
+  const r = await wine(t, [signed, "/quiet", `/x:${winePath(out)}`]);
   t.is(r.code, 0, r.stderr);
   await assertExtracted(t, out);
 });
@@ -331,7 +318,7 @@ test("an entry command missing from the package fails with 1603 and the folder i
   const log = join(t.context.dir, "missing-entry.log");
   const exe = join(t.context.dir, "missing-entry.exe");
   await forgePackage(t.context.cab, exe, { command: "bin/absent.exe", args: [] });
-  const r = await wineRunner(t, [exe, "/quiet", `/log:${winPath(log)}`]);
+  const r = await wineRunner(t, [exe, "/quiet", `/log:${winePath(log)}`]);
   t.is(r.exit, SfxExitCode.failed, r.stdout + r.stderr);
   const text = await readFile(log, "utf8");
   t.regex(text, /error: Cannot start the setup command bin\\absent\.exe \(error 2/);
@@ -354,7 +341,7 @@ test("a .cmd entry command runs through cmd.exe and its exit code comes back", a
     outPath: exe,
     entry: { command: "setup files/run me.cmd", args: ["first", "second"] },
   });
-  const r = await wineRunner(t, [exe, "--", winPath(marker)]); // (/quiet would come before it)
+  const r = await wineRunner(t, [exe, "--", winePath(marker)]); // (/quiet would come before it)
   t.is(r.exit, SfxExitCode.restartRequired, r.stdout + r.stderr);
   t.is((await readFile(marker, "utf8")).trim(), "ran first second");
 });
@@ -382,7 +369,7 @@ async function x86Package(t: { context: Ctx }, name: string, stubPath?: string) 
     platform: "x86",
     cabinetPath: cab,
     outPath: exe,
-    entry: { command: "entry.exe", args: [winPath(marker), "3010"] },
+    entry: { command: "entry.exe", args: [winePath(marker), "3010"] },
     ...(stubPath ? { stubPath } : {}),
   });
   return { exe, marker, programs, files: x86Files };
@@ -394,7 +381,7 @@ test("the x86 stub under 32-bit Wine: /x: extracts the same bytes, the x86 entry
   const peAt = new DataView(pe.buffer).getUint32(0x3c, true);
   t.is(new DataView(pe.buffer).getUint16(peAt + 4, true), 0x14c, "an i386 image");
   const out = join(t.context.dir, "x86-out");
-  const x = await wine(t, [exe, "/quiet", `/x:${winPath(out)}`]);
+  const x = await wine(t, [exe, "/quiet", `/x:${winePath(out)}`]);
   t.is(x.code, 0, x.stderr);
   t.false(existsSync(marker), "/x: runs nothing");
   await assertExtracted(t, out, files);
@@ -429,7 +416,7 @@ test("cabinets from cabwright's own writer (mszip and stored) extract to the sam
     const exe = join(t.context.dir, `ours-${compression}.exe`);
     await assembleSfx({ platform: "x64", cabinetPath: cab, outPath: exe });
     const out = join(t.context.dir, `ours-${compression}-out`);
-    const r = await wine(t, [exe, "/quiet", `/x:${winPath(out)}`]);
+    const r = await wine(t, [exe, "/quiet", `/x:${winePath(out)}`]);
     t.is(r.code, 0, `${compression}: ${r.stderr}`);
     await assertExtracted(t, out);
   }

@@ -20,7 +20,14 @@ import {
   verifyPackage,
 } from "cabwright";
 import { repo } from "./helpers/demo-build.js";
-import { requirePeer, run, signWithTestCertificate, tempDir, wineEnv } from "./helpers/peers.js";
+import {
+  requirePeer,
+  run,
+  signWithTestCertificate,
+  tempDir,
+  wineEnv,
+  winePath,
+} from "./helpers/peers.js";
 import { pefileRead } from "./helpers/pefile.js";
 import {
   firstSectionRaw,
@@ -326,15 +333,14 @@ test("under wine64 the stub refuses the zeroed-checksum package with exit 13, as
   const zeroed = join(c.dir, "zeroed.exe");
   await writeFile(zeroed, bytes);
   const env = await wineEnv();
-  const winPath = (p: string) => `Z:${p.replace(/\//g, "\\")}`;
-  const bad = await run(wine, [zeroed, "/quiet", `/x:${winPath(join(c.dir, "x-bad"))}`], { env });
+  const bad = await run(wine, [zeroed, "/quiet", `/x:${winePath(join(c.dir, "x-bad"))}`], { env });
   t.is(bad.code, 13, `the stub: ${bad.stderr}`);
   const report = await verifyPackage(zeroed, await loadManifest(c.manifest), defaultToolkit());
   t.deepEqual(
     report.mismatches.map((m) => m.field),
     ["payloadCrc"],
   );
-  const good = await run(wine, [r.layout.exe, "/quiet", `/x:${winPath(join(c.dir, "x-good"))}`], {
+  const good = await run(wine, [r.layout.exe, "/quiet", `/x:${winePath(join(c.dir, "x-good"))}`], {
     env,
   });
   t.is(good.code, 0, good.stderr);

@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import { dateToDosDateTime } from "@cabwright/cab";
 import test from "ava";
 import {
   compareWithManifest,
@@ -10,7 +11,6 @@ import {
   packageTableRows,
 } from "cabwright";
 import fc from "fast-check";
-import { dateToDosDateTime } from "../builder/cab/format/dostime.js";
 import { dosFields } from "../builder/verify/read-package.js";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));

@@ -6,13 +6,19 @@
 // Writer
 
 export { blockChecksum, cabChecksum } from "./format/checksum.js";
+export { compressionName } from "./format/compression.js";
 export {
+  CAB_SIGNATURE,
+  CFFILE_SIZE,
+  CFHEADER_SIZE,
   CompressionType,
   FileAttribute,
   FolderIndex,
   HeaderFlag,
   MAX_BLOCK_UNCOMPRESSED,
+  MAX_CABINET_SIZE,
   MAX_FILES_PER_CABINET,
+  MAX_NAME_BYTES,
 } from "./format/constants.js";
 export {
   type CalendarTime,
@@ -35,17 +41,20 @@ export {
   type CabFolderInfo,
   type Cabinet,
   type CabinetInfo,
+  type CabinetInternals,
   type OpenOptions,
   openCabinet,
 } from "./read/cabinet.js";
-export { type BlockDecoder, canDecode, compressionName, createDecoder } from "./read/decoder.js";
+export { type BlockDecoder, canDecode, createDecoder } from "./read/decoder.js";
 export {
   type ExtractedFile,
   type ExtractOptions,
   type ExtractReport,
   extractCabinet,
+  extractOpened,
   targetPath,
 } from "./read/extract.js";
+export { type FolderPlan, folderBlocks } from "./read/folder-stream.js";
 export { findCabinets } from "./read/search.js";
 export type { CabTestFile, CabTestReport } from "./read/verify.js";
 export {

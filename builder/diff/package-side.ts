@@ -6,7 +6,7 @@
  * resources need random access) plus one block; other files are only hashed as they pass.
  */
 import { createHash, type Hash } from "node:crypto";
-import { fromDosDateTime } from "../cab/format/dostime.js";
+import { fromDosDateTime } from "@cabwright/cab";
 import { NOT_APPLICABLE, Platform } from "../manifest/types.js";
 import { neutralDigest } from "../pe/neutral.js";
 import { InputError } from "../util/errors.js";

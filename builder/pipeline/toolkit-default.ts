@@ -4,8 +4,13 @@
  * article).
  */
 
-import { compressionLabel, openCabinet, parseCompression, writeCabinet } from "../cab/index.js";
-import { extractOpened } from "../cab/read/extract.js";
+import {
+  compressionLabel,
+  extractOpened,
+  openCabinet,
+  parseCompression,
+  writeCabinet,
+} from "@cabwright/cab";
 import { inspectFile } from "../pe/inspect.js";
 import { neutralDigest } from "../pe/neutral.js";
 import { renderReport } from "../report/article.js";

@@ -14,7 +14,7 @@ import {
   HeaderFlag,
   MAX_CABINET_SIZE,
   MAX_NAME_BYTES,
-} from "../cab/format/constants.js";
+} from "@cabwright/cab";
 import type { InstallPlan } from "../install/plan.js";
 import { encodePlan } from "../install/plan-codec.js";
 import { PeChecksum } from "../pe/checksum.js";

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { crc32 } from "node:zlib";
-import { CAB_SIGNATURE, CFHEADER_SIZE } from "../cab/format/constants.js";
+import { CAB_SIGNATURE, CFHEADER_SIZE } from "@cabwright/cab";
 import { certificateTable, requirePeHeaders } from "../pe/headers.js";
 import { InputError } from "../util/errors.js";
 import { type ByteSource, bytesSource, withFileSource } from "./bytes.js";

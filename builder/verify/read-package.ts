@@ -7,7 +7,7 @@
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fromDosDateTime } from "../cab/format/dostime.js";
+import { fromDosDateTime } from "@cabwright/cab";
 import { NOT_APPLICABLE } from "../manifest/types.js";
 import type { PeFacts, Toolkit } from "../pipeline/toolkit.js";
 import { digestFile } from "../util/fs.js";

@@ -88,7 +88,23 @@ export interface Decoder {
 
 /** Decode a folder's first `maxBlocks` blocks (default all) into one buffer. */
 export function decodeFolder(folder: TestCabFolder, decoder: Decoder, maxBlocks = Infinity) {
-  const blocks = folder.blocks.slice(0, Math.min(maxBlocks, folder.blocks.length));
+  return decodeBlocks(decoder, folder.blocks.slice(0, Math.min(maxBlocks, folder.blocks.length)));
+}
+
+/** A test encoder's frames and their sizes, decoded in order with one decoder. */
+export function decodeFrames(
+  decoder: Decoder,
+  frames: readonly Uint8Array[],
+  sizes: readonly number[],
+): Uint8Array {
+  return decodeBlocks(
+    decoder,
+    frames.map((data, i) => ({ data, uncompressedSize: sizes[i]! })),
+  );
+}
+
+/** Blocks decoded in order with one decoder, each giving exactly its size. */
+export function decodeBlocks(decoder: Decoder, blocks: readonly TestCabBlock[]): Uint8Array {
   const out = new Uint8Array(blocks.reduce((n, b) => n + b.uncompressedSize, 0));
   let at = 0;
   for (const b of blocks) {

@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
-import type { CabInputFile } from "../../builder/cab/index.js";
+import type { CabInputFile } from "@cabwright/cab";
 
 /** mulberry32: a small seeded PRNG (uint32 state). */
 export function prng(seed: number): () => number {
@@ -17,6 +17,29 @@ export function prng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/**
+ * xorshift32 (Marsaglia): the next uint32 of a stream from a non-zero state. The codec and
+ * package tests make their bytes with it (`seededBytes`), each from its own seed.
+ */
+export function xorshift32(state: number): () => number {
+  let x = state | 0;
+  if (x === 0) throw new Error("xorshift32 needs a non-zero state");
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return x >>> 0;
+  };
+}
+
+/** `length` seeded bytes, each `base + (next % alphabet)`; state `seed | 1`, never 0. */
+export function seededBytes(length: number, seed: number, alphabet = 256, base = 0): Uint8Array {
+  const next = xorshift32(seed | 1);
+  const out = new Uint8Array(length);
+  for (let i = 0; i < length; i++) out[i] = base + (next() % alphabet);
+  return out;
 }
 
 export type ContentKind = "random" | "text" | "zeros" | "mixed";

@@ -6,15 +6,10 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { ExecutionContext } from "ava";
 import { treeDigests } from "./cab-fixtures.js";
-import { type RunResult, requirePeer, run, wineEnv } from "./peers.js";
+import { type RunResult, requirePeer, run, wineEnv, winePath } from "./peers.js";
 
 export type CabPeer = "cabextract" | "7zz" | "gcab" | "wine";
 export const ALL_CAB_PEERS: readonly CabPeer[] = ["cabextract", "7zz", "gcab", "wine"];
-
-/** Z:\... for a Linux path (Wine maps Z: to /). */
-export function winePath(p: string): string {
-  return `Z:${p.replace(/\//g, "\\")}`;
-}
 
 /**
  * Each peer's own integrity test passes (exit 0). Wine's extrac32 has none, and gcab 1.5's

@@ -20,8 +20,8 @@ import {
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { crc32 } from "node:zlib";
+import { cabInputsFromPaths, writeCabinet } from "@cabwright/cab";
 import anyTest, { type ExecutionContext, type TestFn } from "ava";
-import { cabInputsFromPaths, writeCabinet } from "../../builder/cab/index.js";
 import { assembleSfx, encodePlan, locateCabinet, readPackagePlan } from "../../builder/index.js";
 import type { InstallPlan } from "../../builder/install/plan.js";
 import { InstallExitCode } from "../../builder/install/plan-format.js";
@@ -39,7 +39,7 @@ import {
   SERVICE,
   UPDATE_ID,
 } from "./install-product.js";
-import { type PeArch, requirePeer, run } from "./peers.js";
+import { type PeArch, requirePeer, run, winePath } from "./peers.js";
 import { pefileRead } from "./pefile.js";
 import { runnerExit } from "./sfx.js";
 
@@ -449,7 +449,7 @@ export function registerInstallTests(arch: PeArch): void {
     const log = `C:\\cwlog-${n}-${args.length}.txt`;
     const logUnix = join(t.context.prefix, "drive_c", `cwlog-${n}-${args.length}.txt`);
     await rm(logUnix, { force: true });
-    const path = exe.startsWith("/") ? `Z:${exe.replaceAll("/", "\\")}` : exe;
+    const path = exe.startsWith("/") ? winePath(exe) : exe;
     const r = await wineCmd(t, [t.context.kit.runner, path, ...args, `/log:${log}`]);
     const text = existsSync(logUnix) ? await readFile(logUnix, "utf8") : "";
     return {

@@ -155,6 +155,11 @@ export async function wineEnv(): Promise<NodeJS.ProcessEnv> {
   return env;
 }
 
+/** The path Wine gives a Unix path: drive Z: is /. */
+export function winePath(unixPath: string): string {
+  return `Z:${unixPath.replaceAll("/", "\\")}`;
+}
+
 /** How long the prefix's wineserver outlives its last program (Debian's default is 0). */
 const SERVER_LINGER_SECONDS = 30;
 

@@ -31,11 +31,6 @@ export async function gcabFrom(
   if (r.code !== 0) throw new Error(`gcab failed: ${r.stderr}`);
 }
 
-/** The Windows path wine gives a Unix path (drive Z: is /). */
-export function winPath(unixPath: string): string {
-  return `Z:${unixPath.replaceAll("/", "\\")}`;
-}
-
 /** The Unix path of a Windows path under wine (C: is the prefix's drive_c, Z: is /). */
 export function unixPath(windowsPath: string, prefix: string): string {
   const m = /^([A-Za-z]):\\(.*)$/.exec(windowsPath.trim());

@@ -3,7 +3,6 @@
  * sizes, and encoders that fill a buffer field by field, each next to its line of the spec.
  */
 
-import type { CabReserve } from "../write/writer-types.js";
 import {
   CAB_SIGNATURE,
   CAB_VERSION_MAJOR,
@@ -15,6 +14,13 @@ import {
   CFHEADER_SIZE,
   HeaderFlag,
 } from "./constants.js";
+
+/** Bytes reserved (zero-filled) in the header, each CFFOLDER and each CFDATA. */
+export interface CabReserve {
+  readonly header: number;
+  readonly folder: number;
+  readonly data: number;
+}
 
 /** A cabinet's header as written: the values of CFHEADER. */
 export interface HeaderFields {

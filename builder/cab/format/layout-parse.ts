@@ -5,7 +5,7 @@
  * against the bytes present; hostile input is normal input.
  */
 
-import { compressionProblem } from "../read/decoder.js";
+import { compressionProblem } from "./compression.js";
 import {
   CAB_SIGNATURE,
   CFDATA_SIZE,

@@ -7,12 +7,12 @@
 import { readdir, realpath } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
+import { compressionName } from "../format/compression.js";
 import { FolderIndex, HeaderFlag } from "../format/constants.js";
 import { type CalendarTime, fromDosDateTime } from "../format/dostime.js";
 import { CabError } from "../format/errors.js";
 import { type CabHeader, hex } from "../format/layout-parse.js";
 import { checkEncoding, DEFAULT_NAME_ENCODING, decodeName, displayName } from "../format/names.js";
-import { compressionName } from "./decoder.js";
 import { type FolderPlan, type FolderSegment, folderBlocks } from "./folder-stream.js";
 import { findCabinets } from "./search.js";
 import { CabSource } from "./source.js";

@@ -4,8 +4,7 @@
  */
 
 import { CabError } from "../format/errors.js";
-import type { CabFileEntry, Cabinet, CabinetInternals } from "./cabinet.js";
-import { folderBlocks, newBlockStats } from "./folder-stream.js";
+import { type FolderPlan, folderBlocks, newBlockStats } from "./folder-stream.js";
 
 export interface CabTestFile {
   readonly name: string;
@@ -29,12 +28,30 @@ export interface CabTestReport {
   readonly errors: readonly string[];
 }
 
-export async function testCabinet(cab: Cabinet & CabinetInternals): Promise<CabTestReport> {
+/** The file entries' fields a test reads (cabinet.ts's CabFileEntry has them). */
+interface TestedEntry {
+  readonly name: string;
+  readonly size: number;
+  readonly folderIndex: number;
+  readonly offsetInFolder: number;
+}
+
+/**
+ * What a test reads of an opened cabinet: cabinet.ts's Cabinet gives it, and calls this
+ * for Cabinet.test(), so this module does not import cabinet.ts back.
+ */
+export interface TestedCabinet {
+  readonly files: readonly TestedEntry[];
+  readonly folderPlans: readonly FolderPlan[];
+  readonly skipped: readonly { readonly name: string; readonly reason: string }[];
+}
+
+export async function testCabinet(cab: TestedCabinet): Promise<CabTestReport> {
   const stats = newBlockStats();
   const errors: string[] = [];
-  const fileError = new Map<CabFileEntry, string>();
+  const fileError = new Map<TestedEntry, string>();
   let uncompressedBytes = 0;
-  const byFolder = new Map<number, CabFileEntry[]>();
+  const byFolder = new Map<number, TestedEntry[]>();
   for (const f of cab.files) {
     const list = byFolder.get(f.folderIndex) ?? [];
     list.push(f);

@@ -2,6 +2,12 @@
  * The writer's public types, and the plan that sits between planning and streaming.
  */
 
+import type { LzxLevel } from "../codecs/lzx/encode-parse.js";
+import type { CabReserve } from "../format/layout-encode.js";
+
+export type { LzxLevel } from "../codecs/lzx/encode-parse.js";
+export type { CabReserve } from "../format/layout-encode.js";
+
 /** Where an input file's bytes come from: a path, or a function that opens a stream. */
 export type CabSource = string | (() => NodeJS.ReadableStream | AsyncIterable<Uint8Array>);
 
@@ -19,9 +25,6 @@ export interface CabInputFile {
    */
   readonly attributes?: number;
 }
-
-/** LZX effort: lazy matching (fast) or near-optimal parsing (best). */
-export type LzxLevel = "fast" | "best";
 
 /** LZX with a window of 2^windowBits bytes (15..21). */
 export interface LzxCompression {
@@ -103,12 +106,6 @@ export interface PlannedFolder {
   readonly uncompressedSize: number;
   /** ceil(uncompressedSize / 32768). */
   readonly blockCount: number;
-}
-
-export interface CabReserve {
-  readonly header: number;
-  readonly folder: number;
-  readonly data: number;
 }
 
 /** Everything known before any data is read: small, so streaming stays bounded. */

@@ -2,7 +2,7 @@
  * `cabwright cab ...`: the cabinet library's commands. Each subcommand registers itself on
  * the shared `cab` group (created by whichever registers first).
  */
-import { type Command, InvalidArgumentError, Option } from "commander";
+
 import {
   CabError,
   type CabFileEntry,
@@ -15,7 +15,8 @@ import {
   openCabinet,
   parseCompression,
   writeCabinet,
-} from "../../cab/index.js";
+} from "@cabwright/cab";
+import { type Command, InvalidArgumentError, Option } from "commander";
 import { locateCabinet } from "../../sfx/locate.js";
 import { InputError } from "../../util/errors.js";
 import { openInputFile } from "../../util/fs.js";

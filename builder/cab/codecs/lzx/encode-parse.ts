@@ -14,10 +14,12 @@
  * code is 0..2 for "repeat R0..R2" or the formatted offset (distance + 2) otherwise.
  */
 
-import type { LzxLevel } from "../../write/writer-types.js";
 import { codeLengths } from "../shared/huffman-encode.js";
 import type { HashChains } from "../shared/match-finder.js";
 import { LZX_EXTRA_BITS, LZX_POSITION_BASE } from "./tables.js";
+
+/** LZX effort: lazy matching (fast) or near-optimal parsing (best). */
+export type LzxLevel = "fast" | "best";
 
 /** The longest match LZX codes. */
 export const LZX_MAX_MATCH = 257;

@@ -25,11 +25,11 @@
  * - code lengths at most 16 (main, length), 15 (pretree), 7 (aligned); all codes complete.
  */
 
-import type { LzxLevel } from "../../write/writer-types.js";
 import { canonicalCodes, codeLengths } from "../shared/huffman-encode.js";
 import { HashChains } from "../shared/match-finder.js";
 import { lzxWindowLayout } from "./decode.js";
 import { LzxBitWriter, writeTreeLengths } from "./encode-bits.js";
+import type { LzxLevel } from "./encode-parse.js";
 import {
   LENGTH_TREE_SYMBOLS,
   LzxParser,

@@ -8,26 +8,33 @@ import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { CabError } from "@cabwright/cab";
+import {
+  createQuantumDecoder,
+  quantumWindowLayout,
+} from "@cabwright/cab/internal/codecs/quantum/decode";
 import test from "ava";
 import fc from "fast-check";
-import { createQuantumDecoder, quantumWindowLayout } from "../builder/cab/codecs/quantum/decode.js";
-import { CabError } from "../builder/cab/format/errors.js";
 import {
   decodeFolder,
+  decodeFrames,
   expectedMd5s,
   md5,
   type TestCabFolder,
   walkCab,
-} from "./helpers/cab-blocks.js";
-import { buildTestCab } from "./helpers/cab-build.js";
+} from "../../../test/helpers/cab-blocks.js";
+import { buildTestCab } from "../../../test/helpers/cab-build.js";
+import { xorshift32 } from "../../../test/helpers/cab-fixtures.js";
+import { requirePeer, tempDir } from "../../../test/helpers/peers.js";
+import { type QuantumTestStream, quantumTestEncode } from "../../../test/helpers/quantum-writer.js";
 import {
   assertHostileBlocksAreSafe,
   decodeHostile as decodeWith,
 } from "./helpers/hostile-decode.js";
-import { requirePeer, tempDir } from "./helpers/peers.js";
-import { type QuantumTestStream, quantumTestEncode } from "./helpers/quantum-writer.js";
 
-const corpus = fileURLToPath(new URL("../../test/fixtures/libmspack/", import.meta.url));
+const corpus = fileURLToPath(
+  new URL("../../../../builder/cab/test/fixtures/libmspack/", import.meta.url),
+);
 const tsv = readFileSync(join(corpus, "expected-cabextract.tsv"), "utf8");
 const QUANTUM = 2;
 
@@ -117,13 +124,7 @@ test("hostile: flipped bits and truncation of the corpus block", (t) => {
 /** Deterministic pseudo-random bytes (xorshift32) from a small alphabet, with repeats. */
 function textLike(length: number, seed: number, alphabet: number): Uint8Array {
   const out = new Uint8Array(length);
-  let x = seed | 1;
-  const next = () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return x >>> 0;
-  };
+  const next = xorshift32(seed | 1);
   for (let i = 0; i < length; i++) {
     const r = next();
     // Now and then copy an earlier stretch, near or far, so all match kinds occur.
@@ -140,14 +141,7 @@ function textLike(length: number, seed: number, alphabet: number): Uint8Array {
 }
 
 function decodeStream(windowBits: number, stream: QuantumTestStream): Uint8Array {
-  const decoder = createQuantumDecoder(windowBits);
-  const out = new Uint8Array(stream.sizes.reduce((a, b) => a + b, 0));
-  let at = 0;
-  stream.frames.forEach((frame, i) => {
-    out.set(decoder.decompress(frame, stream.sizes[i]!), at);
-    at += stream.sizes[i]!;
-  });
-  return out;
+  return decodeFrames(createQuantumDecoder(windowBits), stream.frames, stream.sizes);
 }
 
 for (const windowBits of [10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21]) {

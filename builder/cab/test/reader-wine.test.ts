@@ -7,9 +7,9 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { extractCabinet, openCabinet } from "@cabwright/cab";
 import test from "ava";
-import { extractCabinet, openCabinet } from "cabwright/cab";
-import { requirePeer, run, tempDir, wineEnv } from "./helpers/peers.js";
+import { requirePeer, run, tempDir, wineEnv } from "../../../test/helpers/peers.js";
 
 test("a cabarc (Wine FCI) cabinet set with a header reserve reads whole from any part", async (t) => {
   const wine = requirePeer("wine");

@@ -5,8 +5,8 @@
  */
 import { readdir, readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
+import { writeCabinet } from "@cabwright/cab";
 import test from "ava";
-import { writeCabinet } from "../builder/cab/index.js";
 import {
   content,
   expectedDigests,
@@ -14,9 +14,9 @@ import {
   materialize,
   memoryInputs,
   standardFixture,
-} from "./helpers/cab-fixtures.js";
-import { checkSetWithPeers, testWith } from "./helpers/cab-peers.js";
-import { tempDir } from "./helpers/peers.js";
+} from "../../../test/helpers/cab-fixtures.js";
+import { checkSetWithPeers, testWith } from "../../../test/helpers/cab-peers.js";
+import { tempDir } from "../../../test/helpers/peers.js";
 
 /** The CFHEADER fields a set depends on, read back from the bytes. */
 function setHeader(bytes: Uint8Array) {

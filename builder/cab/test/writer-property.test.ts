@@ -4,18 +4,18 @@
  * through cabextract to the same names and bytes. Seeded, so a failure reproduces.
  */
 import { join } from "node:path";
+import { writeCabinet } from "@cabwright/cab";
 import test from "ava";
 import fc from "fast-check";
-import { writeCabinet } from "../builder/cab/index.js";
 import {
   type ContentKind,
   content,
   expectedDigests,
   type FixtureFile,
   memoryInputs,
-} from "./helpers/cab-fixtures.js";
-import { extractWith, sameTree, testWith } from "./helpers/cab-peers.js";
-import { tempDir } from "./helpers/peers.js";
+} from "../../../test/helpers/cab-fixtures.js";
+import { extractWith, sameTree, testWith } from "../../../test/helpers/cab-peers.js";
+import { tempDir } from "../../../test/helpers/peers.js";
 
 const SEED = 0x0cab;
 

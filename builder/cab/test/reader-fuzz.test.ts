@@ -7,13 +7,13 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { CabError, type Cabinet, extractCabinet, openCabinet } from "@cabwright/cab";
 import test from "ava";
-import { CabError, type Cabinet, extractCabinet, openCabinet } from "cabwright/cab";
 import fc from "fast-check";
-import { requirePeer, run, tempDir } from "./helpers/peers.js";
+import { requirePeer, run, tempDir } from "../../../test/helpers/peers.js";
 
-const repo = fileURLToPath(new URL("../../", import.meta.url));
-const corpus = join(repo, "test/fixtures/libmspack");
+const repo = fileURLToPath(new URL("../../../../", import.meta.url));
+const corpus = join(repo, "builder/cab/test/fixtures/libmspack");
 
 type Mutation =
   | { kind: "truncate"; at: number }

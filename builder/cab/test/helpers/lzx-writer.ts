@@ -6,7 +6,7 @@
  * block, so tree lengths are really delta coded), a greedy matcher that prefers repeated
  * offsets, and the E8 forward translation (the encoder's own, builder/cab/codecs/lzx/encode.ts).
  */
-import { e8Translate } from "../../builder/cab/codecs/lzx/encode.js";
+import { e8Translate } from "@cabwright/cab/internal/codecs/lzx/encode";
 
 const FRAME = 32768;
 const E8_FRAMES = 32768;

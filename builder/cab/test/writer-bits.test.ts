@@ -5,7 +5,6 @@
  */
 import { mkdir, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import test from "ava";
 import {
   type CabInputFile,
   cabinetSetPath,
@@ -14,16 +13,17 @@ import {
   FileAttribute,
   planCabinet,
   writeCabinet,
-} from "../builder/cab/index.js";
-import { CabinetAssembler } from "../builder/cab/write/assemble.js";
+} from "@cabwright/cab";
+import { CabinetAssembler } from "@cabwright/cab/internal/write/assemble";
+import test from "ava";
 import {
   content,
   FIXED_DATE,
   type FixtureFile,
   memoryInputs,
   sha256,
-} from "./helpers/cab-fixtures.js";
-import { tempDir } from "./helpers/peers.js";
+} from "../../../test/helpers/cab-fixtures.js";
+import { tempDir } from "../../../test/helpers/peers.js";
 
 test("DOS date and time: 2018-01-06 15:19:42 packs to 0x4c26, 0x7a75", (t) => {
   t.deepEqual(dateToDosDateTime(new Date(Date.UTC(2018, 0, 6, 15, 19, 42))), {

@@ -8,7 +8,6 @@ import { readFileSync } from "node:fs";
 import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import test from "ava";
 import {
   CabError,
   type CabFileEntry,
@@ -17,11 +16,12 @@ import {
   findCabinets,
   openCabinet,
   safeSegments,
-} from "cabwright/cab";
-import { requirePeer, run, tempDir } from "./helpers/peers.js";
+} from "@cabwright/cab";
+import test from "ava";
+import { requirePeer, run, tempDir } from "../../../test/helpers/peers.js";
 
-const repo = fileURLToPath(new URL("../../", import.meta.url));
-const corpus = join(repo, "test/fixtures/libmspack");
+const repo = fileURLToPath(new URL("../../../../", import.meta.url));
+const corpus = join(repo, "builder/cab/test/fixtures/libmspack");
 
 interface Row {
   cabinet: string;

@@ -6,21 +6,22 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { constants, deflateRawSync } from "node:zlib";
-import test from "ava";
-import { MszipDecoder } from "../builder/cab/codecs/mszip/decode.js";
-import { cabChecksum } from "../builder/cab/format/checksum.js";
-import { CabError } from "../builder/cab/format/errors.js";
+import { CabError, cabChecksum } from "@cabwright/cab";
+import { MszipDecoder } from "@cabwright/cab/internal/codecs/mszip/decode";
 import {
   parseDataHeader,
   parseFiles,
   parseFolders,
   parseHeader,
   readCString,
-} from "../builder/cab/format/layout-parse.js";
-import { checkBlockSum } from "../builder/cab/read/folder-stream.js";
+} from "@cabwright/cab/internal/format/layout-parse";
+import { checkBlockSum } from "@cabwright/cab/internal/read/folder-stream";
+import test from "ava";
 
-const repo = fileURLToPath(new URL("../../", import.meta.url));
-const simple = new Uint8Array(readFileSync(join(repo, "test/fixtures/libmspack/simple.cab")));
+const repo = fileURLToPath(new URL("../../../../", import.meta.url));
+const simple = new Uint8Array(
+  readFileSync(join(repo, "builder/cab/test/fixtures/libmspack/simple.cab")),
+);
 const ctx = { file: "t.cab", base: 0, atEof: true };
 
 test("CFHEADER, CFFOLDER and CFFILE of simple.cab", (t) => {

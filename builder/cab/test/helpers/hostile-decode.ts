@@ -2,9 +2,8 @@
  * The hostile-input property both block decoders must hold: random blocks give either
  * output of the declared size or a CabError of kind invalid-data, never another exception.
  */
+import { type BlockDecoder, CabError } from "@cabwright/cab";
 import fc from "fast-check";
-import type { BlockDecoder } from "../../builder/cab/codecs/shared/block-decoder.js";
-import { CabError } from "../../builder/cab/format/errors.js";
 
 /** Decode `blocks` with a fresh decoder: "ok", "cab-error" or "wrong size"; rethrows anything else. */
 export function decodeHostile(

@@ -8,18 +8,21 @@ import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { CabError } from "@cabwright/cab";
+import { createLzxDecoder, lzxWindowLayout } from "@cabwright/cab/internal/codecs/lzx/decode";
 import test from "ava";
 import fc from "fast-check";
-import { createLzxDecoder, lzxWindowLayout } from "../builder/cab/codecs/lzx/decode.js";
-import { CabError } from "../builder/cab/format/errors.js";
 import {
   decodeFolder,
+  decodeFrames,
   expectedMd5s,
   md5,
   type TestCabFolder,
   walkCab,
-} from "./helpers/cab-blocks.js";
-import { buildTestCab } from "./helpers/cab-build.js";
+} from "../../../test/helpers/cab-blocks.js";
+import { buildTestCab } from "../../../test/helpers/cab-build.js";
+import { seededBytes } from "../../../test/helpers/cab-fixtures.js";
+import { requirePeer, tempDir } from "../../../test/helpers/peers.js";
 import {
   assertHostileBlocksAreSafe,
   decodeHostile as decodeWith,
@@ -31,9 +34,10 @@ import {
   lzxTestEncode,
   MIXED_BLOCK_PLAN,
 } from "./helpers/lzx-writer.js";
-import { requirePeer, tempDir } from "./helpers/peers.js";
 
-const corpus = fileURLToPath(new URL("../../test/fixtures/libmspack/", import.meta.url));
+const corpus = fileURLToPath(
+  new URL("../../../../builder/cab/test/fixtures/libmspack/", import.meta.url),
+);
 const tsv = readFileSync(join(corpus, "expected-cabextract.tsv"), "utf8");
 const LZX = 3;
 
@@ -179,30 +183,13 @@ test("hostile: a block that claims more than 32768 bytes is refused", (t) => {
   t.is(err?.kind, "invalid-data");
 });
 
-// ---- Streams written by the test-only encoder (test/helpers/lzx-writer.ts) ----
+// ---- Streams written by the test-only encoder (builder/cab/test/helpers/lzx-writer.ts) ----
 
 /** Deterministic pseudo-random bytes (xorshift32). */
-function noise(length: number, seed: number, alphabet = 256): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed | 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = (x >>> 0) % alphabet;
-  }
-  return out;
-}
+const noise = (length: number, seed: number, alphabet = 256) => seededBytes(length, seed, alphabet);
 
 function decodeStream(windowBits: number, stream: LzxTestStream): Uint8Array {
-  const decoder = createLzxDecoder(windowBits);
-  const out = new Uint8Array(stream.sizes.reduce((a, b) => a + b, 0));
-  let at = 0;
-  stream.frames.forEach((frame, i) => {
-    out.set(decoder.decompress(frame, stream.sizes[i]!), at);
-    at += stream.sizes[i]!;
-  });
-  return out;
+  return decodeFrames(createLzxDecoder(windowBits), stream.frames, stream.sizes);
 }
 
 /** Data whose start comes back `distance` bytes later: a match in the window's top slot. */

@@ -6,26 +6,19 @@
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { createLzxDecoder } from "@cabwright/cab/internal/codecs/lzx/decode";
+import { createQuantumDecoder } from "@cabwright/cab/internal/codecs/quantum/decode";
 import test from "ava";
-import { createLzxDecoder } from "../builder/cab/codecs/lzx/decode.js";
-import { createQuantumDecoder } from "../builder/cab/codecs/quantum/decode.js";
-import { md5 } from "./helpers/cab-blocks.js";
-import { buildTestCabFolders, type TestCabFolderSpec } from "./helpers/cab-build.js";
+import { md5 } from "../../../test/helpers/cab-blocks.js";
+import { buildTestCabFolders, type TestCabFolderSpec } from "../../../test/helpers/cab-build.js";
+import { seededBytes } from "../../../test/helpers/cab-fixtures.js";
+import { requirePeer, run, tempDir, wineEnv } from "../../../test/helpers/peers.js";
+import { quantumTestEncode } from "../../../test/helpers/quantum-writer.js";
 import { lzxTestEncode, MIXED_BLOCK_PLAN } from "./helpers/lzx-writer.js";
-import { requirePeer, run, tempDir, wineEnv } from "./helpers/peers.js";
-import { quantumTestEncode } from "./helpers/quantum-writer.js";
 
-function noise(length: number, seed: number, alphabet: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed | 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = 32 + ((x >>> 0) % alphabet);
-  }
-  return out;
-}
+/** Printable seeded bytes (xorshift32) from an alphabet of `alphabet` characters. */
+const noise = (length: number, seed: number, alphabet: number) =>
+  seededBytes(length, seed, alphabet, 32);
 
 test("Wine's extrac32 (FDI) extracts LZX and Quantum folders as our decoders decode them", async (t) => {
   const wine = requirePeer("wine");

@@ -5,8 +5,8 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { type CabCompression, writeCabinet } from "@cabwright/cab";
 import test from "ava";
-import { type CabCompression, writeCabinet } from "../builder/cab/index.js";
 import {
   content,
   expectedDigests,
@@ -15,9 +15,9 @@ import {
   memoryInputs,
   prng,
   standardFixture,
-} from "./helpers/cab-fixtures.js";
-import { checkWithPeers } from "./helpers/cab-peers.js";
-import { tempDir } from "./helpers/peers.js";
+} from "../../../test/helpers/cab-fixtures.js";
+import { checkWithPeers } from "../../../test/helpers/cab-peers.js";
+import { tempDir } from "../../../test/helpers/peers.js";
 
 for (const compression of ["none", "mszip"] as const satisfies readonly CabCompression[]) {
   test(`${compression}: the standard fixture passes cabextract, 7zz, gcab and Wine`, async (t) => {
