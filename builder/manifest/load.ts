@@ -460,8 +460,11 @@ function resolve(doc: SourceDocument, problems: Problem[]): Manifest {
   let entry: PackageInfo["entry"];
   if (pkg.entry) {
     entry = { command: pkg.entry.command, args: pkg.entry.args ?? [] };
-    const cmd = pkg.entry.command.replace(/\\/g, "/").toLowerCase();
-    if (!files.some((f) => f.path.toLowerCase() === cmd)) {
+    // A path inside the package, written as files[].path is ("/" only).
+    const commandProblem = packagePathProblem(pkg.entry.command);
+    const cmd = pkg.entry.command.toLowerCase();
+    if (commandProblem) check(["package", "entry", "command"], pkg.entry.command, commandProblem);
+    else if (!files.some((f) => f.path.toLowerCase() === cmd)) {
       report(
         ["package", "entry", "command"],
         `"${pkg.entry.command}" is not a file of the package; expected the path of one of files[]`,
