@@ -10,8 +10,8 @@ import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { build } from "../builder/build/build.js";
-import { StageTimer } from "../builder/build/progress.js";
+import { build } from "../builder/pipeline/build.js";
+import { StageTimer } from "../builder/pipeline/progress.js";
 import { benchManifest, pickWineDlls, WINE_DLLS } from "./wine-drop.js";
 
 const execFileP = promisify(execFile);

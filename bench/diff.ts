@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { build } from "../builder/build/build.js";
+import { build } from "../builder/pipeline/build.js";
 import { benchManifest, pickWineDlls, WINE_DLLS } from "./wine-drop.js";
 
 const CLI = fileURLToPath(new URL("../builder/cli/main.js", import.meta.url));

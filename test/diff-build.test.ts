@@ -7,7 +7,7 @@
 import { join } from "node:path";
 import test from "ava";
 import { diffFiles, diffSides, loadSide } from "cabwright";
-import { build } from "../builder/build/build.js";
+import { build } from "../builder/pipeline/build.js";
 import { demoBuild, removeDemoBuild, seedManifest } from "./helpers/demo-build.js";
 import {
   DROP_A,

@@ -11,9 +11,9 @@
 import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { fileStampRequest, manifestDate } from "../build/plan.js";
-import type { StampRequest, Toolkit } from "../build/toolkit.js";
 import type { Manifest, ManifestFile } from "../manifest/types.js";
+import { fileStampRequest, manifestDate } from "../pipeline/plan.js";
+import type { StampRequest, Toolkit } from "../pipeline/toolkit.js";
 import { InputError } from "../util/errors.js";
 import { type ImageArch, minimalPe } from "./pe-image.js";
 import { filler, withOverlay, withVersionResource } from "./version-resource.js";

@@ -4,8 +4,8 @@
  * files it holds (package-side.ts does the hashing and PE inspection).
  */
 import { open } from "node:fs/promises";
-import { folderBlocks } from "../cab/folder-stream.js";
 import { type CabFileEntry, openCabinet } from "../cab/index.js";
+import { folderBlocks } from "../cab/read/folder-stream.js";
 import { locateCabinet } from "../sfx/locate.js";
 import { readPackagePlan } from "../sfx/package-plan.js";
 import { type PackageEntry, type PackageFolder, packageSideFromFolders } from "./package-side.js";

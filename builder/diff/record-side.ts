@@ -2,7 +2,7 @@
  * A build record (NAME.build.json) as a diff side; build/record-check.ts checks its shape
  * field by field, so a hand-edited or foreign JSON file fails with one clear line.
  */
-import { checkBuildRecord } from "../build/record-check.js";
+import { checkBuildRecord } from "../pipeline/record-check.js";
 import { normaliseTime } from "./time.js";
 import { type DiffSide, type FileFacts, SideKind } from "./types.js";
 

@@ -4,10 +4,10 @@
  */
 import { type open, readFile } from "node:fs/promises";
 import { extname } from "node:path";
-import { looksLikeBuildRecord } from "../build/record-check.js";
 import { compilePlan } from "../install/compile.js";
 import { loadManifest } from "../manifest/load.js";
 import type { Manifest } from "../manifest/types.js";
+import { looksLikeBuildRecord } from "../pipeline/record-check.js";
 import { InputError } from "../util/errors.js";
 import { openInputFile } from "../util/fs.js";
 import { loadPackageSide } from "./cab-package.js";

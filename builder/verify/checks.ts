@@ -4,9 +4,10 @@
  * one Mismatch per difference. verify.ts runs VERIFY_CHECKS in order; a later check (an
  * install plan, say) is one more entry of that list.
  */
-import type { PackageFacts } from "../build/toolkit.js";
+
 import type { Manifest } from "../manifest/types.js";
 import { NOT_APPLICABLE } from "../manifest/types.js";
+import type { PackageFacts } from "../pipeline/toolkit.js";
 import { compareWithManifest, type Mismatch, type PackageEntry } from "./compare.js";
 
 /** The SHA-256 of what was built: from a build record, or (in build) the staged files. */

@@ -6,9 +6,9 @@
 import { createHash } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { BUILD_RECORD_SCHEMA, type BuildRecord } from "../../builder/build/record.js";
 import { neutralDigest } from "../../builder/diff/neutral.js";
 import type { DiffResult, DiffSide } from "../../builder/diff/types.js";
+import { BUILD_RECORD_SCHEMA, type BuildRecord } from "../../builder/pipeline/record.js";
 import { buildVersionedPe } from "./versioned-pe.js";
 
 export const PACKAGE_VERSION = "10.2.952.0";

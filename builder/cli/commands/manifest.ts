@@ -40,7 +40,7 @@ export const registerTable: RegisterCommand = (program) => {
     .action(async (file: string, flags: { format: TableFormat; json?: boolean }) => {
       const opts = { format: flags.json ? "json" : flags.format } as const;
       if (packageKind(file) !== undefined) {
-        const { defaultToolkit } = await import("../../build/toolkit-default.js");
+        const { defaultToolkit } = await import("../../pipeline/toolkit-default.js");
         process.stdout.write(formatTable(await packageRows(file, defaultToolkit()), opts.format));
         return;
       }
