@@ -28,6 +28,11 @@ test('"\\" in a path inside the package is refused, naming the field and line:co
   t.is(parseManifest("m.yaml", fixed).manifest.package.entry?.command, "docs/readme.txt");
 });
 
+/** A manifest of data files f0.txt, f1.txt... with these sources (single-quoted: "\\" as is). */
+function withSources(sources: readonly string[]): string {
+  return tinyManifest(sources.map((s, i) => `  - name: f${i}.txt\n    source: '${s}'\n`).join(""));
+}
+
 test("absolute Windows sources and .. are refused in source, naming the field", (t) => {
   const files = [
     "C:\\drop\\a.txt",
@@ -37,10 +42,7 @@ test("absolute Windows sources and .. are refused in source, naming the field", 
     "..\\e.txt",
     "x64\\..\\..\\f.txt",
   ];
-  const text = tinyManifest(
-    files.map((s, i) => `  - name: f${i}.txt\n    source: '${s}'\n`).join(""),
-  );
-  const problems = problemsOf(text);
+  const problems = problemsOf(withSources(files));
   t.is(problems.length, files.length, problems.join("\n"));
   files.forEach((s, i) => {
     const line = problems.find((p) => p.includes(`files[${i}].source`));
@@ -63,10 +65,7 @@ test('source takes "\\" and "/" (and .\\, globs, any case): each finds the drop 
     "X64\\SUB\\README.TXT",
     "x64/sub/readme.txt",
   ];
-  const text = tinyManifest(
-    sources.map((s, i) => `  - name: r${i}.txt\n    source: '${s}'\n`).join(""),
-  );
-  const loaded = parseManifest("m.yaml", text);
+  const loaded = parseManifest("m.yaml", withSources(sources));
   const { files } = await collect(loaded, drop, defaultToolkit(), silentProgress);
   t.deepEqual(
     files.map((f) => f.source),

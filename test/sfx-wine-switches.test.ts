@@ -14,12 +14,18 @@ import anyTest, { type TestFn } from "ava";
 import { assembleSfx, locateCabinet, SfxExitCode, stampPe, stubPath } from "../builder/index.js";
 import { checkSfxChecksum } from "../builder/sfx/index.js";
 import { readPackagePayload } from "../builder/sfx/locate.js";
-import { buildPe, requirePeer, run, signWithTestCertificate, wineEnv } from "./helpers/peers.js";
-import { buildSfxTestPrograms, gcabFrom, runnerExit, winPath } from "./helpers/sfx.js";
+import { requirePeer, run, signWithTestCertificate, wineEnv } from "./helpers/peers.js";
+import {
+  buildEchoProgram,
+  buildSfxTestPrograms,
+  gcabFrom,
+  runnerExit,
+  winPath,
+} from "./helpers/sfx.js";
 
 type Arch = "x86" | "x64";
 interface ArchKit {
-  /** A cabinet holding echo.exe (for this arch) and an odd-sized payload. */
+  /** A cabinet holding echo.exe (helpers/sfx.ts, for this arch) and a payload. */
   cab: string;
   runner: string;
 }
@@ -30,31 +36,6 @@ interface Ctx {
   kits: Record<Arch, ArchKit>;
 }
 const test = anyTest as TestFn<Ctx>;
-
-/**
- * echo.exe: writes its raw command line, then each argument after the program's name, one
- * a line (UTF-8), to the file %CWSFX_ECHO%; exits with %CWSFX_EXIT% (default 0).
- */
-const ECHO_SOURCE = String.raw`
-#include <windows.h>
-#include <stdlib.h>
-static void put(HANDLE h, const wchar_t *s) {
-  char buf[8192]; DWORD done;
-  int n = WideCharToMultiByte(CP_UTF8, 0, s, -1, buf, sizeof buf, NULL, NULL);
-  if (n > 1) WriteFile(h, buf, n - 1, &done, NULL);
-  WriteFile(h, "\n", 1, &done, NULL);
-}
-int wmain(int argc, wchar_t **argv) {
-  wchar_t path[1024], code[32];
-  if (!GetEnvironmentVariableW(L"CWSFX_ECHO", path, 1024)) return 99;
-  HANDLE h = CreateFileW(path, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
-  if (h == INVALID_HANDLE_VALUE) return 98;
-  put(h, GetCommandLineW());
-  for (int i = 1; i < argc; i++) put(h, argv[i]);
-  CloseHandle(h);
-  return GetEnvironmentVariableW(L"CWSFX_EXIT", code, 32) ? _wtoi(code) : 0;
-}
-`;
 
 const STAMP = {
   fileVersion: "10.2.952.0",
@@ -78,7 +59,7 @@ test.before(async (t) => {
     const bin = join(dir, `bin-${arch}`);
     await mkdir(bin, { recursive: true });
     const [echo, programs] = await Promise.all([
-      buildPe(bin, { name: "echo.exe", arch, source: ECHO_SOURCE, extraArgs: ["-municode"] }),
+      buildEchoProgram(bin, arch),
       buildSfxTestPrograms(bin, arch),
     ]);
     const cab = join(dir, `files-${arch}.cab`);
