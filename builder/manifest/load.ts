@@ -491,10 +491,13 @@ function resolve(doc: SourceDocument, view: SemanticView, problems: Problem[]): 
   let entry: PackageInfo["entry"];
   if (pkg.entry) {
     entry = { command: pkg.entry.command, args: pkg.entry.args ?? [] };
-    const cmd = pkg.entry.command.replace(/\\/g, "/").toLowerCase();
+    // A path inside the package, written as files[].path is ("/" only).
+    const commandProblem = packagePathProblem(pkg.entry.command);
+    const cmd = pkg.entry.command.toLowerCase();
     // Every entry counts, also one with a problem of its own (reported at that entry).
     const paths = raw.files.map((f) => f.path ?? f.name).filter((p) => typeof p === "string");
-    if (!paths.some((p) => p.toLowerCase() === cmd)) {
+    if (commandProblem) check(["package", "entry", "command"], pkg.entry.command, commandProblem);
+    else if (!paths.some((p) => p.toLowerCase() === cmd)) {
       report(
         ["package", "entry", "command"],
         `"${pkg.entry.command}" is not a file of the package; expected the path of one of files[]`,

@@ -2,6 +2,7 @@
  * The build record from what the stages produced. Pure: every value comes from the
  * manifest, the staged files and the output digests (no clock, no temp paths).
  */
+import { sep } from "node:path";
 import { planDigest, planSummary } from "../install/compare.js";
 import type { InstallPlan } from "../install/plan.js";
 import type { LoadedManifest } from "../manifest/load.js";
@@ -61,7 +62,11 @@ export function makeRecord(r: RecordInputs): BuildRecord {
       version: toolVersion(),
       compressor: r.compressor,
     },
-    manifest: { path: r.loaded.file, sha256: r.loaded.digest },
+    // "/" on Windows too (which reads it): the record is the same wherever it was built.
+    manifest: {
+      path: sep === "\\" ? r.loaded.file.replaceAll(sep, "/") : r.loaded.file,
+      sha256: r.loaded.digest,
+    },
     package: pkg,
     ...(r.sourceDateEpoch !== undefined ? { sourceDateEpoch: r.sourceDateEpoch } : {}),
     files: r.files.map(recordFile),

@@ -70,7 +70,7 @@ export interface BuildRecord {
     readonly compressor: { readonly name: string; readonly version: string };
   };
   readonly manifest: {
-    /** As given on the command line. */
+    /** As given on the command line, with "/" separators (also when built on Windows). */
     readonly path: string;
     readonly sha256: string;
   };

@@ -23,7 +23,7 @@ import { InputError } from "../util/errors.js";
 import { openInputFile, tempPathFor, writeError } from "../util/fs.js";
 import { bytesSource } from "./bytes.js";
 import { cabinetFileNames } from "./cab-names.js";
-import { PE_MACHINE, SFX_FILE_ALIGN, type SfxPlatform } from "./constants.js";
+import { PE_MACHINE, type SfxPlatform } from "./constants.js";
 import {
   entryProblem,
   planSfxPrefix,
@@ -92,8 +92,10 @@ export async function assembleSfx(opts: AssembleSfxOptions): Promise<AssembledSf
   const prefix = planSfxPrefix(cabinetSize, opts.entry, planBytes);
   const headerOffset = stub.length;
   const cabinetOffset = headerOffset + prefix.cabinetOffset;
+  // The package ends with the cabinet: 7-Zip and other cabinet readers then find nothing
+  // after the archive. A signer pads to 8 itself before the certificate table (Authenticode
+  // hashes an unsigned file as if so padded: pe/authenticode.ts).
   const end = cabinetOffset + cabinetSize;
-  const padding = new Uint8Array((SFX_FILE_ALIGN - (end % SFX_FILE_ALIGN)) % SFX_FILE_ALIGN);
 
   const tmp = tempPathFor(opts.outPath);
   const out = await open(tmp, "wx").catch((err) => {
@@ -120,9 +122,8 @@ export async function assembleSfx(opts: AssembleSfxOptions): Promise<AssembledSf
         `${opts.cabinetPath}: changed while being read (${at - cabinetOffset} bytes, expected ${cabinetSize})`,
       );
     }
-    await out.write(padding, 0, padding.length, end);
     const sealed = sealSfxPrefix(prefix, payloadCrc);
-    checksum.add(sealed, headerOffset).add(padding, end);
+    checksum.add(sealed, headerOffset);
     new DataView(stubNoSum.buffer).setUint32(checksumOffset, checksum.value(), true);
     await out.write(stubNoSum, 0, stub.length, 0);
     await out.write(sealed, 0, sealed.length, headerOffset);
@@ -134,7 +135,7 @@ export async function assembleSfx(opts: AssembleSfxOptions): Promise<AssembledSf
     throw writeError(opts.outPath, err);
   }
   return {
-    size: end + padding.length,
+    size: end,
     cabinetOffset,
     cabinetSize,
     headerOffset,

@@ -3,14 +3,17 @@
  * templates/sfx/sfxstub.c. A package is:
  *
  *   stub image | package header (40 bytes) | entry command | default arguments | padding
- *   | cabinet | padding to 8 | [Authenticode certificate table, added by signing]
+ *   | cabinet | [padding to 8 and the Authenticode certificate table, added by signing]
+ *
+ * An unsigned package ends exactly where its cabinet ends (packages from earlier builds had
+ * zero padding to a multiple of 8 there; readers and the stub accept both).
  *
  * The header starts exactly where the stub's image ends (the end of its last section's
  * raw data), so the stub finds it from its own section table, whatever follows.
  *
  * The PE/COFF numbers the package code reads are in builder/pe/constants.ts.
  */
-import { CERTIFICATE_ALIGNMENT, Machine } from "../pe/constants.js";
+import { Machine } from "../pe/constants.js";
 
 /** Package header signature: "CWSFX\r\n\x1a" (the CR LF and ^Z catch text-mode transfers). */
 export const SFX_MAGIC: readonly number[] = [0x43, 0x57, 0x53, 0x46, 0x58, 0x0d, 0x0a, 0x1a];
@@ -65,8 +68,6 @@ export const SFX_MAX_COMMAND_BYTES = 2048;
 export const SFX_MAX_ARGS_BYTES = 16384;
 /** The cabinet starts on this boundary (relative to the header). */
 export const SFX_CABINET_ALIGN = 8;
-/** The package is padded with zeros to this size multiple: where a signature table goes. */
-export const SFX_FILE_ALIGN = CERTIFICATE_ALIGNMENT;
 
 /** Exit codes of the stub itself; the entry command's own code passes through unchanged. */
 export const SfxExitCode = {

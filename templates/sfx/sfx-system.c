@@ -97,24 +97,38 @@ void wb_version(WBuf *b, const WORD v[4]) {
   }
 }
 
+/* version.dll's three functions, loaded once by full path; 0 when it cannot be loaded. */
+typedef DWORD(WINAPI * VerSizeFn)(LPCWSTR, LPDWORD);
+typedef BOOL(WINAPI * VerInfoFn)(LPCWSTR, DWORD, DWORD, LPVOID);
+typedef BOOL(WINAPI * VerQueryFn)(LPCVOID, LPCWSTR, LPVOID *, PUINT);
+static VerQueryFn ver_query;
+
+/* The version resource of `path` (xfree it), or NULL when it has none. */
+static void *version_info(const WCHAR *path) {
+  static HMODULE ver;
+  static VerSizeFn size;
+  static VerInfoFn info;
+  if (!ver && (ver = load_system_dll(L"version.dll"))) {
+    size = (VerSizeFn)(void (*)(void))GetProcAddress(ver, "GetFileVersionInfoSizeW");
+    info = (VerInfoFn)(void (*)(void))GetProcAddress(ver, "GetFileVersionInfoW");
+    ver_query = (VerQueryFn)(void (*)(void))GetProcAddress(ver, "VerQueryValueW");
+  }
+  DWORD handle = 0, n = size && info && ver_query ? size(path, &handle) : 0;
+  if (!n) return NULL;
+  void *data = xalloc(n);
+  if (info(path, 0, n, data)) return data;
+  xfree(data);
+  return NULL;
+}
+
 /* The file version of VS_FIXEDFILEINFO; 0 when the file has none. */
 int file_version(const WCHAR *path, WORD v[4]) {
-  typedef DWORD(WINAPI * SizeFn)(LPCWSTR, LPDWORD);
-  typedef BOOL(WINAPI * InfoFn)(LPCWSTR, DWORD, DWORD, LPVOID);
-  typedef BOOL(WINAPI * QueryFn)(LPCVOID, LPCWSTR, LPVOID *, PUINT);
-  static HMODULE ver;
-  if (!ver) ver = load_system_dll(L"version.dll");
-  if (!ver) return 0;
-  SizeFn size = (SizeFn)(void (*)(void))GetProcAddress(ver, "GetFileVersionInfoSizeW");
-  InfoFn info = (InfoFn)(void (*)(void))GetProcAddress(ver, "GetFileVersionInfoW");
-  QueryFn query = (QueryFn)(void (*)(void))GetProcAddress(ver, "VerQueryValueW");
-  DWORD handle = 0, n = size && info && query ? size(path, &handle) : 0;
-  if (!n) return 0;
-  void *data = xalloc(n);
+  void *data = version_info(path);
+  if (!data) return 0;
   VS_FIXEDFILEINFO *ffi = NULL;
   UINT len = 0;
-  int ok = info(path, 0, n, data) && query(data, L"\\", (void **)&ffi, &len) && ffi &&
-           len >= sizeof *ffi && ffi->dwSignature == 0xFEEF04BD;
+  int ok = ver_query(data, L"\\", (void **)&ffi, &len) && ffi && len >= sizeof *ffi &&
+           ffi->dwSignature == 0xFEEF04BD;
   if (ok) {
     v[0] = HIWORD(ffi->dwFileVersionMS);
     v[1] = LOWORD(ffi->dwFileVersionMS);
@@ -123,6 +137,35 @@ int file_version(const WCHAR *path, WORD v[4]) {
   }
   xfree(data);
   return ok;
+}
+
+/* The strings of `path`'s version resource, in its first language, under these names (each
+ * out[i] a copy to xfree, or NULL when absent); 0 when the file has no version resource. */
+int version_strings(const WCHAR *path, const WCHAR *const *names, int count, WCHAR **out) {
+  for (int i = 0; i < count; i++) out[i] = NULL;
+  void *data = version_info(path);
+  if (!data) return 0;
+  WORD *lang = NULL;
+  UINT len = 0;
+  if (ver_query(data, L"\\VarFileInfo\\Translation", (void **)&lang, &len) && lang && len >= 4) {
+    for (int i = 0; i < count; i++) {
+      WBuf key = {0};
+      WCHAR *value = NULL;
+      UINT chars = 0;
+      wb_add(&key, L"\\StringFileInfo\\");
+      wb_hex(&key, ((DWORD)lang[0] << 16) | lang[1]);
+      wb_add(&key, L"\\");
+      wb_add(&key, names[i]);
+      if (ver_query(data, key.p, (void **)&value, &chars) && value && chars > 1 && value[0]) {
+        WBuf copy = {0};
+        wb_add(&copy, value);
+        out[i] = copy.p;
+      }
+      xfree(key.p);
+    }
+  }
+  xfree(data);
+  return 1;
 }
 
 /* Whether Windows is 64-bit; *wow64: we are a 32-bit program on it. */

@@ -119,6 +119,7 @@ typedef struct {
 struct SfxState {
   int quiet, passive, norestart, help;
   int uninstall, whatif, overwriteoem, forcerestart, promptrestart;
+  int replaceArgs;          /* /replaceargs: the arguments after -- replace the defaults */
   const WCHAR *extractDir; /* /x:DIR */
   const WCHAR *logPath;    /* /log:FILE */
   const WCHAR **passArgs;  /* after "--" */
@@ -192,6 +193,7 @@ DWORD reg_delete_key(BYTE view, const WCHAR *key);
 DWORD reg_delete_value(BYTE view, const WCHAR *key, const WCHAR *name);
 int parse_version(const WCHAR *s, WORD v[4]);
 int file_version(const WCHAR *path, WORD v[4]);
+int version_strings(const WCHAR *path, const WCHAR *const *names, int count, WCHAR **out);
 int cmp_version(const WORD a[4], const WORD b[4]);
 void wb_version(WBuf *b, const WORD v[4]);
 int os_is_64(int *wow64);

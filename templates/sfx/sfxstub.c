@@ -21,7 +21,7 @@
 /* Switches. */
 static const WCHAR USAGE[] =
     L"Usage: %s [/quiet | /passive] [/norestart | /forcerestart | /promptrestart] [/log:FILE]\r\n"
-    L"       [/x:DIR] [/uninstall] [/whatif] [/overwriteoem] [-- ARGS...]\r\n"
+    L"       [/x:DIR] [/uninstall] [/whatif] [/overwriteoem] [/replaceargs] [-- ARGS...]\r\n"
     L"\r\n"
     L"  /x:DIR, /extract:DIR  extract the files to DIR and run or install nothing\r\n"
     L"  /quiet                show nothing; the exit code and /log tell the result\r\n"
@@ -33,7 +33,9 @@ static const WCHAR USAGE[] =
     L"  /uninstall            remove the update: restore every file it replaced\r\n"
     L"  /whatif               list every action the install would take; change nothing\r\n"
     L"  /overwriteoem         replace files even when the installed one is newer\r\n"
-    L"  -- ARGS...            pass ARGS to the setup command\r\n"
+    L"  -- ARGS...            pass ARGS to the setup command, after its default arguments\r\n"
+    L"  /replaceargs          pass ARGS instead of the default arguments and of /quiet,\r\n"
+    L"                        /passive, /norestart (nothing when no -- follows)\r\n"
     L"  /?                    show this help\r\n"
     L"\r\n"
     L"Exit codes: 0 done, 3010 restart required, 1641 restart started, 13 package damaged,\r\n"
@@ -87,6 +89,7 @@ static int parse_args(int argc, WCHAR **argv) {
     else if (is_switch(a, L"uninstall", NULL)) g.uninstall = 1;
     else if (is_switch(a, L"whatif", NULL)) g.whatif = 1;
     else if (is_switch(a, L"overwriteoem", NULL)) g.overwriteoem = 1;
+    else if (is_switch(a, L"replaceargs", NULL)) g.replaceArgs = 1;
     else if (is_switch(a, L"x", &v) || is_switch(a, L"extract", &v)) {
       if (!*v) return bad_switch(L"The switch needs a folder, as in /x:C:\\Temp\\files: ", a);
       g.extractDir = v;
@@ -108,7 +111,47 @@ static int parse_args(int argc, WCHAR **argv) {
     return bad_switch(L"Choose one of /norestart, /forcerestart and /promptrestart", L"");
   if (g.extractDir && (g.uninstall || g.whatif))
     return bad_switch(L"/x extracts only; it does not go with /uninstall or /whatif", L"");
+  if (g.extractDir && g.replaceArgs)
+    return bad_switch(L"/x extracts only and runs nothing; /replaceargs is for the setup command", L"");
   return EXIT_OK;
+}
+
+/* The package's title and version, from its own version resource (the build stamps the
+ * manifest's title as FileDescription and its version as ProductVersion, as Explorer shows
+ * them; a "KBnnn" Comments string is the KB number), then the usage. An unstamped stub
+ * (assembled without the pipeline) shows the usage alone. */
+static void print_help(void) {
+  static const WCHAR *const names[] = {L"FileDescription", L"ProductVersion", L"Comments"};
+  WCHAR *v[3];
+  WBuf b = {0};
+  version_strings(g.selfPath, names, 3, v);
+  if (v[0]) {
+    wb_add(&b, v[0]);
+    wb_add(&b, L"\r\n");
+  }
+  if (v[1]) {
+    wb_add(&b, L"Version ");
+    wb_add(&b, v[1]);
+    int kb = v[2] && (v[2][0] == 'K' || v[2][0] == 'k') && (v[2][1] == 'B' || v[2][1] == 'b') &&
+             v[2][2] >= '0' && v[2][2] <= '9';
+    for (WCHAR *p = kb ? v[2] + 2 : NULL; p && *p; p++)
+      if (*p < '0' || *p > '9') kb = 0;
+    if (kb) {
+      wb_add(&b, L" (");
+      wb_add(&b, v[2]);
+      wb_add(&b, L")");
+    }
+    wb_add(&b, L"\r\n");
+  }
+  if (b.len) wb_add(&b, L"\r\n");
+  /* wsprintfW stops at 1024 characters: put the name in by hand */
+  const WCHAR *mark = USAGE + 7; /* "%s" */
+  wb_addn(&b, USAGE, 7);
+  wb_add(&b, g.selfName);
+  wb_add(&b, mark + 2);
+  say(0, b.p);
+  for (int i = 0; i < 3; i++) xfree(v[i]);
+  xfree(b.p);
 }
 
 /* Running the entry command. */
@@ -122,10 +165,14 @@ static int run_entry(Package *pkg, const WCHAR *root, DWORD *exitCode) {
   wb_add(&exe, root);
   wb_add(&exe, L"\\");
   wb_add(&exe, pkg->command);
-  wb_add(&params, pkg->args);
-  if (g.quiet) wb_add(&params, L" /quiet");
-  if (g.passive) wb_add(&params, L" /passive");
-  if (g.norestart) wb_add(&params, L" /norestart");
+  /* /replaceargs: exactly the arguments after "--", neither the defaults nor our switches. */
+  wb_add(&params, L"");
+  if (!g.replaceArgs) {
+    wb_add(&params, pkg->args);
+    if (g.quiet) wb_add(&params, L" /quiet");
+    if (g.passive) wb_add(&params, L" /passive");
+    if (g.norestart) wb_add(&params, L" /norestart");
+  }
   for (int i = 0; i < g.passCount; i++) {
     wb_add(&params, L" ");
     wb_arg(&params, g.passArgs[i]);
@@ -240,15 +287,8 @@ static int sfx_main(void) {
   int rc = parse_args(argc, argv);
   if (rc) return rc;
   if (g.help) {
-    /* wsprintfW stops at 1024 characters: put the name in by hand */
-    WBuf b = {0};
-    const WCHAR *mark = USAGE + 7; /* "%s" */
-    wb_addn(&b, USAGE, 7);
-    wb_add(&b, g.selfName);
-    wb_add(&b, mark + 2);
     g.quiet = 0;
-    say(0, b.p);
-    xfree(b.p);
+    print_help();
     return EXIT_OK;
   }
   if (g.logPath) {
@@ -274,6 +314,10 @@ static int sfx_main(void) {
   show_progress();
   rc = load_package(&pkg);
   if (rc) return rc;
+  if (g.replaceArgs && !pkg.command) {
+    destroy_progress();
+    return bad_switch(L"This package has no setup command to pass arguments to: ", L"/replaceargs");
+  }
   if (pkg.plan && !g.extractDir) {
     rc = install_main(&pkg);
     destroy_progress();

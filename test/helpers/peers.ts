@@ -129,7 +129,7 @@ export async function run(
 }
 
 /** Wine's variables for a prefix: no GUI, no debug noise, no Mono or Gecko prompts. */
-function wineVars(prefix: string): NodeJS.ProcessEnv {
+export function wineVars(prefix: string): NodeJS.ProcessEnv {
   return {
     ...process.env,
     WINEPREFIX: prefix,
@@ -168,7 +168,7 @@ const SERVER_LINGER_SECONDS = 30;
  * every wine call starts a server whose services hold the caller's stdout open until they
  * exit, seconds after the program did (and execFile waits for that).
  */
-async function keepWineServer(env: NodeJS.ProcessEnv): Promise<void> {
+export async function keepWineServer(env: NodeJS.ProcessEnv): Promise<void> {
   const started = await exitCode(requirePeer("wineserver"), [`-p${SERVER_LINGER_SECONDS}`], env);
   if (started !== 0) return; // one runs already
   await exitCode(requirePeer("wine"), ["cmd", "/c", "exit 0"], env);

