@@ -13,8 +13,7 @@ import { join, relative } from "node:path";
 import anyTest, { type TestFn } from "ava";
 import { cliPath, repoRoot } from "./helpers/cli.js";
 import { NODE_WIN, nodeWinExe, win10WineEnv } from "./helpers/node-win.js";
-import { requirePeer, run } from "./helpers/peers.js";
-import { winPath } from "./helpers/sfx.js";
+import { requirePeer, run, winePath } from "./helpers/peers.js";
 
 const test = anyTest as TestFn<{ dir: string; env: NodeJS.ProcessEnv; nodeExe: string }>;
 
@@ -105,12 +104,12 @@ test(`the demo built by ${NODE_WIN.name} ${NODE_WIN.version} under Wine (Windows
       wine,
       [
         nodeExe,
-        winPath(cliPath),
+        winePath(cliPath),
         "demo",
         "--drop",
-        winPath(join(windows, "drop")),
+        winePath(join(windows, "drop")),
         "--out",
-        winPath(join(windows, "out")),
+        winePath(join(windows, "out")),
       ],
       env,
       join(dir, "windows-demo"),

@@ -14,14 +14,8 @@ import anyTest, { type TestFn } from "ava";
 import { assembleSfx, locateCabinet, SfxExitCode, stampPe, stubPath } from "../builder/index.js";
 import { checkSfxChecksum } from "../builder/sfx/index.js";
 import { readPackagePayload } from "../builder/sfx/locate.js";
-import { requirePeer, run, signWithTestCertificate, wineEnv } from "./helpers/peers.js";
-import {
-  buildEchoProgram,
-  buildSfxTestPrograms,
-  gcabFrom,
-  runnerExit,
-  winPath,
-} from "./helpers/sfx.js";
+import { requirePeer, run, signWithTestCertificate, wineEnv, winePath } from "./helpers/peers.js";
+import { buildEchoProgram, buildSfxTestPrograms, gcabFrom, runnerExit } from "./helpers/sfx.js";
 
 type Arch = "x86" | "x64";
 interface ArchKit {
@@ -102,7 +96,7 @@ async function makePackage(
 /** Run the package under Wine through runner.exe: full exit code, the echoed lines. */
 async function runEcho(t: { context: Ctx }, arch: Arch, exe: string, args: string[], exit = 0) {
   const echo = join(t.context.dir, `echo-${Math.random().toString(36).slice(2)}.txt`);
-  const env = { ...t.context.env, CWSFX_ECHO: winPath(echo), CWSFX_EXIT: String(exit) };
+  const env = { ...t.context.env, CWSFX_ECHO: winePath(echo), CWSFX_EXIT: String(exit) };
   const r = await run(t.context.wine, [t.context.kits[arch].runner, exe, ...args], {
     env,
     cwd: t.context.dir,
@@ -177,7 +171,7 @@ test("/replaceargs is refused (87) with /x: and on a package without a setup com
   const exe = await makePackage(t, "x64", "refuse.exe", { args: ["/default"] });
   const withX = await run(
     t.context.wine,
-    [exe, "/replaceargs", `/x:${winPath(join(t.context.dir, "x"))}`],
+    [exe, "/replaceargs", `/x:${winePath(join(t.context.dir, "x"))}`],
     {
       env: t.context.env,
     },
@@ -246,7 +240,7 @@ test("signed with osslsigncode: padded to 8 before the certificate table only; c
   t.notRegex(z.text, /data after the end|Warnings/i, z.text);
   t.true(payload.payloadCrc!.ok);
   const out = join(t.context.dir, "signed-out");
-  const r = await run(t.context.wine, [signed, "/quiet", `/x:${winPath(out)}`], {
+  const r = await run(t.context.wine, [signed, "/quiet", `/x:${winePath(out)}`], {
     env: t.context.env,
   });
   t.is(r.code, 0, r.stderr);
