@@ -11,9 +11,9 @@
 import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import type { Manifest, ManifestFile } from "../manifest/types.js";
 import { fileStampRequest, manifestDate } from "../pipeline/plan.js";
 import type { StampRequest, Toolkit } from "../pipeline/toolkit.js";
-import type { Manifest, ManifestFile } from "../manifest/types.js";
 import { InputError } from "../util/errors.js";
 import { type ImageArch, minimalPe } from "./pe-image.js";
 import { filler, withOverlay, withVersionResource } from "./version-resource.js";
@@ -80,7 +80,7 @@ function planFile(manifest: Manifest, f: ManifestFile, index: number): DemoFile 
     // The drop file carries the strings the build will write, with development versions.
     const stamp = fileStampRequest(manifest.package, f);
     const dev = devVersion(f.version);
-    const devProduct = devVersion(manifest.package.version);
+    const devProduct = devVersion(stamp.productVersion ?? f.version);
     return {
       ...base,
       kind: "pe",

@@ -4,13 +4,14 @@
  */
 import { type open, readFile } from "node:fs/promises";
 import { extname } from "node:path";
-import { looksLikeBuildRecord } from "../pipeline/record-check.js";
 import { compilePlan } from "../install/compile.js";
 import { loadManifest } from "../manifest/load.js";
 import type { Manifest } from "../manifest/types.js";
+import { looksLikeBuildRecord } from "../pipeline/record-check.js";
 import { InputError } from "../util/errors.js";
 import { openInputFile } from "../util/fs.js";
 import { loadPackageSide } from "./cab-package.js";
+import { packageInfoFacts } from "./package-facts.js";
 import { buildRecordSide } from "./record-side.js";
 import { normaliseTime } from "./time.js";
 import { type DiffSide, SideKind } from "./types.js";
@@ -23,6 +24,7 @@ export function manifestSide(label: string, manifest: Manifest): DiffSide {
     kind: SideKind.manifest,
     label,
     packageVersion: manifest.package.version,
+    package: packageInfoFacts(manifest.package),
     files: manifest.files.map((f) => ({
       path: f.path,
       name: f.name,

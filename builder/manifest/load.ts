@@ -11,16 +11,17 @@ import { readInputFile } from "../util/fs.js";
 import { bundledPath } from "../util/package-root.js";
 import { type RawFileInstall, type RawInstall, resolveInstall } from "./install-section.js";
 import { formatPath, type PathSegment, parseSource, type SourceDocument } from "./source.js";
-import type {
-  CompressionLevel,
-  Fix,
-  Manifest,
-  ManifestFile,
-  PackageInfo,
-  PackagePlatform,
-  Platform,
-  Restart,
-  SigningSection,
+import {
+  type CompressionLevel,
+  type Fix,
+  type Manifest,
+  type ManifestFile,
+  type PackageInfo,
+  type PackagePlatform,
+  type Platform,
+  ProductVersionRule,
+  type Restart,
+  type SigningSection,
 } from "./types.js";
 import {
   dateProblem,
@@ -241,6 +242,7 @@ interface RawFile {
   platform?: Platform;
   stamp?: boolean;
   sign?: boolean;
+  productVersion?: string;
   description?: string;
   install?: RawFileInstall;
   allowOutsideDrop?: boolean;
@@ -337,6 +339,10 @@ function resolve(doc: SourceDocument, problems: Problem[]): Manifest {
 
   const pkg = raw.package;
   check(["package", "version"], pkg.version, versionProblem(pkg.version, false));
+  if (pkg.productVersion !== undefined) {
+    const v = pkg.productVersion;
+    check(["package", "productVersion"], v, productVersionProblem(v));
+  }
   if (isDeviceName(pkg.name)) {
     check(
       ["package", "name"],
@@ -426,6 +432,15 @@ function resolve(doc: SourceDocument, problems: Problem[]): Manifest {
       );
     }
     fileIndex.push(i);
+    if (f.productVersion !== undefined) {
+      check(at("productVersion"), f.productVersion, productVersionProblem(f.productVersion));
+      if (!stamp) {
+        report(
+          at("productVersion"),
+          `files[${i}] (${f.name}) sets productVersion but is not stamped; a file shipped as found keeps its own`,
+        );
+      }
+    }
     if (f.sign === true && !stamp) {
       report(
         at("sign"),
@@ -443,6 +458,7 @@ function resolve(doc: SourceDocument, problems: Problem[]): Manifest {
       platform,
       stamp,
       ...(f.sign !== undefined ? { sign: f.sign } : {}),
+      ...(f.productVersion !== undefined ? { productVersion: f.productVersion } : {}),
       ...(f.description !== undefined ? { description: f.description } : {}),
       ...(f.allowOutsideDrop ? { allowOutsideDrop: true } : {}),
     });
@@ -481,6 +497,7 @@ function resolve(doc: SourceDocument, problems: Problem[]): Manifest {
     restart: pkg.restart ?? "not-required",
     compression: pkg.compression ?? DEFAULT_COMPRESSION,
     compressionLevel: pkg.compressionLevel ?? "fast",
+    ...(pkg.productVersion !== undefined ? { productVersion: pkg.productVersion } : {}),
     ...(pkg.prerequisite ? { prerequisite: pkg.prerequisite } : {}),
     ...(entry ? { entry } : {}),
   };
@@ -504,6 +521,13 @@ function resolve(doc: SourceDocument, problems: Problem[]): Manifest {
     },
     ...(raw.signing ? { signing: resolveSigning(raw.signing, report) } : {}),
   };
+}
+
+/** A ProductVersion rule: a keyword (file, package) or a 4-part version. */
+function productVersionProblem(v: string): string | undefined {
+  if ((Object.values(ProductVersionRule) as string[]).includes(v)) return undefined;
+  const problem = versionProblem(v, false);
+  return problem && `${problem}, "file" or "package"`;
 }
 
 /** The signing section: one identity (cert and key, a PFX, or a command), never two. */

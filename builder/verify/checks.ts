@@ -4,9 +4,11 @@
  * one Mismatch per difference. verify.ts runs VERIFY_CHECKS in order; a later check (an
  * install plan, say) is one more entry of that list.
  */
-import type { PackageFacts } from "../pipeline/toolkit.js";
+
+import { stampedProductVersion } from "../manifest/product-version.js";
 import type { Manifest } from "../manifest/types.js";
 import { NOT_APPLICABLE } from "../manifest/types.js";
+import type { PackageFacts } from "../pipeline/toolkit.js";
 import { compareWithManifest, type Mismatch, type PackageEntry } from "./compare.js";
 
 /** The SHA-256 of what was built: from a build record, or (in build) the staged files. */
@@ -109,7 +111,7 @@ export function leadingVersion(s: string): string | undefined {
 /**
  * The StringFileInfo versions (what Explorer's Details tab shows) against the manifest. A
  * stamped file carries exactly what build stamped: FileVersion = the entry's version,
- * ProductVersion = the package's. A file shipped as found carries its vendor's strings,
+ * ProductVersion = the manifest's rule (manifest/product-version.ts). A file shipped as found carries its vendor's strings,
  * which may add text ("6.3.16.0 (winblue_rtm...)"): its FileVersion must start with the
  * entry's version; one that is not a 4-part version at all is not compared. A FileVersion
  * string is compared only where the binary version (VS_FIXEDFILEINFO) matches.
@@ -135,11 +137,12 @@ export const versionStringChecks: VerifyCheck = {
           });
         }
         const pv = e.productVersionString;
-        if (pv !== manifest.package.version) {
+        const want = stampedProductVersion(manifest.package, f);
+        if (pv !== want) {
           out.push({
             file: e.path,
             field: "productVersionString",
-            expected: manifest.package.version,
+            expected: want,
             found: pv ?? "none",
           });
         }

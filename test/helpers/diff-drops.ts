@@ -6,9 +6,9 @@
 import { createHash } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { BUILD_RECORD_SCHEMA, type BuildRecord } from "../../builder/pipeline/record.js";
 import { neutralDigest } from "../../builder/diff/neutral.js";
 import type { DiffResult, DiffSide } from "../../builder/diff/types.js";
+import { BUILD_RECORD_SCHEMA, type BuildRecord } from "../../builder/pipeline/record.js";
 import { buildVersionedPe } from "./versioned-pe.js";
 
 export const PACKAGE_VERSION = "10.2.952.0";
@@ -192,6 +192,8 @@ export function expectedDiff({ content, sizeChanged }: Visibility) {
     ...(content || sizeChanged("Rebuilt.exe") ? ["rebuilt-without-version-bump Rebuilt.exe"] : []),
     "version-backwards Back.exe",
     "stale-version Back.exe",
+    // Gone.exe is in A and not in B.
+    "dropped-file Gone.exe",
   ];
   return { added: ["New.exe"], removed: ["Gone.exe"], changed, findings };
 }
@@ -205,11 +207,11 @@ export function observedDiff(r: DiffResult) {
     removed: r.removed.map((f) => f.path),
     changed: Object.fromEntries(
       r.changed.map((c) => [
-        c.file,
+        c.path,
         Object.keys(c.fields).sort((x, y) => FIELD_ORDER.indexOf(x) - FIELD_ORDER.indexOf(y)),
       ]),
     ),
-    findings: r.findings.map((f) => `${f.rule} ${f.file}`),
+    findings: r.findings.map((f) => `${f.rule} ${f.path}`),
   };
 }
 
