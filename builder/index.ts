@@ -67,6 +67,7 @@ export { ANY_RULE, enforceFailOn, parseFailOn } from "./diff/fail-on.js";
 export { DIFF_FORMATS, DiffFormat, formatDiff } from "./diff/format.js";
 export { diffFiles } from "./diff/index.js";
 export { neutralDigest } from "./diff/neutral.js";
+export { comparePackages } from "./diff/package-facts.js";
 export { buildRecordSide } from "./diff/record-side.js";
 export { RULE_DESCRIPTIONS } from "./diff/rules.js";
 export { loadSide, manifestSide } from "./diff/sides.js";
@@ -78,6 +79,10 @@ export {
   type FileChange,
   type FileFacts,
   type Finding,
+  PACKAGE_FIELDS,
+  type PackageChange,
+  type PackageField,
+  type PackageLevelFacts,
   RULE_IDS,
   RuleId,
   SideKind,
@@ -169,6 +174,7 @@ export {
   type Problem,
   parseManifest,
 } from "./manifest/load.js";
+export { stampedProductVersion } from "./manifest/product-version.js";
 export {
   type EntryCommand,
   type FileInstallPolicy,
@@ -186,6 +192,7 @@ export {
   PLATFORMS,
   Platform,
   type Prerequisite,
+  ProductVersionRule,
   type RegistryKeyName,
   type RegistryValueName,
   RegistryView,

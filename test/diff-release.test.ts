@@ -9,7 +9,7 @@
 import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import test from "ava";
-import { diffSides } from "cabwright";
+import { diffSides, InputError, parseManifest } from "cabwright";
 import { runCli } from "./helpers/cli-capture.js";
 import { SIDE_FORMS, type SideForm } from "./helpers/diff-drops.js";
 import {
@@ -241,3 +241,55 @@ test.serial(
     }
   },
 );
+
+test("check: package.productVersion and files[].productVersion take file, package or a version, each problem one line", (t) => {
+  const manifest = (pkgLine: string, fileLines = "") => `package:
+  name: w
+  title: T
+  product: P
+  version: 4.1.3125.0
+  company: C
+  copyright: X
+${pkgLine}
+defaults:
+  date: 2026-11-30
+  time: "09:00"
+  platform: x86
+files:
+  - name: A.dll
+    version: 4.1.3120.0
+${fileLines}  - name: readme.txt
+    version: Not Applicable
+    platform: Not Applicable
+`;
+  const problems = (text: string) => {
+    try {
+      parseManifest("w.yaml", text);
+      return [];
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      return [err.message, ...err.details];
+    }
+  };
+  for (const ok of ["file", "package", "4.1.0.0"]) {
+    const loaded = parseManifest("w.yaml", manifest(`  productVersion: ${ok}`));
+    t.is(loaded.manifest.package.productVersion, ok);
+  }
+  const pinned = parseManifest("w.yaml", manifest("", "    productVersion: 4.1.0.0\n")).manifest
+    .files[0];
+  t.is(pinned?.productVersion, "4.1.0.0");
+  t.deepEqual(problems(manifest("  productVersion: 4.1.x")), [
+    'w.yaml:8:19 package.productVersion: "4.1.x" is not file, package or a 4-part version like 4.1.0.0',
+  ]);
+  t.deepEqual(problems(manifest("  productVersion: 4.1.70000.0")), [
+    'w.yaml:8:19 package.productVersion: "4.1.70000.0" is not a 4-part version: part 70000 is over 65535',
+  ]);
+  // A file shipped as found keeps its vendor's version resource: nothing to set.
+  const unstamped = manifest("", "").replace(
+    "    platform: Not Applicable\n",
+    "    platform: Not Applicable\n    productVersion: package\n",
+  );
+  t.deepEqual(problems(unstamped), [
+    "w.yaml:19:21 files[1].productVersion: files[1] (readme.txt) sets productVersion but is not stamped; a file shipped as found keeps its own",
+  ]);
+});

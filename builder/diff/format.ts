@@ -73,9 +73,8 @@ function headline(r: DiffResult): string {
 const before = (c: { readonly before?: string }) => c.before ?? "(none)";
 const after = (c: { readonly after?: string }) => c.after ?? "(none)";
 
-/** The note a changed file gets when its content is known to be the same. */
-const sameContent = (c: FileChange) =>
-  c.contentChanged === false ? "same content (version resource, timestamps or signature)" : "";
+/** The note a changed file gets when its content is known to be the same (docs/diff.md). */
+const sameContent = (c: FileChange) => (c.contentChanged === false ? "same content" : "");
 
 function text(r: DiffResult): string {
   const out: string[] = [

@@ -19,8 +19,8 @@ import {
   type DiffSide,
   PACKAGE_FIELDS,
   type PackageChange,
-  type PackageFacts,
   type PackageField,
+  type PackageLevelFacts,
 } from "./types.js";
 
 /** `bin\setup.exe /quiet`: the command with Windows separators, then its command line. */
@@ -36,7 +36,7 @@ const KB_COMMENT = /^KB(\d+)$/;
  * A manifest's or build record's package section as facts. `label` names a build record
  * in messages: its optional fields are checked here, as the diff is what reads them.
  */
-export function packageInfoFacts(pkg: PackageInfo, label?: string): PackageFacts {
+export function packageInfoFacts(pkg: PackageInfo, label?: string): PackageLevelFacts {
   const bad = (field: string, expected: string): never => {
     throw new InputError(`${label}: package.${field}: expected ${expected}`);
   };
@@ -90,7 +90,7 @@ export interface ExecutableView {
   readonly plan?: InstallPlan | null;
 }
 
-export function executableFacts({ stub, header, plan }: ExecutableView): PackageFacts {
+export function executableFacts({ stub, header, plan }: ExecutableView): PackageLevelFacts {
   const out: { -readonly [F in PackageField]?: string | null } = {};
   if (stub?.isPe) {
     out.platform = stub.platform;
@@ -114,7 +114,7 @@ export function executableFacts({ stub, header, plan }: ExecutableView): Package
 }
 
 /** A side's facts, its packageVersion counting as the version when the facts lack one. */
-function factsOf(side: DiffSide): PackageFacts {
+function factsOf(side: DiffSide): PackageLevelFacts {
   return {
     ...(side.packageVersion !== undefined ? { version: side.packageVersion } : {}),
     ...side.package,

@@ -52,14 +52,15 @@ const short = (digest: string) => digest.slice(0, 12);
 
 /**
  * Whether the content differs: by the neutral digest when both sides know it (a restamped
- * or re-signed file is the same content), else by SHA-256, else by size; undefined: unknown.
+ * or re-signed file is the same content), else by SHA-256, else by size (a different size
+ * is a change; an equal one proves nothing); undefined: unknown.
  */
 export function contentChanged(a: FileFacts, b: FileFacts): boolean | undefined {
   if (a.neutralSha256 !== undefined && b.neutralSha256 !== undefined) {
     return a.neutralSha256 !== b.neutralSha256;
   }
   if (a.sha256 !== undefined && b.sha256 !== undefined) return a.sha256 !== b.sha256;
-  if (a.size !== undefined && b.size !== undefined) return a.size !== b.size;
+  if (a.size !== undefined && b.size !== undefined && a.size !== b.size) return true;
   return undefined;
 }
 

@@ -58,7 +58,7 @@ export type PackageField = (typeof PACKAGE_FIELDS)[number];
  * side cannot know (a bare .cab knows nothing; an .exe without an install plan knows no
  * restart policy or prerequisite).
  */
-export type PackageFacts = { readonly [F in PackageField]?: string | null };
+export type PackageLevelFacts = { readonly [F in PackageField]?: string | null };
 
 export interface DiffSide {
   readonly kind: SideKind;
@@ -67,7 +67,7 @@ export interface DiffSide {
   /** The package's own version (a manifest's or build record's package.version). */
   readonly packageVersion?: string;
   /** The package-level facts; absent: none known (packageVersion still counts as version). */
-  readonly package?: PackageFacts;
+  readonly package?: PackageLevelFacts;
   readonly files: readonly FileFacts[];
   /**
    * The install plan the side declares or carries; null: it has none (extract only or an
@@ -112,7 +112,8 @@ export interface FileChange {
   /**
    * Whether the content changed, judged by the neutral digest (the bytes without the
    * version resource, checksum, timestamps and signature) when both sides know it, else by
-   * SHA-256, else by size; absent when the sides cannot tell. false: a restamp or a re-sign.
+   * SHA-256, else by a size that differs; absent when the sides cannot tell (manifests of
+   * equal sizes). false: the same content, restamped, re-signed or re-dated.
    */
   readonly contentChanged?: boolean;
 }

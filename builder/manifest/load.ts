@@ -523,11 +523,10 @@ function resolve(doc: SourceDocument, problems: Problem[]): Manifest {
   };
 }
 
-/** A ProductVersion rule: a keyword (file, package) or a 4-part version. */
+/** A ProductVersion rule: a keyword (file, package) or a 4-part version (the schema checks its form). */
 function productVersionProblem(v: string): string | undefined {
   if ((Object.values(ProductVersionRule) as string[]).includes(v)) return undefined;
-  const problem = versionProblem(v, false);
-  return problem && `${problem}, "file" or "package"`;
+  return versionProblem(v, false);
 }
 
 /** The signing section: one identity (cert and key, a PFX, or a command), never two. */
