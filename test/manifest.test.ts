@@ -98,7 +98,7 @@ test("unknown keys, wrong types, unknown platforms and negative sizes", (t) => {
     `${base}  - name: a.dll\n    versoin: 1.0.0.0\n  - name: b.dll\n    platform: x87\n    size: -1\n  - name: c.dll\n    stamp: "yes"\n`,
   );
   t.deepEqual(problems, [
-    'm.yaml:14:5 files[0].versoin: unknown key "versoin" (did you mean "version"?); expected one of name, path, source, version, size, date, time, platform, stamp, sign, description, install, allowOutsideDrop',
+    'm.yaml:14:5 files[0].versoin: unknown key "versoin" (did you mean "version"?); expected one of name, path, source, version, size, date, time, platform, stamp, sign, productVersion, description, install, allowOutsideDrop',
     'm.yaml:16:15 files[1].platform: "x87" is not one of x86, x64, arm64, Not Applicable, IA-64, alpha',
     "m.yaml:17:11 files[1].size: -1 is not a size in bytes (a whole number from 0 to 4294967295, the largest file a cabinet holds)",
     'm.yaml:19:12 files[2].stamp: "yes" is a string; expected true or false',
