@@ -12,8 +12,8 @@ import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { encodeLzxJob } from "../builder/cab/codecs/lzx/encode.js";
 import { type CabInputFile, type LzxLevel, writeCabinet } from "../builder/cab/index.js";
-import { encodeLzxJob } from "../builder/cab/lzx-encode.js";
 import { gcabWrite, pickWineDlls, timed, WINE_DLLS } from "./wine-drop.js";
 
 const execFileP = promisify(execFile);

@@ -1,6 +1,6 @@
 /**
  * LZX and Quantum decoding speed, against cabextract on the same cabinets, measured in the
- * same run: `npm run bench lzx` (then LZX writing: lzx-encode.ts).
+ * same run: `npm run bench lzx` (then LZX writing: builder/cab/codecs/lzx/encode.ts).
  * - LZX: the 2^21-window folder of the corpus' large-files-cab.cab (14 MB, Microsoft-made),
  *   and a 2^15-window folder inside it (the first 64 MiB of lzx15-2gb.txt).
  * - Quantum: a 32 MB stream from the test encoder, wrapped in a cabinet for cabextract.
@@ -11,8 +11,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createLzxDecoder } from "../builder/cab/lzx.js";
-import { createQuantumDecoder } from "../builder/cab/quantum.js";
+import { createLzxDecoder } from "../builder/cab/codecs/lzx/decode.js";
+import { createQuantumDecoder } from "../builder/cab/codecs/quantum/decode.js";
 import { decodeFolder, type TestCabFolder, walkCab } from "../test/helpers/cab-blocks.js";
 import { buildTestCab } from "../test/helpers/cab-build.js";
 import { quantumTestEncode } from "../test/helpers/quantum-writer.js";

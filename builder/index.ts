@@ -3,50 +3,6 @@
  * An explicit export list (no `export *`), so the public surface is deliberate.
  */
 
-export { type BuildOptions, type BuildResult, build } from "./pipeline/build.js";
-export { makeRecord, recordJson } from "./pipeline/make-record.js";
-export { lockOutput, lockPath, type OutputLock, OutputLocked } from "./pipeline/output-lock.js";
-export {
-  cabName,
-  fileStampRequest,
-  manifestDate,
-  type OutputLayout,
-  outputLayout,
-  outputTime,
-  packageStampRequest,
-} from "./pipeline/plan.js";
-export {
-  type BuildProgress,
-  BuildStage,
-  barProgress,
-  lineProgress,
-  progressFor,
-  StageTimer,
-  silentProgress,
-} from "./pipeline/progress.js";
-export {
-  isLeftover,
-  LeftoverKind,
-  leftoverPrefix,
-  PublishFailed,
-  recoverOutput,
-} from "./pipeline/publish.js";
-export type {
-  BuildRecord,
-  BuildRecordFile,
-  Digests,
-} from "./pipeline/record.js";
-export type {
-  CabEntry,
-  CabInput,
-  CabinetCompression,
-  OpenedCabinet,
-  PackageFacts,
-  PeFacts,
-  StampRequest,
-  Toolkit,
-} from "./pipeline/toolkit.js";
-export { defaultToolkit } from "./pipeline/toolkit-default.js";
 export {
   CabError,
   type CabFileEntry,
@@ -220,6 +176,50 @@ export { peChecksum } from "./pe/checksum.js";
 export { inspectFile, inspectPe } from "./pe/inspect.js";
 export { platformOfMachine } from "./pe/platform.js";
 export type { PeInfo } from "./pe/types.js";
+export { type BuildOptions, type BuildResult, build } from "./pipeline/build.js";
+export { makeRecord, recordJson } from "./pipeline/make-record.js";
+export { lockOutput, lockPath, type OutputLock, OutputLocked } from "./pipeline/output-lock.js";
+export {
+  cabName,
+  fileStampRequest,
+  manifestDate,
+  type OutputLayout,
+  outputLayout,
+  outputTime,
+  packageStampRequest,
+} from "./pipeline/plan.js";
+export {
+  type BuildProgress,
+  BuildStage,
+  barProgress,
+  lineProgress,
+  progressFor,
+  StageTimer,
+  silentProgress,
+} from "./pipeline/progress.js";
+export {
+  isLeftover,
+  LeftoverKind,
+  leftoverPrefix,
+  PublishFailed,
+  recoverOutput,
+} from "./pipeline/publish.js";
+export type {
+  BuildRecord,
+  BuildRecordFile,
+  Digests,
+} from "./pipeline/record.js";
+export type {
+  CabEntry,
+  CabInput,
+  CabinetCompression,
+  OpenedCabinet,
+  PackageFacts,
+  PeFacts,
+  StampRequest,
+  Toolkit,
+} from "./pipeline/toolkit.js";
+export { defaultToolkit } from "./pipeline/toolkit-default.js";
 export {
   REPORT_FORMATS,
   type RenderOptions,

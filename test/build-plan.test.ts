@@ -12,8 +12,8 @@ import {
   parseManifest,
   planCollect,
 } from "cabwright";
-import { parseSourceDateEpoch } from "../builder/pipeline/plan.js";
 import { platformProblem, sizeProblem } from "../builder/collect/plan.js";
+import { parseSourceDateEpoch } from "../builder/pipeline/plan.js";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 const seedManifest = `${repo}manifest/fse-sp2-hr2.yaml`;

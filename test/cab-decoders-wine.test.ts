@@ -7,8 +7,8 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import test from "ava";
-import { createLzxDecoder } from "../builder/cab/lzx.js";
-import { createQuantumDecoder } from "../builder/cab/quantum.js";
+import { createLzxDecoder } from "../builder/cab/codecs/lzx/decode.js";
+import { createQuantumDecoder } from "../builder/cab/codecs/quantum/decode.js";
 import { md5 } from "./helpers/cab-blocks.js";
 import { buildTestCabFolders, type TestCabFolderSpec } from "./helpers/cab-build.js";
 import { lzxTestEncode, MIXED_BLOCK_PLAN } from "./helpers/lzx-writer.js";

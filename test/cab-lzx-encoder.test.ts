@@ -11,12 +11,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import test from "ava";
 import fc from "fast-check";
-import { codeLengths } from "../builder/cab/huffman-encode.js";
+import { LzxFolderRecords } from "../builder/cab/codecs/lzx/compress.js";
+import { createLzxDecoder } from "../builder/cab/codecs/lzx/decode.js";
+import { encodeLzxJob, LZX_ENCODER_REVISION } from "../builder/cab/codecs/lzx/encode.js";
+import { codeLengths } from "../builder/cab/codecs/shared/huffman-encode.js";
 import { parseCompression, writeCabinet } from "../builder/cab/index.js";
-import { createLzxDecoder } from "../builder/cab/lzx.js";
-import { LzxFolderRecords } from "../builder/cab/lzx-compress.js";
-import { encodeLzxJob, LZX_ENCODER_REVISION } from "../builder/cab/lzx-encode.js";
-import type { LzxLevel } from "../builder/cab/writer-types.js";
+import type { LzxLevel } from "../builder/cab/write/writer-types.js";
 import { filler } from "../builder/demo/version-resource.js";
 import { md5 } from "./helpers/cab-blocks.js";
 import { buildTestCabFolders, type TestCabFolderSpec } from "./helpers/cab-build.js";
@@ -219,7 +219,7 @@ test("a folder of several jobs is the same bytes for 1, 2 and 3 threads", async 
 
 /**
  * LZX bytes depend only on our encoder: these digests change only when its output does, and
- * then LZX_ENCODER_REVISION (lzx-encode.ts) must change with them (and the peer tests pass).
+ * then LZX_ENCODER_REVISION (builder/cab/codecs/lzx/encode.ts) must change with them (and the peer tests pass).
  */
 const GOLDEN_LZX: Record<LzxLevel, string> = {
   fast: "faab343f7d196f898804d8380b3cab0683cac3fbb7331a9980294c477b92f694",

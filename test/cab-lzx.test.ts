@@ -10,8 +10,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import test from "ava";
 import fc from "fast-check";
-import { CabError } from "../builder/cab/errors.js";
-import { createLzxDecoder, lzxWindowLayout } from "../builder/cab/lzx.js";
+import { createLzxDecoder, lzxWindowLayout } from "../builder/cab/codecs/lzx/decode.js";
+import { CabError } from "../builder/cab/format/errors.js";
 import {
   decodeFolder,
   expectedMd5s,

@@ -10,8 +10,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import test from "ava";
 import fc from "fast-check";
-import { CabError } from "../builder/cab/errors.js";
-import { createQuantumDecoder, quantumWindowLayout } from "../builder/cab/quantum.js";
+import { createQuantumDecoder, quantumWindowLayout } from "../builder/cab/codecs/quantum/decode.js";
+import { CabError } from "../builder/cab/format/errors.js";
 import {
   decodeFolder,
   expectedMd5s,

@@ -7,17 +7,17 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { constants, deflateRawSync } from "node:zlib";
 import test from "ava";
-import { cabChecksum } from "../builder/cab/checksum.js";
-import { CabError } from "../builder/cab/errors.js";
-import { checkBlockSum } from "../builder/cab/folder-stream.js";
+import { MszipDecoder } from "../builder/cab/codecs/mszip/decode.js";
+import { cabChecksum } from "../builder/cab/format/checksum.js";
+import { CabError } from "../builder/cab/format/errors.js";
 import {
   parseDataHeader,
   parseFiles,
   parseFolders,
   parseHeader,
   readCString,
-} from "../builder/cab/layout-parse.js";
-import { MszipDecoder } from "../builder/cab/mszip.js";
+} from "../builder/cab/format/layout-parse.js";
+import { checkBlockSum } from "../builder/cab/read/folder-stream.js";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 const simple = new Uint8Array(readFileSync(join(repo, "test/fixtures/libmspack/simple.cab")));

@@ -6,7 +6,6 @@
 import { mkdir, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import test from "ava";
-import { CabinetAssembler } from "../builder/cab/assemble.js";
 import {
   type CabInputFile,
   cabinetSetPath,
@@ -16,6 +15,7 @@ import {
   planCabinet,
   writeCabinet,
 } from "../builder/cab/index.js";
+import { CabinetAssembler } from "../builder/cab/write/assemble.js";
 import {
   content,
   FIXED_DATE,

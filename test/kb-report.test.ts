@@ -11,8 +11,8 @@ import {
   manifestTableRows,
   renderReport,
 } from "cabwright";
-import type { BuildRecord } from "../builder/pipeline/record.js";
 import { main } from "../builder/cli/main.js";
+import type { BuildRecord } from "../builder/pipeline/record.js";
 import { tempDir } from "./helpers/peers.js";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));

@@ -10,7 +10,7 @@ import {
   packageTableRows,
 } from "cabwright";
 import fc from "fast-check";
-import { dateToDosDateTime } from "../builder/cab/dostime.js";
+import { dateToDosDateTime } from "../builder/cab/format/dostime.js";
 import { dosFields } from "../builder/verify/read-package.js";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));

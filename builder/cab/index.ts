@@ -5,6 +5,30 @@
 
 // Writer
 
+export { blockChecksum, cabChecksum } from "./format/checksum.js";
+export {
+  CompressionType,
+  FileAttribute,
+  FolderIndex,
+  HeaderFlag,
+  MAX_BLOCK_UNCOMPRESSED,
+  MAX_FILES_PER_CABINET,
+} from "./format/constants.js";
+export {
+  type CalendarTime,
+  type DosDateTime,
+  dateToDosDateTime,
+  fromDosDateTime,
+  toDosDateTime,
+} from "./format/dostime.js";
+export { CabError, type CabErrorKind } from "./format/errors.js";
+export type {
+  CabDataHeader,
+  CabFileRecord,
+  CabFolderRecord,
+  CabHeader,
+} from "./format/layout-parse.js";
+export { DEFAULT_NAME_ENCODING, decodeName, displayName, safeSegments } from "./format/names.js";
 // Reader
 export {
   type CabFileEntry,
@@ -13,8 +37,17 @@ export {
   type CabinetInfo,
   type OpenOptions,
   openCabinet,
-} from "./cabinet.js";
-export { blockChecksum, cabChecksum } from "./checksum.js";
+} from "./read/cabinet.js";
+export { type BlockDecoder, canDecode, compressionName, createDecoder } from "./read/decoder.js";
+export {
+  type ExtractedFile,
+  type ExtractOptions,
+  type ExtractReport,
+  extractCabinet,
+  targetPath,
+} from "./read/extract.js";
+export { findCabinets } from "./read/search.js";
+export type { CabTestFile, CabTestReport } from "./read/verify.js";
 export {
   compressionLabel,
   compressionSpecProblem,
@@ -22,38 +55,10 @@ export {
   LZX_LEVELS,
   lzxLevelProblem,
   parseCompression,
-} from "./compression-spec.js";
-export {
-  CompressionType,
-  FileAttribute,
-  FolderIndex,
-  HeaderFlag,
-  MAX_BLOCK_UNCOMPRESSED,
-  MAX_FILES_PER_CABINET,
-} from "./constants.js";
-export { type BlockDecoder, canDecode, compressionName, createDecoder } from "./decoder.js";
-export {
-  type CalendarTime,
-  type DosDateTime,
-  dateToDosDateTime,
-  fromDosDateTime,
-  toDosDateTime,
-} from "./dostime.js";
-export { CabError, type CabErrorKind } from "./errors.js";
-export {
-  type ExtractedFile,
-  type ExtractOptions,
-  type ExtractReport,
-  extractCabinet,
-  targetPath,
-} from "./extract.js";
-export { attributesFromMode, cabInputsFromPaths } from "./from-disk.js";
-export type { CabDataHeader, CabFileRecord, CabFolderRecord, CabHeader } from "./layout-parse.js";
-export { DEFAULT_NAME_ENCODING, decodeName, displayName, safeSegments } from "./names.js";
-export { planCabinet } from "./plan.js";
-export { findCabinets } from "./search.js";
-export type { CabTestFile, CabTestReport } from "./verify.js";
-export { cabinetSetPath, compressorInfo, lzxCompressorInfo, writeCabinet } from "./writer.js";
+} from "./write/compression-spec.js";
+export { attributesFromMode, cabInputsFromPaths } from "./write/from-disk.js";
+export { planCabinet } from "./write/plan.js";
+export { cabinetSetPath, compressorInfo, lzxCompressorInfo, writeCabinet } from "./write/writer.js";
 export type {
   CabCompression,
   CabInputFile,
@@ -67,4 +72,4 @@ export type {
   WriteCabinetOptions,
   WriteCabinetResult,
   WrittenCabinet,
-} from "./writer-types.js";
+} from "./write/writer-types.js";

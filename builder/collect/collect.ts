@@ -10,11 +10,11 @@
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import fg from "fast-glob";
-import type { BuildProgress } from "../pipeline/progress.js";
-import type { PeFacts, Toolkit } from "../pipeline/toolkit.js";
 import type { LoadedManifest } from "../manifest/load.js";
 import type { ManifestFile } from "../manifest/types.js";
 import { sourceProblem } from "../manifest/validate-fields.js";
+import type { BuildProgress } from "../pipeline/progress.js";
+import type { PeFacts, Toolkit } from "../pipeline/toolkit.js";
 import { InputError } from "../util/errors.js";
 import { outsideDrop, realDrop } from "./drop-links.js";
 import { type FilePosition, fileLabel, planCollect, platformProblem, sizeProblem } from "./plan.js";

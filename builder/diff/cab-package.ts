@@ -4,8 +4,8 @@
  * files it holds (package-side.ts does the hashing and PE inspection).
  */
 import { open } from "node:fs/promises";
-import { folderBlocks } from "../cab/folder-stream.js";
 import { type CabFileEntry, openCabinet } from "../cab/index.js";
+import { folderBlocks } from "../cab/read/folder-stream.js";
 import { NOT_APPLICABLE } from "../manifest/types.js";
 import { readPeInfo } from "../pe/inspect.js";
 import type { PeInfo } from "../pe/types.js";

@@ -6,7 +6,7 @@
  * resources need random access) plus one block; other files are only hashed as they pass.
  */
 import { createHash, type Hash } from "node:crypto";
-import { fromDosDateTime } from "../cab/dostime.js";
+import { fromDosDateTime } from "../cab/format/dostime.js";
 import { NOT_APPLICABLE, Platform } from "../manifest/types.js";
 import { InputError } from "../util/errors.js";
 import { neutralDigest } from "./neutral.js";

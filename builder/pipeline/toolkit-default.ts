@@ -4,8 +4,8 @@
  * article).
  */
 
-import { extractOpened } from "../cab/extract.js";
 import { compressionLabel, openCabinet, parseCompression, writeCabinet } from "../cab/index.js";
+import { extractOpened } from "../cab/read/extract.js";
 import { neutralDigest } from "../diff/neutral.js";
 import { inspectFile } from "../pe/inspect.js";
 import { renderReport } from "../report/article.js";

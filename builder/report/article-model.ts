@@ -2,10 +2,11 @@
  * The article's view model: everything a template can print, computed from a manifest
  * or a build record. Pure. Template authors see these names (docs/kb.md lists them).
  */
-import { BUILD_RECORD_SCHEMA, type BuildRecord } from "../pipeline/record.js";
+
 import { compilePlan } from "../install/compile.js";
 import type { InstallPlan } from "../install/plan.js";
 import type { Manifest, PackageInfo, Restart, TableRow } from "../manifest/types.js";
+import { BUILD_RECORD_SCHEMA, type BuildRecord } from "../pipeline/record.js";
 import { type InstallerText, installerText } from "./installer-text.js";
 import {
   formatDateKb,

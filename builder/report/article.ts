@@ -6,8 +6,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import Handlebars from "handlebars";
-import type { BuildRecord } from "../pipeline/record.js";
 import type { Manifest } from "../manifest/types.js";
+import type { BuildRecord } from "../pipeline/record.js";
 import { InputError } from "../util/errors.js";
 import { bundledPath } from "../util/package-root.js";
 import { articleModel } from "./article-model.js";

@@ -2,9 +2,10 @@
  * The KB "File information" table in every format `cabwright table` prints.
  * Pure: rows in, text out. Rows come from a manifest, a package or a build record.
  */
-import type { BuildRecord } from "../pipeline/record.js";
+
 import type { Manifest, TableRow } from "../manifest/types.js";
 import { MONTH_NAMES } from "../manifest/validate-fields.js";
+import type { BuildRecord } from "../pipeline/record.js";
 
 export const TableFormat = {
   kb: "kb",

@@ -14,7 +14,7 @@ import {
   HeaderFlag,
   MAX_CABINET_SIZE,
   MAX_NAME_BYTES,
-} from "../cab/constants.js";
+} from "../cab/format/constants.js";
 import type { InstallPlan } from "../install/plan.js";
 import { encodePlan } from "../install/plan-codec.js";
 import { InputError } from "../util/errors.js";

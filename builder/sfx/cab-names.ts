@@ -4,7 +4,12 @@
  * Names are given as stored ("\" separated); UTF-8 when attribute 0x80 is set, else
  * Latin-1 (the stub reads those in the ANSI code page; our cabinets never need it).
  */
-import { CFFILE_SIZE, CFHEADER_SIZE, FileAttribute, MAX_NAME_BYTES } from "../cab/constants.js";
+import {
+  CFFILE_SIZE,
+  CFHEADER_SIZE,
+  FileAttribute,
+  MAX_NAME_BYTES,
+} from "../cab/format/constants.js";
 
 /** The names, or a string saying where the listing is broken. */
 export function cabinetFileNames(cab: Uint8Array): string[] | string {

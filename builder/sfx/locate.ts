@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { crc32 } from "node:zlib";
-import { CAB_SIGNATURE, CFHEADER_SIZE } from "../cab/constants.js";
+import { CAB_SIGNATURE, CFHEADER_SIZE } from "../cab/format/constants.js";
 import { InputError } from "../util/errors.js";
 import { type ByteSource, bytesSource, withFileSource } from "./bytes.js";
 import { SFX_HEADER_SIZE, SFX_HEADER_SIZE_V2 } from "./constants.js";

@@ -8,12 +8,12 @@
 import { createHash } from "node:crypto";
 import { access, constants, readFile, rename, rm, utimes } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import type { StagedFile } from "../pipeline/stage-files.js";
 import type { FilePosition } from "../collect/plan.js";
 import { fileLabel, sizeProblem } from "../collect/plan.js";
 import type { LoadedManifest } from "../manifest/load.js";
 import type { ManifestFile, SigningSection } from "../manifest/types.js";
 import { authenticodeDigest } from "../pe/authenticode.js";
+import type { StagedFile } from "../pipeline/stage-files.js";
 import { InputError } from "../util/errors.js";
 import { checkSigned, type SignatureFacts } from "./check.js";
 import { type Signer, type SigningOptions, signTo } from "./engine.js";

@@ -2,9 +2,10 @@
  * `table PACKAGE`: the file table of a built package, from its own bytes (.exe, .cab) or
  * from its build record (.build.json), as rows for report/table.ts.
  */
+
+import type { TableRow } from "../manifest/types.js";
 import { readBuildRecord } from "../pipeline/record-check.js";
 import type { Toolkit } from "../pipeline/toolkit.js";
-import type { TableRow } from "../manifest/types.js";
 import { recordTableRows } from "../report/table.js";
 import { packageTableRows } from "./compare.js";
 import { readPackage } from "./read-package.js";

@@ -7,9 +7,9 @@
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { PeFacts, Toolkit } from "../pipeline/toolkit.js";
-import { fromDosDateTime } from "../cab/dostime.js";
+import { fromDosDateTime } from "../cab/format/dostime.js";
 import { NOT_APPLICABLE } from "../manifest/types.js";
+import type { PeFacts, Toolkit } from "../pipeline/toolkit.js";
 import { digestFile } from "../util/fs.js";
 import type { PackageEntry } from "./compare.js";
 

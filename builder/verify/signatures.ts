@@ -8,9 +8,9 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import type { Toolkit } from "../pipeline/toolkit.js";
 import type { LoadedManifest } from "../manifest/load.js";
 import { NOT_APPLICABLE } from "../manifest/types.js";
+import type { Toolkit } from "../pipeline/toolkit.js";
 import { signatureProblems } from "../sign/check.js";
 import { lastLine, runTool } from "../sign/engine.js";
 import { signsFile } from "../sign/stage.js";

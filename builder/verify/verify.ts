@@ -5,14 +5,14 @@
  */
 import { access } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import type { BuildRecord } from "../pipeline/record.js";
-import { readBuildRecord } from "../pipeline/record-check.js";
-import type { Toolkit } from "../pipeline/toolkit.js";
 import { comparePlans, type PlanChange } from "../install/compare.js";
 import { compilePlan } from "../install/compile.js";
 import type { InstallPlan } from "../install/plan.js";
 import type { LoadedManifest } from "../manifest/load.js";
 import type { Manifest } from "../manifest/types.js";
+import type { BuildRecord } from "../pipeline/record.js";
+import { readBuildRecord } from "../pipeline/record-check.js";
+import type { Toolkit } from "../pipeline/toolkit.js";
 import { InputError } from "../util/errors.js";
 import { type ExpectedContents, VERIFY_CHECKS, type VerifyCheck } from "./checks.js";
 import type { Mismatch } from "./compare.js";

@@ -3,7 +3,7 @@
  * in a one-folder, one-file cabinet, so that cabextract (libmspack, a decoder that shares no
  * code with ours) can judge the same streams our decoders read.
  */
-import { blockChecksum } from "../../builder/cab/checksum.js";
+import { blockChecksum } from "../../builder/cab/format/checksum.js";
 
 export interface TestCabFolderSpec {
   readonly typeCompress: number;

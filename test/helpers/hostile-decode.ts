@@ -3,8 +3,8 @@
  * output of the declared size or a CabError of kind invalid-data, never another exception.
  */
 import fc from "fast-check";
-import type { BlockDecoder } from "../../builder/cab/block-decoder.js";
-import { CabError } from "../../builder/cab/errors.js";
+import type { BlockDecoder } from "../../builder/cab/codecs/shared/block-decoder.js";
+import { CabError } from "../../builder/cab/format/errors.js";
 
 /** Decode `blocks` with a fresh decoder: "ok", "cab-error" or "wrong size"; rethrows anything else. */
 export function decodeHostile(

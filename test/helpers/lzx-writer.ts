@@ -4,9 +4,9 @@
  * kinds and E8 translation the corpus lacks. It was written from the format description
  * (not from the decoder): fixed complete Huffman codes per block (shaped differently each
  * block, so tree lengths are really delta coded), a greedy matcher that prefers repeated
- * offsets, and the E8 forward translation (the encoder's own, builder/cab/lzx-encode.ts).
+ * offsets, and the E8 forward translation (the encoder's own, builder/cab/codecs/lzx/encode.ts).
  */
-import { e8Translate } from "../../builder/cab/lzx-encode.js";
+import { e8Translate } from "../../builder/cab/codecs/lzx/encode.js";
 
 const FRAME = 32768;
 const E8_FRAMES = 32768;

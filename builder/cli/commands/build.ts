@@ -1,10 +1,10 @@
 import { relative } from "node:path";
-import { build } from "../../pipeline/build.js";
-import { recordJson } from "../../pipeline/make-record.js";
-import { progressFor } from "../../pipeline/progress.js";
 import { makeDemoDrop } from "../../demo/drop.js";
 import { formatPlanChange } from "../../install/compare.js";
 import { loadManifest } from "../../manifest/load.js";
+import { build } from "../../pipeline/build.js";
+import { recordJson } from "../../pipeline/make-record.js";
+import { progressFor } from "../../pipeline/progress.js";
 import type { SigningRequest } from "../../sign/stage.js";
 import { ExitCode, InputError } from "../../util/errors.js";
 import { bundledPath } from "../../util/package-root.js";

@@ -1,9 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { Option } from "commander";
-import { checkBuildRecord, looksLikeBuildRecord } from "../../pipeline/record-check.js";
 import { parseManifest } from "../../manifest/load.js";
 import type { Manifest } from "../../manifest/types.js";
+import { checkBuildRecord, looksLikeBuildRecord } from "../../pipeline/record-check.js";
 import { REPORT_FORMATS, type ReportFormat, renderReport } from "../../report/article.js";
 import { readInputFile, writeFileAtomic } from "../../util/fs.js";
 import type { RegisterCommand } from "./types.js";

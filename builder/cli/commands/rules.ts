@@ -1,8 +1,8 @@
-import { checkBuildRecord, looksLikeBuildRecord } from "../../pipeline/record-check.js";
 import { compilePlan } from "../../install/compile.js";
 import type { InstallPlan } from "../../install/plan.js";
 import { applicabilityRules } from "../../install/wsus.js";
 import { parseManifest } from "../../manifest/load.js";
+import { checkBuildRecord, looksLikeBuildRecord } from "../../pipeline/record-check.js";
 import { readPackagePlan } from "../../sfx/package-plan.js";
 import { InputError } from "../../util/errors.js";
 import { readInputFile, writeFileAtomic } from "../../util/fs.js";

@@ -1,0 +1,90 @@
+/**
+ * CabInputFile entries from files on disk: names relative to a base folder, in the order
+ * given (a folder adds its files recursively, in sorted order), dates from mtime and
+ * attributes from the mode bits (read-only when not writable by the owner, exec when
+ * executable; Linux has no hidden or system bit, so they are never set from disk).
+ */
+import { readdir, stat } from "node:fs/promises";
+import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import { FileAttribute } from "../format/constants.js";
+import { invalidInput } from "../format/errors.js";
+import type { CabInputFile } from "./writer-types.js";
+
+export async function cabInputsFromPaths(
+  baseDir: string,
+  paths: readonly string[],
+): Promise<CabInputFile[]> {
+  const base = resolve(baseDir);
+  const out: CabInputFile[] = [];
+  for (const p of paths) {
+    const full = resolve(base, p);
+    const rel = relative(base, full);
+    if (rel === "" ? false : rel.startsWith(`..${sep}`) || rel === ".." || isAbsolute(rel)) {
+      throw invalidInput(
+        `path "${p}" is outside the folder ${base} (names are stored relative to it)`,
+        {
+          file: p,
+        },
+      );
+    }
+    await addPath(base, full, p, out, new Set());
+  }
+  return out;
+}
+
+async function addPath(
+  base: string,
+  full: string,
+  given: string,
+  out: CabInputFile[],
+  /** dev:ino of the folders above, to refuse a symlink loop. */
+  above: ReadonlySet<string>,
+) {
+  let st: Awaited<ReturnType<typeof stat>>;
+  try {
+    st = await stat(full);
+  } catch (err) {
+    throw invalidInput(`cannot read "${given}": ${(err as Error).message}`, { file: given });
+  }
+  if (st.isDirectory()) {
+    const id = `${st.dev}:${st.ino}`;
+    if (above.has(id)) {
+      throw invalidInput(`"${given}" loops back to a folder above it (a symlink loop)`, {
+        file: given,
+      });
+    }
+    const inside = new Set(above).add(id);
+    const names = (await readdir(full)).sort(compareNames);
+    for (const name of names) {
+      await addPath(base, join(full, name), join(given, name), out, inside);
+    }
+    return;
+  }
+  if (!st.isFile()) {
+    throw invalidInput(`"${given}" is neither a regular file nor a folder`, { file: given });
+  }
+  const name = relative(base, full).split(sep).join("\\");
+  if (name === "") {
+    throw invalidInput(`"${given}" is the base folder itself, not a file in it`, { file: given });
+  }
+  out.push({
+    name,
+    source: full,
+    size: st.size,
+    date: st.mtime,
+    attributes: attributesFromMode(st.mode),
+  });
+}
+
+/** Code-point order: the same on every platform and locale. */
+function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function attributesFromMode(mode: number): number {
+  return (
+    FileAttribute.archive |
+    ((mode & 0o200) === 0 ? FileAttribute.readOnly : 0) |
+    ((mode & 0o111) !== 0 ? FileAttribute.exec : 0)
+  );
+}

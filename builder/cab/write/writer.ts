@@ -1,0 +1,223 @@
+/**
+ * writeCabinet: plan (plan.ts), then stream. Each folder's bytes are cut into chunks of
+ * whole 32 KiB blocks and compressed (compress-pool.ts: on worker threads, or inline);
+ * results are taken in submission order, so the bytes never depend on the thread count.
+ * At most a few chunks are in flight: memory stays bounded whatever the input size.
+ */
+import { availableParallelism } from "node:os";
+import { basename, dirname, extname, join } from "node:path";
+import { LzxFolderRecords } from "../codecs/lzx/compress.js";
+import { LZX_ENCODER_REVISION, type LzxJobResult } from "../codecs/lzx/encode.js";
+import type { CompressedRecords } from "../codecs/mszip/compress.js";
+import { MAX_BLOCK_UNCOMPRESSED } from "../format/constants.js";
+import { invalidInput } from "../format/errors.js";
+import { fileEntrySize, folderEntrySize, headerSize } from "../format/layout-encode.js";
+import { CabinetAssembler } from "./assemble.js";
+import { createCompressor } from "./compress-pool.js";
+import { lzxOf } from "./compression-spec.js";
+import { planCabinet } from "./plan.js";
+import { type CabinetSink, DirectSink, SpoolSink } from "./sinks.js";
+import { openPlannedFile } from "./sources.js";
+import type {
+  CabInputFile,
+  CabPlan,
+  PlannedFolder,
+  WriteCabinetOptions,
+  WriteCabinetResult,
+} from "./writer-types.js";
+
+/** Blocks per MSZIP job: large enough to amortize messaging, small for memory. */
+const BLOCKS_PER_CHUNK = 8;
+const MSZIP_CHUNK_BYTES = BLOCKS_PER_CHUNK * MAX_BLOCK_UNCOMPRESSED;
+/**
+ * Bytes per LZX job: each job re-indexes the window before it (up to 2 MiB), so jobs are
+ * several windows long; 4 MiB keeps that cost near a third of the work at window 21 and
+ * the memory of a job in flight about 6 MiB. At least one window, so the history of a job
+ * is the end of the one before. A fixed size: the bytes never depend on the thread count.
+ */
+const LZX_CHUNK_BYTES = 128 * MAX_BLOCK_UNCOMPRESSED;
+/** Default threads: the available cores, at most 8 (each worker costs 10-25 MB). */
+const MAX_DEFAULT_THREADS = 8;
+
+/**
+ * The path of cabinet `index` (0-based) of a set written to `outPath`: OUT.cab, OUT2.cab,
+ * OUT3.cab... (the number before the extension).
+ */
+export function cabinetSetPath(outPath: string, index: number): string {
+  if (index === 0) return outPath;
+  const ext = extname(outPath);
+  const stem = basename(outPath, ext);
+  return join(dirname(outPath), `${stem}${index + 1}${ext}`);
+}
+
+/** The bytes of the header, CFFOLDER and CFFILE tables of a single-cabinet plan. */
+export function singleCabinetTablesSize(plan: CabPlan): number {
+  return (
+    headerSize(plan.reserve, undefined, undefined) +
+    plan.folders.length * folderEntrySize(plan.reserve) +
+    plan.files.reduce((n, f) => n + fileEntrySize(f.nameBytes), 0)
+  );
+}
+
+export async function writeCabinet(
+  outPath: string,
+  files: readonly CabInputFile[],
+  options: WriteCabinetOptions = {},
+): Promise<WriteCabinetResult> {
+  const plan = planCabinet(files, options);
+  if (plan.files.length === 0) {
+    throw invalidInput("a cabinet needs at least one file (readers reject an empty cabinet)", {
+      file: outPath,
+    });
+  }
+  const threads = options.threads ?? Math.min(availableParallelism(), MAX_DEFAULT_THREADS);
+  if (!Number.isSafeInteger(threads) || threads < 1) {
+    throw invalidInput(`threads must be a positive integer, got ${threads}`);
+  }
+  const sink: CabinetSink =
+    plan.maxCabinetSize === undefined
+      ? await DirectSink.open(outPath, singleCabinetTablesSize(plan))
+      : await SpoolSink.open(outPath);
+  const lzx = lzxOf(plan.compression);
+  const compressor = createCompressor(plan.compression === "none" ? 1 : threads);
+  const assembler = new CabinetAssembler(plan, sink, (i) => cabinetSetPath(outPath, i));
+  const CHUNK_BYTES = lzx ? LZX_CHUNK_BYTES : MSZIP_CHUNK_BYTES;
+  // LZX jobs are large: one waiting per thread is enough to keep every thread busy.
+  const maxInFlight = lzx ? compressor.threads + 1 : compressor.threads * 4;
+  const inFlight: {
+    folder: PlannedFolder;
+    uStart: number;
+    length: number;
+    lzxRecords: LzxFolderRecords | undefined;
+    result: Promise<CompressedRecords | (LzxJobResult & { readonly input: Uint8Array })>;
+  }[] = [];
+  // Chunk buffers come back from the compressor and are used again: no garbage per chunk.
+  // An LZX buffer leads with room for a window of history, filled from the chunk before
+  // it, so a job's history travels in its own buffer and is never copied again.
+  const lead = lzx ? 2 ** lzx.windowBits : 0;
+  const bufferBytes = lead + CHUNK_BYTES;
+  const spare: ArrayBuffer[] = [];
+  const takeChunk = (length: number, withLead: boolean) => {
+    if (length < CHUNK_BYTES && spare.length === 0) {
+      // A folder's short last chunk (small files): no full-size buffer.
+      const at = withLead ? lead : 0;
+      return new Uint8Array(new ArrayBuffer(at + length), at, length);
+    }
+    return new Uint8Array(spare.pop() ?? new ArrayBuffer(bufferBytes), lead, length);
+  };
+  const drainOne = async () => {
+    const head = inFlight.shift()!;
+    const result = await head.result;
+    const input = result.input?.buffer as ArrayBuffer | undefined;
+    if (input?.byteLength === bufferBytes) spare.push(input);
+    const records = "payloads" in result ? head.lzxRecords!.records(result, head.length) : result;
+    await assembler.addRecords(head.folder, head.uStart, records);
+  };
+  try {
+    let bytesIn = 0;
+    for (const folder of plan.folders) {
+      if (folder.uncompressedSize === 0) {
+        while (inFlight.length > 0) await drainOne();
+        await assembler.addEmptyFolder(folder);
+        continue;
+      }
+      let uStart = 0;
+      let history: Uint8Array | undefined;
+      const lzxRecords = lzx ? new LzxFolderRecords(lzx.windowBits, plan.reserve.data) : undefined;
+      const historyBytes = lzx ? 2 ** lzx.windowBits : MAX_BLOCK_UNCOMPRESSED;
+      let chunk = takeChunk(Math.min(CHUNK_BYTES, folder.uncompressedSize), false);
+      let fill = 0;
+      for (let i = folder.firstFile; i < folder.endFile; i++) {
+        const file = plan.files[i]!;
+        const reader = await openPlannedFile(file);
+        try {
+          for (;;) {
+            const n = await reader.read(chunk.subarray(fill));
+            if (n === 0) break;
+            fill += n;
+            bytesIn += n;
+            if (fill === chunk.length) {
+              const data = chunk;
+              const length = data.length; // `data` is detached once sent to a worker
+              const left = folder.uncompressedSize - (uStart + length);
+              // The next chunk's history, taken first: `data` goes to a worker (its buffer
+              // is transferred) and LZX translates it in place. LZX: into the next
+              // buffer's lead; MSZIP: a copy.
+              const next = left > 0 ? takeChunk(Math.min(CHUNK_BYTES, left), true) : undefined;
+              let nextHistory: Uint8Array | undefined;
+              if (lzx) {
+                const own = Math.min(lead, uStart);
+                history =
+                  own > 0 ? new Uint8Array(data.buffer, data.byteOffset - own, own) : undefined;
+                if (next) {
+                  const keep = Math.min(lead, length);
+                  new Uint8Array(next.buffer, next.byteOffset - keep, keep).set(
+                    data.subarray(length - keep),
+                  );
+                }
+              } else if (left > 0) {
+                nextHistory = data.slice(Math.max(0, length - historyBytes));
+              }
+              const result = lzx
+                ? compressor.compressLzx({
+                    windowBits: lzx.windowBits,
+                    level: lzx.level,
+                    e8: lzx.e8,
+                    data,
+                    history,
+                    folderOffset: uStart,
+                  })
+                : compressor.compress({
+                    compression: plan.compression as "none" | "mszip",
+                    data,
+                    history,
+                    dataReserve: plan.reserve.data,
+                  });
+              // Settled later, in order; until then a failure must not go unhandled.
+              result.catch(() => {});
+              inFlight.push({ folder, uStart, length, lzxRecords, result });
+              uStart += length;
+              history = nextHistory;
+              fill = 0;
+              while (inFlight.length > maxInFlight) await drainOne();
+              chunk = next ?? new Uint8Array(0);
+              options.onProgress?.({
+                file: file.name,
+                bytesIn,
+                totalBytes: plan.uncompressedBytes,
+              });
+            }
+          }
+        } finally {
+          await reader.close();
+        }
+      }
+    }
+    while (inFlight.length > 0) await drainOne();
+    const cabinets = await assembler.finish();
+    await sink.commit();
+    return {
+      cabinets,
+      fileCount: plan.files.length,
+      folderCount: plan.folders.length,
+      uncompressedBytes: plan.uncompressedBytes,
+      compressedBytes: assembler.compressedBytes,
+      compressor: lzx ? lzxCompressorInfo() : compressorInfo(),
+    };
+  } catch (err) {
+    await sink.abort();
+    throw err;
+  } finally {
+    await compressor.close();
+  }
+}
+
+/** What LZX bytes depend on: this library's own encoder (its format revision). */
+export function lzxCompressorInfo(): { name: string; version: string } {
+  return { name: "cabwright-lzx", version: LZX_ENCODER_REVISION };
+}
+
+/** What the compressed bytes depend on: node's bundled zlib. */
+export function compressorInfo(): { name: string; version: string } {
+  return { name: "zlib", version: process.versions.zlib ?? "unknown" };
+}
