@@ -22,7 +22,6 @@ export { diffSides } from "./diff/compare.js";
 export { ANY_RULE, enforceFailOn, parseFailOn } from "./diff/fail-on.js";
 export { DIFF_FORMATS, DiffFormat, formatDiff } from "./diff/format.js";
 export { diffFiles } from "./diff/index.js";
-export { neutralDigest } from "./diff/neutral.js";
 export { comparePackages } from "./diff/package-facts.js";
 export { buildRecordSide } from "./diff/record-side.js";
 export { RULE_DESCRIPTIONS } from "./diff/rules.js";
@@ -50,6 +49,7 @@ export {
   manifestFromDrop,
   scanDrop,
 } from "./init/from-drop.js";
+export { schemaReference } from "./init/schema-ref.js";
 export {
   comparePlans,
   formatPlanChange,
@@ -116,6 +116,7 @@ export {
   WarningKind,
 } from "./kb-import/types.js";
 export { summarizeWarnings, type WarningSummary } from "./kb-import/warnings.js";
+export { excludedFiles, excludeGlob } from "./manifest/drop-rules.js";
 export {
   destinationProblem,
   InstallLimits,
@@ -132,6 +133,7 @@ export {
 } from "./manifest/load.js";
 export { stampedProductVersion } from "./manifest/product-version.js";
 export {
+  type DropRules,
   type EntryCommand,
   type FileInstallPolicy,
   type Fix,
@@ -155,7 +157,10 @@ export {
   ReleaseType,
   Restart,
   type TableRow,
+  UNCLAIMED_POLICIES,
+  UnclaimedPolicy,
 } from "./manifest/types.js";
+export { setFileSizes, updateManifestSizes } from "./manifest/update.js";
 export {
   compareVersions,
   parseVersion,
@@ -174,6 +179,7 @@ export {
 } from "./pe/authenticode.js";
 export { peChecksum } from "./pe/checksum.js";
 export { inspectFile, inspectPe } from "./pe/inspect.js";
+export { neutralDigest } from "./pe/neutral.js";
 export { platformOfMachine } from "./pe/platform.js";
 export type { PeInfo } from "./pe/types.js";
 export { type BuildOptions, type BuildResult, build } from "./pipeline/build.js";

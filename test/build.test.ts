@@ -303,12 +303,14 @@ test("CLI: table PACKAGE, verify (ok, and exit 1 with one line per mismatch), --
   t.deepEqual(Object.keys(report.mismatches[0]), ["file", "field", "expected", "found"]);
 });
 
-test("CLI: build --json prints the record; a bad drop is exit 2 with one line", async (t) => {
+test("CLI: build --json prints the summary and the record; a bad drop is exit 2 with one line", async (t) => {
   const c = await smallCase(t, goodRows);
   const node = process.execPath;
   const b = await run(node, [cli, "build", c.manifest, "--drop", c.drop, "--out", c.out, "--json"]);
   t.is(b.code, 0, b.stderr);
-  const record = JSON.parse(b.stdout);
+  const printed = JSON.parse(b.stdout);
+  t.is(printed.schema, "cabwright.build/1");
+  const record = printed.record;
   t.is(record.schema, "cabwright.build-record/1");
   t.is(record.files.length, 3);
   t.regex(b.stderr, /^warning: .*readme\.txt is in the drop but no manifest entry claims it$/m);

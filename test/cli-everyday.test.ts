@@ -30,7 +30,9 @@ test("cab list, test and extract find a package's cabinet without --search", asy
   const json = await cabwright(["cab", "list", exe, "--json"]);
   t.is(json.code, 0, json.stderr);
   // The offset is where the package header puts the cabinet (what `locate` prints).
-  const located = JSON.parse((await cabwright(["locate", exe])).stdout) as { offset: number };
+  const located = JSON.parse((await cabwright(["locate", exe, "--json"])).stdout) as {
+    offset: number;
+  };
   t.is((JSON.parse(json.stdout) as { offset: number }).offset, located.offset);
   t.true(located.offset > 0);
 

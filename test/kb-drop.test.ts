@@ -67,7 +67,9 @@ test("init --from-drop: real x86 and x64 PEs, a data file, the same name in two 
     const f = byPath.get(path)!;
     t.is(f.version, pe.fileVersion, path);
     t.is(f.platform, pe.platform, path);
-    t.is(f.size, pe.size, path);
+    // A stamped file's size is known after stamping (build --update-manifest writes it);
+    // a file shipped as found has its size, which build checks.
+    t.is(f.size, f.version === "Not Applicable" ? pe.size : undefined, path);
     t.is(f.date, "2010-06-29");
     t.is(f.time, "18:08");
   }

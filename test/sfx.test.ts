@@ -7,7 +7,8 @@ import { join } from "node:path";
 import test from "ava";
 import fc from "fast-check";
 import { assembleSfx, InputError, locateCabinet, stubPath } from "../builder/index.js";
-import { bytesSource } from "../builder/sfx/bytes.js";
+import { PeChecksum } from "../builder/pe/checksum.js";
+import { parsePeHeaders } from "../builder/pe/headers.js";
 import { SFX_HEADER_SIZE } from "../builder/sfx/constants.js";
 import {
   decodeSfxHeader,
@@ -19,8 +20,6 @@ import {
   windowsCommandLine,
 } from "../builder/sfx/header.js";
 import { checkSfxChecksum } from "../builder/sfx/index.js";
-import { readPeImage } from "../builder/sfx/pe.js";
-import { PeChecksum } from "../builder/sfx/pe-checksum.js";
 import { requirePefile, run, tempDir } from "./helpers/peers.js";
 import { gcabFrom } from "./helpers/sfx.js";
 
@@ -147,7 +146,7 @@ test("assembleSfx writes stub | header | entry | cabinet | padding, byte-identic
   t.is(bytes.length % 8, 0);
   t.is(ra.headerOffset, stub.length);
   // The stub, but for its CheckSum field (recomputed over the package).
-  const { checksumOffset } = readPeImage(bytesSource(stub));
+  const { checksumOffset } = parsePeHeaders(stub)!;
   const head = bytes.slice(0, stub.length);
   head.set(stub.subarray(checksumOffset, checksumOffset + 4), checksumOffset);
   t.deepEqual(head, stub);

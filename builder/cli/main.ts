@@ -10,9 +10,18 @@ import { Command, CommanderError } from "commander";
 import { ExitCode, exitCodeOf } from "../util/errors.js";
 import { toolVersion } from "../util/version.js";
 import { commandsFor } from "./commands/index.js";
+import { addCommonOptions } from "./commands/options.js";
+import { type CliOutput, type CommonFlags, outputFor } from "./output.js";
+
+/** Commands that run (no subcommands of their own): each takes the common options. */
+function leafCommands(cmd: Command): Command[] {
+  return cmd.commands.length === 0 ? [cmd] : cmd.commands.flatMap(leafCommands);
+}
 
 export async function main(argv: readonly string[]): Promise<number> {
   let exitCode: number = ExitCode.ok;
+  // Until a command's own flags are parsed, problems are written as the environment says.
+  let output: CliOutput = outputFor();
   const program = new Command()
     .name("cabwright")
     .description(
@@ -23,7 +32,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({
-      outputError: (str, write) => write(`cabwright: ${str.replace(/^error: /, "")}`),
+      outputError: (str, write) => {
+        const [first = "", ...rest] = str.replace(/^error: /, "").split("\n");
+        write([output.line("error", first), ...rest].join("\n"));
+      },
     })
     .showHelpAfterError("(run with --help for usage)");
   // The first word that is not an option names the command (program options are -V, -h).
@@ -33,6 +45,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     });
   }
   for (const cmd of program.commands) cmd.exitOverride();
+  for (const cmd of leafCommands(program)) {
+    if (cmd !== program) addCommonOptions(cmd);
+  }
+  program.hook("preAction", (_program, action) => {
+    output = outputFor(action.opts<CommonFlags>());
+  });
   try {
     await program.parseAsync(argv as string[], { from: "user" });
     return exitCode;
@@ -43,9 +61,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     const code = exitCodeOf(err);
     if (code !== undefined) {
-      const e = err as Error & { details?: readonly string[] };
-      process.stderr.write(`cabwright: ${e.message}\n`);
-      for (const d of e.details ?? []) process.stderr.write(`cabwright: ${d}\n`);
+      // The one place a failed command's problems are printed (in the --annotations style).
+      output.error(err);
       return code;
     }
     process.stderr.write(

@@ -10,8 +10,9 @@
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import fg from "fast-glob";
+import { excludedFiles } from "../manifest/drop-rules.js";
 import type { LoadedManifest } from "../manifest/load.js";
-import type { ManifestFile } from "../manifest/types.js";
+import type { ManifestFile, UnclaimedPolicy } from "../manifest/types.js";
 import { sourceProblem } from "../manifest/validate-fields.js";
 import type { BuildProgress } from "../pipeline/progress.js";
 import type { PeFacts, Toolkit } from "../pipeline/toolkit.js";
@@ -40,11 +41,17 @@ export function filePosition(loaded: LoadedManifest): FilePosition {
   return (index, field) => loaded.position(["files", index, field]);
 }
 
+export interface CollectOptions {
+  /** Overrides the manifest's drop.unclaimed (build --fail-on-unclaimed says error). */
+  readonly unclaimed?: UnclaimedPolicy;
+}
+
 export async function collect(
   loaded: LoadedManifest,
   drop: string,
   toolkit: Pick<Toolkit, "inspect">,
   progress: BuildProgress,
+  options: CollectOptions = {},
 ): Promise<Collected> {
   const st = await stat(drop).catch(() => undefined);
   if (!st?.isDirectory()) {
@@ -53,6 +60,9 @@ export async function collect(
     );
   }
   const all = (await fg("**/*", { cwd: drop, onlyFiles: true, dot: true })).sort();
+  // drop.exclude (manifest/drop-rules.ts): never matched by a pattern, never unclaimed; an
+  // entry that names such a file by its own path still ships it.
+  const excluded = await excludedFiles(drop, loaded.manifest.drop?.exclude ?? []);
   const byLower = new Map<string, string[]>();
   for (const f of all) {
     const k = f.toLowerCase();
@@ -64,16 +74,32 @@ export async function collect(
     const source = f.source.replace(/\\/g, "/").replace(/^\.\//, "");
     if (sourceProblem(source)) matches.push([]);
     else if (fg.isDynamicPattern(source)) {
-      matches.push(
-        await fg(source, { cwd: drop, onlyFiles: true, dot: true, caseSensitiveMatch: false }),
-      );
+      const hits = await fg(source, {
+        cwd: drop,
+        onlyFiles: true,
+        dot: true,
+        caseSensitiveMatch: false,
+      });
+      matches.push(hits.filter((h) => !excluded.has(h)));
     } else {
       matches.push(byLower.get(source.toLowerCase()) ?? []);
     }
   }
   const position = filePosition(loaded);
-  const plan = planCollect(files, matches, all, position, drop);
+  const shippable = all.filter((f) => !excluded.has(f));
+  const plan = planCollect(files, matches, shippable, position, drop);
   const problems = [...plan.problems];
+  const unclaimedPolicy = options.unclaimed ?? loaded.manifest.drop?.unclaimed ?? "warn";
+  if (unclaimedPolicy === "error") {
+    const why = options.unclaimed
+      ? "--fail-on-unclaimed"
+      : `drop.unclaimed: error at ${loaded.position(["drop", "unclaimed"])}`;
+    for (const u of plan.unclaimed) {
+      problems.push(
+        `${drop}: ${u} is in the drop, but no manifest entry claims it and no drop.exclude pattern matches it (${why}); expected an entry for it or a pattern excluding it`,
+      );
+    }
+  }
 
   // Links: a claimed source whose real target is outside the drop is refused, unless its
   // entry allows it (collect/drop-links.ts has the rule, shared with init --from-drop).
@@ -135,8 +161,10 @@ export async function collect(
     const sorted = sortByPosition(problems);
     throw new InputError(sorted[0]!, sorted.slice(1));
   }
-  for (const u of plan.unclaimed) {
-    progress.warn(`${drop}: ${u} is in the drop but no manifest entry claims it`);
+  if (unclaimedPolicy === "warn") {
+    for (const u of plan.unclaimed) {
+      progress.warn(`${drop}: ${u} is in the drop but no manifest entry claims it`);
+    }
   }
   return { files: collected, unclaimed: plan.unclaimed };
 }

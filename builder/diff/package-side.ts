@@ -8,8 +8,8 @@
 import { createHash, type Hash } from "node:crypto";
 import { fromDosDateTime } from "../cab/format/dostime.js";
 import { NOT_APPLICABLE, Platform } from "../manifest/types.js";
+import { neutralDigest } from "../pe/neutral.js";
 import { InputError } from "../util/errors.js";
-import { neutralDigest } from "./neutral.js";
 import { readPeFacts } from "./pe-facts.js";
 import { type DiffSide, type FileFacts, SideKind } from "./types.js";
 

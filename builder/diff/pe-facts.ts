@@ -1,15 +1,11 @@
 /**
  * The facts a diff needs about one PE file: platform, file version and whether it carries
- * an Authenticode certificate table, read with the PE stage's own parsers (the ones
- * inspectPe uses, so diff, verify and table agree on a file's version), without the
- * whole-file checksum inspectPe also computes, which a diff does not need.
+ * an Authenticode certificate table, read by the PE reader (readPeInfo, what inspectPe uses,
+ * so diff, verify and table agree on a file's version) without the whole-file checksum,
+ * which a diff does not need; plus the signer, from the sign stage.
  */
-import { NOT_APPLICABLE, type Platform } from "../manifest/types.js";
-import { DirectoryEntry } from "../pe/constants.js";
-import { directory, parsePeHeaders } from "../pe/headers.js";
-import { platformOfMachine } from "../pe/platform.js";
-import { findVersionResources, preferredVersionResource } from "../pe/resources.js";
-import { parseVersionInfo } from "../pe/version-info.js";
+import type { Platform } from "../manifest/types.js";
+import { readPeInfo } from "../pe/inspect.js";
 import { signerSubject } from "../sign/check.js";
 import { readPeSignatures } from "../sign/signature.js";
 import { InputError } from "../util/errors.js";
@@ -37,17 +33,13 @@ export interface PeFacts {
 /** Facts of a PE; undefined when the bytes are not a PE, or a damaged one. */
 export function readPeFacts(bytes: Uint8Array, label = "input"): PeFacts | undefined {
   try {
-    const h = parsePeHeaders(bytes, label);
-    if (!h) return undefined;
-    const res = preferredVersionResource(findVersionResources(bytes, h, label));
-    const version = res ? parseVersionInfo(bytes, res.offset, res.size, label) : undefined;
-    const security = directory(h, DirectoryEntry.security);
-    const signed = security.rva !== 0 && security.size !== 0;
-    const signer = signed ? signerOf(bytes, label) : undefined;
+    const info = readPeInfo(bytes, label, false);
+    if (!info.isPe) return undefined;
+    const signer = info.signed ? signerOf(bytes, label) : undefined;
     return {
-      platform: platformOfMachine(h.machine),
-      version: version?.fixed?.fileVersion ?? NOT_APPLICABLE,
-      signed,
+      platform: info.platform,
+      version: info.fileVersion,
+      signed: info.signed,
       ...(signer !== undefined ? { signer } : {}),
     };
   } catch (err) {

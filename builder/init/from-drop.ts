@@ -6,9 +6,11 @@
 import { realpath, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import fg from "fast-glob";
+import { stringify } from "yaml";
 import { realDrop, realInDrop } from "../collect/drop-links.js";
 import { draftManifestYaml } from "../kb-import/to-manifest.js";
-import type { Platform } from "../manifest/types.js";
+import { excludedFiles, excludePatternProblem } from "../manifest/drop-rules.js";
+import { NOT_APPLICABLE, type Platform } from "../manifest/types.js";
 import { InputError } from "../util/errors.js";
 
 /** What init needs to know of one file (a subset of the pe stage's PeInfo). */
@@ -33,6 +35,10 @@ const CONCURRENCY = 8;
 export interface ScanOptions {
   /** Told of each file left out because it is a link to outside the drop. */
   readonly onOutside?: (path: string, target: string) => void;
+  /** Patterns of files to leave out, as the manifest's drop.exclude (manifest/drop-rules.ts). */
+  readonly exclude?: readonly string[];
+  /** Told of each file an exclude pattern left out. */
+  readonly onExcluded?: (path: string, pattern: string) => void;
 }
 
 /**
@@ -55,9 +61,21 @@ export async function scanDrop(
     );
   }
   if (!info.isDirectory()) throw new InputError(`${dir}: is not a folder; expected a build drop`);
+  for (const p of options.exclude ?? []) {
+    const problem = excludePatternProblem(p);
+    if (problem) throw new InputError(`--exclude: ${JSON.stringify(p)} ${problem}`);
+  }
+  // What build lists (dot files too), less what the exclude patterns leave out.
+  const excluded = await excludedFiles(dir, options.exclude ?? []);
   const listed = (
-    await fg("**/*", { cwd: dir, onlyFiles: true, dot: false, followSymbolicLinks: true })
-  ).sort();
+    await fg("**/*", { cwd: dir, onlyFiles: true, dot: true, followSymbolicLinks: true })
+  )
+    .filter((p) => {
+      const pattern = excluded.get(p);
+      if (pattern !== undefined) options.onExcluded?.(p, pattern);
+      return pattern === undefined;
+    })
+    .sort();
   const dropReal = await realDrop(dir);
   const reals = await Promise.all(listed.map((p) => realInDrop(dropReal, join(dir, p))));
   const listedSet = new Set(listed);
@@ -75,7 +93,11 @@ export async function scanDrop(
     seen.add(real);
     paths.push(p);
   }
-  if (paths.length === 0) throw new InputError(`${dir}: the build drop has no files`);
+  if (paths.length === 0) {
+    throw new InputError(
+      `${dir}: the build drop has no files${excluded.size > 0 ? ` (${excluded.size} excluded)` : ""}`,
+    );
+  }
   const out: DropFile[] = new Array(paths.length);
   let next = 0;
   const worker = async () => {
@@ -97,9 +119,19 @@ export interface DropManifestOptions {
   /** Package name; the drop folder's name by default. */
   readonly name?: string;
   readonly title?: string;
+  /** Written as drop.exclude, so that build leaves out what init left out. */
+  readonly exclude?: readonly string[];
 }
 
-/** The manifest (YAML) of a scanned drop. Pure. */
+/**
+ * The manifest (YAML) of a scanned drop. Pure.
+ *
+ * It says only what the build will check as written: a file with a version resource is
+ * stamped, which rewrites its resources and so its size (and the size depends on the
+ * version the engineer sets next), so its size is left out; `build --update-manifest`
+ * writes the size it has once built. A file without one ships as found: its size is
+ * written, and the build checks it.
+ */
 export function manifestFromDrop(
   dir: string,
   files: readonly DropFile[],
@@ -109,14 +141,15 @@ export function manifestFromDrop(
   const name =
     options.name ??
     (folder.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[^A-Za-z0-9]+/, "") || "drop");
-  return draftManifestYaml({
+  const yaml = draftManifestYaml({
     rows: files.map((f) => {
       const iso = f.modified.toISOString();
+      const stamped = f.fileVersion !== NOT_APPLICABLE;
       return {
         name: f.path.split("/").pop()!,
         path: f.path,
         version: f.fileVersion,
-        size: f.size,
+        size: stamped ? undefined : f.size,
         date: iso.slice(0, 10),
         time: iso.slice(11, 16),
         platform: f.platform,
@@ -129,6 +162,18 @@ export function manifestFromDrop(
       `# Written by \`cabwright init --from-drop ${dir}\`: ${files.length} files; versions and`,
       "# platforms read from each file's PE headers, dates and times from their UTC mtimes;",
       "# a file without a version resource says `version: Not Applicable` (it is not stamped).",
+      "# Sizes: written for the files shipped as found; a stamped file's size is known once it is",
+      "# stamped: `cabwright build --update-manifest` writes them, and later builds check them.",
     ],
   });
+  return withDropSection(yaml, options.exclude ?? []);
+}
+
+/** The drop section (exclude patterns) before `defaults:`, where a reader looks first. */
+function withDropSection(yaml: string, exclude: readonly string[]): string {
+  if (exclude.length === 0) return yaml;
+  const section = stringify({ drop: { exclude: [...exclude] } }, { lineWidth: 0 });
+  const at = yaml.indexOf("\ndefaults:");
+  if (at === -1) throw new Error("init: the draft has no defaults section");
+  return `${yaml.slice(0, at + 1)}${section}${yaml.slice(at + 1)}`;
 }

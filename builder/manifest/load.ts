@@ -9,10 +9,13 @@ import { rangeAcceptsNothing } from "../install/range.js";
 import { InputError } from "../util/errors.js";
 import { readInputFile } from "../util/fs.js";
 import { bundledPath } from "../util/package-root.js";
+import { DEFAULT_UNCLAIMED, excludePatternProblem } from "./drop-rules.js";
 import { type RawFileInstall, type RawInstall, resolveInstall } from "./install-section.js";
+import { type SemanticView, semanticView } from "./semantic-view.js";
 import { formatPath, type PathSegment, parseSource, type SourceDocument } from "./source.js";
 import {
   type CompressionLevel,
+  type DropRules,
   type Fix,
   type Manifest,
   type ManifestFile,
@@ -22,6 +25,7 @@ import {
   ProductVersionRule,
   type Restart,
   type SigningSection,
+  type UnclaimedPolicy,
 } from "./types.js";
 import {
   dateProblem,
@@ -71,10 +75,12 @@ export function parseManifest(file: string, bytes: Uint8Array | string): LoadedM
   if (syntax.length > 0) {
     throw problemsError(syntax.map((s) => ({ at: s.at, field: "(document)", message: s.message })));
   }
-  const problems = [...nulProblems(doc), ...schemaProblems(doc)];
-  if (problems.length > 0) throw problemsError(problems);
-  const manifest = resolve(doc, problems);
-  if (problems.length > 0) throw problemsError(problems);
+  // Every problem in one run: the semantic checks look at what the schema accepted.
+  const schema = schemaProblems(doc);
+  const problems = [...nulProblems(doc), ...schema.problems];
+  const view = semanticView(doc.value, schema.broken);
+  const manifest = view ? resolve(doc, view, problems) : undefined;
+  if (problems.length > 0 || !manifest) throw problemsError(problems);
   return { manifest, file, digest, position: (path) => doc.position(path) };
 }
 
@@ -109,12 +115,19 @@ function schemaValidator(): Validator {
   return validator;
 }
 
-function schemaProblems(doc: SourceDocument): Problem[] {
+/** The schema's problems, and the instance paths of the values it refused. */
+function schemaProblems(doc: SourceDocument): {
+  problems: Problem[];
+  broken: PathSegment[][];
+} {
   const validate = schemaValidator();
-  if (validate(doc.value)) return [];
+  if (validate(doc.value)) return { problems: [], broken: [] };
   const seen = new Set<string>();
   const out: Problem[] = [];
+  const broken: PathSegment[][] = [];
   for (const e of validate.errors ?? []) {
+    const refused = refusedPath(e);
+    if (refused) broken.push(refused);
     const p = describeSchemaError(doc, e);
     if (!p) continue;
     const k = `${p.at}|${p.field}`;
@@ -122,7 +135,17 @@ function schemaProblems(doc: SourceDocument): Problem[] {
     seen.add(k);
     out.push(p);
   }
-  return out;
+  return { problems: out, broken };
+}
+
+/** The value an error refuses: a missing key's own path; none for an unknown key. */
+function refusedPath(e: ErrorObject): PathSegment[] | undefined {
+  const path = pointerToPath(e.instancePath);
+  if (e.keyword === "additionalProperties") return undefined;
+  if (e.keyword === "required") {
+    return [...path, (e.params as { missingProperty: string }).missingProperty];
+  }
+  return path;
 }
 
 function pointerToPath(pointer: string): PathSegment[] {
@@ -265,6 +288,7 @@ interface RawManifest {
   fixes?: Fix[];
   install?: RawInstall;
   signing?: SigningSection;
+  drop?: { exclude?: string[]; unclaimed?: UnclaimedPolicy };
 }
 
 /**
@@ -329,8 +353,8 @@ function emptyManifest(): Manifest {
   };
 }
 
-function resolve(doc: SourceDocument, problems: Problem[]): Manifest {
-  const raw = doc.value as RawManifest;
+function resolve(doc: SourceDocument, view: SemanticView, problems: Problem[]): Manifest {
+  const raw = view.value as unknown as RawManifest;
   const report = (path: PathSegment[], message: string) =>
     problems.push({ at: doc.position(path), field: formatPath(path), message });
   const check = (path: PathSegment[], value: string, problem: string | undefined) => {
@@ -338,12 +362,14 @@ function resolve(doc: SourceDocument, problems: Problem[]): Manifest {
   };
 
   const pkg = raw.package;
-  check(["package", "version"], pkg.version, versionProblem(pkg.version, false));
+  if (pkg.version !== undefined) {
+    check(["package", "version"], pkg.version, versionProblem(pkg.version, false));
+  }
   if (pkg.productVersion !== undefined) {
     const v = pkg.productVersion;
     check(["package", "productVersion"], v, productVersionProblem(v));
   }
-  if (isDeviceName(pkg.name)) {
+  if (pkg.name !== undefined && isDeviceName(pkg.name)) {
     check(
       ["package", "name"],
       pkg.name,
@@ -377,10 +403,13 @@ function resolve(doc: SourceDocument, problems: Problem[]): Manifest {
   const byNamePlatform = new Map<string, number>();
   const byPath = new Map<string, number>();
   raw.files.forEach((f, i) => {
+    if (view.skipFiles.has(i)) return;
     const at = (field: string): PathSegment[] => ["files", i, field];
+    const refused = (k: string) =>
+      view.brokenFileFields.get(i)?.has(k) === true || view.brokenDefaults.has(k);
     const fromDefaults = <K extends "version" | "date" | "time" | "platform">(k: K) => {
       const v = f[k] ?? defaults[k];
-      if (v === undefined)
+      if (v === undefined && !refused(k))
         report(["files", i], `files[${i}] (${f.name}) has no ${k}; set it here or in defaults`);
       return v;
     };
@@ -465,7 +494,9 @@ function resolve(doc: SourceDocument, problems: Problem[]): Manifest {
   });
 
   folderClashes(
-    raw.files.map((f, index) => ({ path: f.path ?? f.name, index })),
+    raw.files
+      .map((f, index) => ({ path: f.path ?? f.name, index }))
+      .filter((f) => !view.skipFiles.has(f.index)),
     (i, message) =>
       report(
         raw.files[i]?.path !== undefined ? ["files", i, "path"] : ["files", i, "name"],
@@ -477,7 +508,9 @@ function resolve(doc: SourceDocument, problems: Problem[]): Manifest {
   if (pkg.entry) {
     entry = { command: pkg.entry.command, args: pkg.entry.args ?? [] };
     const cmd = pkg.entry.command.replace(/\\/g, "/").toLowerCase();
-    if (!files.some((f) => f.path.toLowerCase() === cmd)) {
+    // Every entry counts, also one with a problem of its own (reported at that entry).
+    const paths = raw.files.map((f) => f.path ?? f.name).filter((p) => typeof p === "string");
+    if (!paths.some((p) => p.toLowerCase() === cmd)) {
       report(
         ["package", "entry", "command"],
         `"${pkg.entry.command}" is not a file of the package; expected the path of one of files[]`,
@@ -501,9 +534,11 @@ function resolve(doc: SourceDocument, problems: Problem[]): Manifest {
     ...(pkg.prerequisite ? { prerequisite: pkg.prerequisite } : {}),
     ...(entry ? { entry } : {}),
   };
-  const engine = resolveInstall(raw.install, raw.files, pkgInfo, files, fileIndex, report, (p) =>
-    doc.position(p),
-  );
+  const engine = view.skipInstall
+    ? undefined
+    : resolveInstall(raw.install, raw.files, pkgInfo, files, fileIndex, report, (p) =>
+        doc.position(p),
+      );
   if (engine && pkg.prerequisite) {
     const problem = rangeAcceptsNothing(pkg.prerequisite.range);
     if (problem) check(["package", "prerequisite", "range"], pkg.prerequisite.range, problem);
@@ -520,6 +555,24 @@ function resolve(doc: SourceDocument, problems: Problem[]): Manifest {
       ...(engine ? { engine } : {}),
     },
     ...(raw.signing ? { signing: resolveSigning(raw.signing, report) } : {}),
+    ...(raw.drop ? { drop: resolveDrop(raw.drop, report) } : {}),
+  };
+}
+
+/** The drop section: every exclude pattern one that means a set of drop files. */
+function resolveDrop(
+  d: NonNullable<RawManifest["drop"]>,
+  report: (path: PathSegment[], message: string) => void,
+): DropRules {
+  const exclude = d.exclude ?? [];
+  exclude.forEach((p, i) => {
+    if (typeof p !== "string") return; // refused by the schema
+    const problem = excludePatternProblem(p);
+    if (problem) report(["drop", "exclude", i], `${JSON.stringify(p)} ${problem}`);
+  });
+  return {
+    exclude: exclude.filter((p) => typeof p === "string"),
+    unclaimed: d.unclaimed ?? DEFAULT_UNCLAIMED,
   };
 }
 

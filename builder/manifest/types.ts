@@ -223,10 +223,24 @@ export interface InstallDeclaration {
   };
 }
 
+/** What a drop file no entry claims (and no exclude pattern matches) means to a build. */
+export const UnclaimedPolicy = { error: "error", warn: "warn", ignore: "ignore" } as const;
+export type UnclaimedPolicy = (typeof UnclaimedPolicy)[keyof typeof UnclaimedPolicy];
+export const UNCLAIMED_POLICIES: readonly UnclaimedPolicy[] = Object.values(UnclaimedPolicy);
+
+/** The manifest's drop section, defaults applied. */
+export interface DropRules {
+  /** Patterns of drop files never shipped nor reported (manifest/drop-rules.ts matches them). */
+  readonly exclude: readonly string[];
+  readonly unclaimed: UnclaimedPolicy;
+}
+
 export interface Manifest {
   readonly package: PackageInfo;
   readonly summary?: string;
   readonly files: readonly ManifestFile[];
+  /** Absent: nothing excluded, an unclaimed file is a warning. */
+  readonly drop?: DropRules;
   readonly fixes: readonly Fix[];
   /**
    * Install steps and notes for the article, in order; `engine` when the manifest declares

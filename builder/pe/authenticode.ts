@@ -9,7 +9,7 @@
  */
 import { createHash } from "node:crypto";
 import { DATA_DIRECTORY_SIZE, DirectoryEntry } from "./constants.js";
-import { damaged, parsePeHeaders } from "./headers.js";
+import { certificateTable, damaged, directoryEntryOffset, parsePeHeaders } from "./headers.js";
 
 /** WIN_CERTIFICATE: dwLength (4), wRevision (2), wCertificateType (2), then bCertificate. */
 export const WIN_CERTIFICATE = {
@@ -47,12 +47,9 @@ export function authenticodeLayout(
 ): AuthenticodeLayout | undefined {
   const h = parsePeHeaders(bytes, label);
   if (!h) return undefined;
-  const hasDirectory = h.dataDirectories.length > DirectoryEntry.security;
-  const directoryOffset = hasDirectory
-    ? h.dataDirectoryOffset + DirectoryEntry.security * DATA_DIRECTORY_SIZE
-    : undefined;
-  const dir = h.dataDirectories[DirectoryEntry.security];
-  if (!dir || dir.rva === 0 || dir.size === 0) {
+  const directoryOffset = directoryEntryOffset(h, DirectoryEntry.security);
+  const dir = certificateTable(h);
+  if (!dir) {
     return { checksumOffset: h.checksumOffset, directoryOffset, table: undefined, trailing: 0 };
   }
   if (dir.rva + dir.size > bytes.length || dir.rva < h.imageEnd) {

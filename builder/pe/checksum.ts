@@ -2,41 +2,75 @@
  * The optional header CheckSum (the algorithm of imagehlp's CheckSumMappedFile): the file as
  * little-endian 16-bit words, the CheckSum field itself counted as zero, summed with the
  * carries folded back in, then the file length added. An odd last byte is a word with a zero
- * high byte (pe-library takes such tails big-endian, which is wrong).
+ * high byte (pe-library takes such tails big-endian, which is wrong). One implementation,
+ * incremental (PeChecksum: a package is summed while its cabinet streams through) with a
+ * whole-file shorthand (peChecksum).
  */
 import { parsePeHeaders } from "./headers.js";
 
-/** Words summed between folds: keeps the running sum far below 2^53. */
+/** 32-bit words summed between folds: keeps the running sum below 2^52. */
 const FOLD_EVERY = 1 << 20;
-
-/**
- * Sum of little-endian 16-bit words of bytes[start, end); `start` must be even. Where the
- * data is 4-byte aligned it is read as 32-bit words: lo + hi * 65536 equals lo + hi modulo
- * 65535, which is all the folded one's-complement sum keeps.
- */
-function wordSum(bytes: Uint8Array, start: number, end: number): number {
-  let sum = 0;
-  let i = start;
-  if ((bytes.byteOffset + start) % 4 === 0 && start % 4 === 0) {
-    const words = new Uint32Array(bytes.buffer, bytes.byteOffset + start, (end - start) >>> 2);
-    for (let w = 0; w < words.length; w += FOLD_EVERY) {
-      const stop = Math.min(words.length, w + FOLD_EVERY);
-      for (let k = w; k < stop; k++) sum += words[k]!;
-      sum = fold(sum);
-    }
-    i = start + words.length * 4;
-  }
-  const last = end - ((end - i) & 1);
-  for (; i < last; i += 2) sum += bytes[i]! | (bytes[i + 1]! << 8);
-  if (last < end) sum += bytes[last]!;
-  return sum;
-}
+/** Whether a Uint32Array reads little-endian here (it does on x86 and arm). */
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
 /** Fold a sum of 16-bit words into 16 bits, adding each carry back. */
 function fold(sum: number): number {
   let s = sum;
-  while (s > 0xffff) s = (s & 0xffff) + Math.floor(s / 0x10000);
+  while (s > 0xffff) s = (s % 0x10000) + Math.floor(s / 0x10000);
   return s;
+}
+
+/**
+ * Sum of the little-endian 16-bit words of `bytes`, which start at an even file offset.
+ * Where memory allows, read as 32-bit words: lo + hi * 65536 equals lo + hi modulo 65535,
+ * which is all the folded one's-complement sum keeps.
+ */
+function wordSum(bytes: Uint8Array): number {
+  let sum = 0;
+  let i = 0;
+  if (LITTLE_ENDIAN && (bytes.byteOffset & 1) === 0) {
+    for (; (bytes.byteOffset + i) & 3 && i + 1 < bytes.length; i += 2) {
+      sum += bytes[i]! | (bytes[i + 1]! << 8);
+    }
+    const count = (bytes.length - i) >>> 2;
+    if (count > 0 && ((bytes.byteOffset + i) & 3) === 0) {
+      const words = new Uint32Array(bytes.buffer, bytes.byteOffset + i, count);
+      for (let w = 0; w < count; w += FOLD_EVERY) {
+        const stop = Math.min(count, w + FOLD_EVERY);
+        for (let k = w; k < stop; k++) sum += words[k]!;
+        sum = fold(sum);
+      }
+      i += count * 4;
+    }
+  }
+  // 65535 per word: even a misaligned gigabyte stays far below 2^53.
+  for (; i + 1 < bytes.length; i += 2) sum += bytes[i]! | (bytes[i + 1]! << 8);
+  if (i < bytes.length) sum += bytes[i]!;
+  return sum;
+}
+
+/** The CheckSum of a file given as pieces (any order, none overlapping). */
+export class PeChecksum {
+  #sum = 0;
+  #length = 0;
+
+  /** Add `bytes` found at `offset` of the file; the CheckSum field must be added as zeros. */
+  add(bytes: Uint8Array, offset: number): this {
+    let sum = 0;
+    let rest = bytes;
+    if (offset & 1 && bytes.length > 0) {
+      sum += bytes[0]! << 8; // the high byte of the word that started one byte earlier
+      rest = bytes.subarray(1);
+    }
+    this.#sum = fold(this.#sum + sum + wordSum(rest));
+    this.#length = Math.max(this.#length, offset + bytes.length);
+    return this;
+  }
+
+  /** The checksum of a file of the bytes added so far. */
+  value(): number {
+    return (fold(this.#sum) + this.#length) >>> 0;
+  }
 }
 
 /** File offset of the CheckSum field, or undefined for a file that is not a PE. */
@@ -53,20 +87,15 @@ export function checksumOffsetOf(bytes: Uint8Array): number | undefined {
  * For bytes that are not a PE every byte counts.
  */
 export function peChecksum(bytes: Uint8Array, checksumOffset = checksumOffsetOf(bytes)): number {
-  let sum: number;
-  if (checksumOffset === undefined) {
-    sum = wordSum(bytes, 0, bytes.length);
-  } else if ((checksumOffset & 1) === 0) {
-    // Sums stay far below 2^53 (65535 per word), so folding once at the end is exact.
-    sum =
-      wordSum(bytes, 0, Math.min(checksumOffset, bytes.length)) +
-      wordSum(bytes, Math.min(checksumOffset + 4, bytes.length), bytes.length);
-  } else {
-    const copy = new Uint8Array(bytes); // a copy even when given a Buffer (whose slice() is a view)
-    copy.fill(0, checksumOffset, checksumOffset + 4);
-    sum = wordSum(copy, 0, copy.length);
-  }
-  return (fold(sum) + bytes.length) >>> 0;
+  const sum = new PeChecksum();
+  if (checksumOffset === undefined) return sum.add(bytes, 0).value();
+  const at = Math.min(checksumOffset, bytes.length);
+  const after = Math.min(checksumOffset + 4, bytes.length);
+  return sum
+    .add(bytes.subarray(0, at), 0)
+    .add(new Uint8Array(after - at), at)
+    .add(bytes.subarray(after), after)
+    .value();
 }
 
 /** Write the correct CheckSum into a PE image in place. */

@@ -28,8 +28,6 @@ export const COFF = {
   sizeOfOptionalHeader: 16,
   characteristics: 18,
 } as const;
-/** The Windows loader's limit on NumberOfSections; more means a damaged file to us. [3.3] */
-export const MAX_SECTIONS = 96;
 /** IMAGE_FILE_HEADER.Characteristics flags (IMAGE_FILE_*). [3.3.2] */
 export const IMAGE_FILE_EXECUTABLE_IMAGE = 0x0002;
 export const IMAGE_FILE_LARGE_ADDRESS_AWARE = 0x0020;
@@ -104,6 +102,26 @@ export const DirectoryEntry = {
   /** IMAGE_COR20_HEADER of a .NET assembly. */
   clr: 14,
 } as const;
+
+/** Names of the 16 data directories, by index, for messages. [3.4.3] */
+export const DIRECTORY_NAMES = [
+  "export",
+  "import",
+  "resource",
+  "exception",
+  "certificate",
+  "base relocation",
+  "debug",
+  "architecture",
+  "global pointer",
+  "TLS",
+  "load config",
+  "bound import",
+  "IAT",
+  "delay import",
+  "CLR runtime",
+  "reserved",
+] as const;
 
 /**
  * IMAGE_DEBUG_DIRECTORY: 28 bytes; TimeDateStamp (varies between equal builds),

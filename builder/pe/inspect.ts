@@ -3,8 +3,8 @@ import { NOT_APPLICABLE, Platform } from "../manifest/types.js";
 import { InputError } from "../util/errors.js";
 import { openInputFile } from "../util/fs.js";
 import { peChecksum } from "./checksum.js";
-import { DirectoryEntry, DOS_MAGIC } from "./constants.js";
-import { directory, parsePeHeaders } from "./headers.js";
+import { DOS_MAGIC } from "./constants.js";
+import { certificateTable, parsePeHeaders } from "./headers.js";
 import { platformOfMachine } from "./platform.js";
 import { findVersionResources, preferredVersionResource } from "./resources.js";
 import type { PeInfo } from "./types.js";
@@ -33,7 +33,6 @@ export function readPeInfo(bytes: Uint8Array, label: string, withChecksum: boole
   }
   const res = preferredVersionResource(findVersionResources(bytes, h, label));
   const version = res ? parseVersionInfo(bytes, res.offset, res.size, label) : undefined;
-  const security = directory(h, DirectoryEntry.security);
   const info: PeInfo = {
     size: bytes.length,
     isPe: true,
@@ -42,7 +41,7 @@ export function readPeInfo(bytes: Uint8Array, label: string, withChecksum: boole
     fileVersion: version?.fixed?.fileVersion ?? NOT_APPLICABLE,
     strings: { ...(version?.stringTables[0]?.strings ?? {}) },
     stringTables: (version?.stringTables ?? []).map((t) => ({ ...t, strings: { ...t.strings } })),
-    signed: security.rva !== 0 && security.size !== 0,
+    signed: certificateTable(h) !== undefined,
     ...(withChecksum
       ? { checksum: { stored: h.checksum, computed: peChecksum(bytes, h.checksumOffset) } }
       : {}),

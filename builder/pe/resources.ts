@@ -1,30 +1,162 @@
 /**
- * The resource directory tree (type / name / language), walked just far enough to find the
- * version resources: RT_VERSION, every name, every language.
+ * The resource directory tree (type / name / language -> data), walked once, bounds-checked:
+ * directories, entries and name strings inside the section that holds the tree, every
+ * directory visited once, at most three levels and MAX_RESOURCE_ENTRIES entries, every data
+ * entry's bytes inside a section's raw data. inspect reads the version resources through it,
+ * stamp checks the whole tree with it before pe-library walks it (a hostile size would make
+ * pe-library allocate gigabytes, a loop would never end), and the neutral digest hashes its
+ * leaves.
  */
 import {
-  DATA_DIRECTORY_SIZE,
   DirectoryEntry,
   LANG_EN_US,
+  RESOURCE_DATA_ENTRY_SIZE,
+  RESOURCE_DIRECTORY,
   RESOURCE_DIRECTORY_SIZE,
   RESOURCE_ENTRY_SIZE,
   RESOURCE_HIGH_BIT,
+  RESOURCE_TREE_DEPTH,
   RT_VERSION,
 } from "./constants.js";
-import { damaged, directory, type PeHeaders, rvaToOffset, viewOf } from "./headers.js";
+import {
+  damaged,
+  directory,
+  directoryEntryOffset,
+  hex,
+  type PeHeaders,
+  rvaSpan,
+  sectionForRva,
+  viewOf,
+} from "./headers.js";
 
-export interface ResourceData {
-  /** Language id of the resource (the third level of the tree). */
-  readonly lang: number;
+/** Safety cap on resource entries walked, so a huge hostile tree cannot hang the walk. */
+const MAX_RESOURCE_ENTRIES = 65536;
+
+/** A resource type, name or language: a numeric id or a string. */
+export type ResourceId = number | string;
+
+export interface ResourceLeaf {
+  readonly type: ResourceId;
+  readonly name: ResourceId;
+  readonly lang: ResourceId;
   /** File offset and size of the data. */
   readonly offset: number;
   readonly size: number;
 }
 
-interface DirEntry {
-  readonly id: number | undefined;
-  readonly target: number;
-  readonly isDirectory: boolean;
+export interface ResourceWalk {
+  /** Descend only into this type (an id) at the first level. */
+  readonly onlyType?: number;
+  /**
+   * Refuse, rather than skip, an entry of the wrong kind for its level (a directory where
+   * data belongs or the reverse), and data outside the section that holds the tree.
+   */
+  readonly strict?: boolean;
+}
+
+/** The leaves of the resource tree, in directory order; InputError naming a damaged place. */
+export function resourceLeaves(
+  bytes: Uint8Array,
+  h: PeHeaders,
+  label: string,
+  walk: ResourceWalk = {},
+): ResourceLeaf[] {
+  const dir = directory(h, DirectoryEntry.resource);
+  if (dir.rva === 0 || dir.size === 0) return [];
+  const field = directoryEntryOffset(h, DirectoryEntry.resource)!;
+  const base = rvaSpan(h, dir.rva, RESOURCE_DIRECTORY_SIZE, "resource directory", field, label);
+  const section = sectionForRva(h, dir.rva)!;
+  /** The tree's structures must lie in [base, limit): the rest of its section's raw data. */
+  const limit = Math.min(section.pointerToRawData + section.sizeOfRawData, bytes.length);
+  const view = viewOf(bytes);
+  const inside = (at: number, length: number) => at >= base && at + length <= limit;
+  const leaves: ResourceLeaf[] = [];
+  const visited = new Set<number>();
+  let walked = 0;
+
+  const nameOf = (value: number, entry: number): ResourceId => {
+    if ((value & RESOURCE_HIGH_BIT) === 0) return value & 0xffff;
+    const at = base + (value & ~RESOURCE_HIGH_BIT);
+    if (!inside(at, 2) || !inside(at + 2, view.getUint16(at, true) * 2)) {
+      throw damaged(label, entry, `resource name string at ${hex(at)} is outside ${section.name}`);
+    }
+    let s = "";
+    for (let i = 0; i < view.getUint16(at, true); i++) {
+      s += String.fromCharCode(view.getUint16(at + 2 + i * 2, true));
+    }
+    return s;
+  };
+
+  const dataOf = (at: number, entry: number, path: readonly ResourceId[]) => {
+    if (!inside(at, RESOURCE_DATA_ENTRY_SIZE)) {
+      throw damaged(
+        label,
+        entry + 4,
+        `resource data entry at ${hex(at)} is outside ${section.name}`,
+      );
+    }
+    const rva = view.getUint32(at, true);
+    const size = view.getUint32(at + 4, true);
+    const offset = rvaSpan(h, rva, size, "resource data", at, label);
+    if (walk.strict && sectionForRva(h, rva) !== section) {
+      throw damaged(
+        label,
+        at,
+        `resource data (RVA ${hex(rva)}, ${size} bytes) is not inside ${section.name}`,
+      );
+    }
+    leaves.push({ type: path[0]!, name: path[1]!, lang: path[2]!, offset, size });
+  };
+
+  const walkDirectory = (at: number, path: readonly ResourceId[]): void => {
+    if (!inside(at, RESOURCE_DIRECTORY_SIZE) || visited.has(at)) {
+      throw damaged(
+        label,
+        at,
+        `resource directory at ${hex(at)} is outside ${section.name} or visited twice`,
+      );
+    }
+    visited.add(at);
+    const count =
+      view.getUint16(at + RESOURCE_DIRECTORY.numberOfNamedEntries, true) +
+      view.getUint16(at + RESOURCE_DIRECTORY.numberOfIdEntries, true);
+    if (!inside(at, RESOURCE_DIRECTORY_SIZE + count * RESOURCE_ENTRY_SIZE)) {
+      throw damaged(label, at, `resource directory of ${count} entries runs past ${section.name}`);
+    }
+    const level = path.length;
+    for (let i = 0; i < count; i++) {
+      if (++walked > MAX_RESOURCE_ENTRIES) {
+        throw damaged(label, at, `resource tree has over ${MAX_RESOURCE_ENTRIES} entries`);
+      }
+      const e = at + RESOURCE_DIRECTORY_SIZE + i * RESOURCE_ENTRY_SIZE;
+      const rawName = view.getUint32(e, true);
+      if (level === 0 && walk.onlyType !== undefined && rawName !== walk.onlyType) continue;
+      const target = view.getUint32(e + 4, true);
+      const isDirectory = (target & RESOURCE_HIGH_BIT) !== 0;
+      const wantDirectory = level < RESOURCE_TREE_DEPTH - 1;
+      if (isDirectory !== wantDirectory) {
+        if (!walk.strict) continue;
+        throw damaged(
+          label,
+          e + 4,
+          `resource tree level ${level + 1} entry is ${isDirectory ? "a directory" : "data"}, expected ${wantDirectory ? "a directory" : "data"}`,
+        );
+      }
+      const here = [...path, nameOf(rawName, e)];
+      if (isDirectory) walkDirectory(base + (target & ~RESOURCE_HIGH_BIT), here);
+      else dataOf(base + target, e, here);
+    }
+  };
+  walkDirectory(base, []);
+  return leaves;
+}
+
+export interface ResourceData {
+  /** Language id of the resource (the third level of the tree; 0 for a named language). */
+  readonly lang: number;
+  /** File offset and size of the data. */
+  readonly offset: number;
+  readonly size: number;
 }
 
 /** Every version resource (all names, all languages), in directory order. */
@@ -33,66 +165,11 @@ export function findVersionResources(
   h: PeHeaders,
   label: string,
 ): ResourceData[] {
-  const dir = directory(h, DirectoryEntry.resource);
-  if (dir.rva === 0 || dir.size === 0) return [];
-  const base = rvaToOffset(h, dir.rva);
-  if (base === undefined) {
-    throw damaged(
-      label,
-      h.dataDirectoryOffset + DirectoryEntry.resource * DATA_DIRECTORY_SIZE,
-      `resource directory RVA 0x${dir.rva.toString(16)} is in no section's data`,
-    );
-  }
-  const view = viewOf(bytes);
-  const entries = (dirOffset: number): DirEntry[] => {
-    const at = base + dirOffset;
-    if (at + RESOURCE_DIRECTORY_SIZE > bytes.length) {
-      throw damaged(label, at, "resource directory past the end of the file");
-    }
-    const count = view.getUint16(at + 12, true) + view.getUint16(at + 14, true);
-    if (at + RESOURCE_DIRECTORY_SIZE + count * RESOURCE_ENTRY_SIZE > bytes.length) {
-      throw damaged(label, at, `resource directory of ${count} entries runs past the end`);
-    }
-    const out: DirEntry[] = [];
-    for (let i = 0; i < count; i++) {
-      const e = at + RESOURCE_DIRECTORY_SIZE + i * RESOURCE_ENTRY_SIZE;
-      const name = view.getUint32(e, true);
-      const target = view.getUint32(e + 4, true);
-      out.push({
-        id: name & RESOURCE_HIGH_BIT ? undefined : name,
-        target: target & 0x7fffffff,
-        isDirectory: (target & RESOURCE_HIGH_BIT) !== 0,
-      });
-    }
-    return out;
-  };
-  const type = entries(0).find((e) => e.id === RT_VERSION && e.isDirectory);
-  if (!type) return [];
-  const out: ResourceData[] = [];
-  for (const name of entries(type.target).filter((e) => e.isDirectory)) {
-    for (const lang of entries(name.target).filter((e) => !e.isDirectory)) {
-      out.push(dataOf(bytes, h, label, base + lang.target, lang.id ?? 0));
-    }
-  }
-  return out;
-}
-
-function dataOf(bytes: Uint8Array, h: PeHeaders, label: string, dataEntry: number, lang: number) {
-  if (dataEntry + 16 > bytes.length) {
-    throw damaged(label, dataEntry, "resource data entry past the end of the file");
-  }
-  const view = viewOf(bytes);
-  const rva = view.getUint32(dataEntry, true);
-  const size = view.getUint32(dataEntry + 4, true);
-  const offset = rvaToOffset(h, rva);
-  if (offset === undefined || offset + size > bytes.length) {
-    throw damaged(
-      label,
-      dataEntry,
-      `version resource data (RVA 0x${rva.toString(16)}, ${size} bytes) is not in the file`,
-    );
-  }
-  return { lang, offset, size };
+  return resourceLeaves(bytes, h, label, { onlyType: RT_VERSION }).map((l) => ({
+    lang: typeof l.lang === "number" ? l.lang : 0,
+    offset: l.offset,
+    size: l.size,
+  }));
 }
 
 /**
@@ -103,68 +180,7 @@ export function preferredVersionResource(all: readonly ResourceData[]): Resource
   return all.find((r) => r.lang === LANG_EN_US) ?? all.find((r) => r.lang === 0) ?? all[0];
 }
 
-/**
- * Check the whole resource tree before a library walks it: three levels (type, name,
- * language), directories and name strings inside the resource section, every data entry's
- * bytes inside the section's raw data. A hostile size would otherwise make pe-library
- * allocate gigabytes, and a loop would never end.
- */
+/** Check the whole resource tree (strictly: see ResourceWalk) before a library walks it. */
 export function checkResourceTree(bytes: Uint8Array, h: PeHeaders, label: string): void {
-  const dir = directory(h, DirectoryEntry.resource);
-  if (dir.rva === 0 || dir.size === 0) return;
-  const section = h.sections.find((s) => s.virtualAddress === dir.rva);
-  const base = rvaToOffset(h, dir.rva);
-  if (!section || base === undefined) return; // resourceSection() refuses these
-  const limit = Math.min(section.sizeOfRawData, bytes.length - base);
-  const view = viewOf(bytes);
-  const seen = new Set<number>();
-  const walk = (offset: number, level: number) => {
-    const at = base + offset;
-    if (offset + RESOURCE_DIRECTORY_SIZE > limit || seen.has(offset)) {
-      throw damaged(
-        label,
-        at,
-        `resource directory at section offset 0x${offset.toString(16)} is outside .rsrc or visited twice`,
-      );
-    }
-    seen.add(offset);
-    const count = view.getUint16(at + 12, true) + view.getUint16(at + 14, true);
-    if (offset + RESOURCE_DIRECTORY_SIZE + count * RESOURCE_ENTRY_SIZE > limit) {
-      throw damaged(label, at, `resource directory of ${count} entries runs past the end of .rsrc`);
-    }
-    for (let i = 0; i < count; i++) {
-      const e = at + RESOURCE_DIRECTORY_SIZE + i * RESOURCE_ENTRY_SIZE;
-      const name = view.getUint32(e, true);
-      const target = view.getUint32(e + 4, true);
-      if (name & RESOURCE_HIGH_BIT) {
-        const s = name & 0x7fffffff;
-        if (s + 2 > limit || s + 2 + view.getUint16(base + s, true) * 2 > limit) {
-          throw damaged(label, e, "resource name string outside .rsrc");
-        }
-      }
-      const isDirectory = (target & RESOURCE_HIGH_BIT) !== 0;
-      if (isDirectory !== level < 2) {
-        throw damaged(
-          label,
-          e + 4,
-          `resource tree level ${level + 1} entry is ${isDirectory ? "a directory" : "data"}, expected ${level < 2 ? "a directory" : "data"}`,
-        );
-      }
-      if (isDirectory) {
-        walk(target & 0x7fffffff, level + 1);
-        continue;
-      }
-      if (target + 16 > limit) throw damaged(label, e + 4, "resource data entry outside .rsrc");
-      const rva = view.getUint32(base + target, true);
-      const size = view.getUint32(base + target + 4, true);
-      if (rva < section.virtualAddress || rva - section.virtualAddress + size > limit) {
-        throw damaged(
-          label,
-          base + target,
-          `resource data (RVA 0x${rva.toString(16)}, ${size} bytes) is not inside .rsrc`,
-        );
-      }
-    }
-  };
-  walk(0, 0);
+  resourceLeaves(bytes, h, label, { strict: true });
 }

@@ -5,6 +5,8 @@
 import { collect, filePosition } from "../collect/collect.js";
 import { compilePlan } from "../install/compile.js";
 import { loadManifest } from "../manifest/load.js";
+import type { UnclaimedPolicy } from "../manifest/types.js";
+import { shippedSizes, updateManifestSizes, withoutSizes } from "../manifest/update.js";
 import {
   type SigningRequest,
   signingPlan,
@@ -38,6 +40,10 @@ export interface BuildOptions {
   readonly sourceDateEpoch?: string;
   /** Sign with this identity (overrides the manifest's signing section's). */
   readonly signing?: SigningRequest;
+  /** Overrides the manifest's drop.unclaimed ("error": an unclaimed drop file fails the build). */
+  readonly unclaimed?: UnclaimedPolicy;
+  /** Sizes are not checked but written into the manifest once published (manifest/update.ts). */
+  readonly updateManifest?: boolean;
 }
 
 export interface BuildResult {
@@ -45,6 +51,8 @@ export interface BuildResult {
   readonly layout: OutputLayout;
   /** Drop files no entry claims. */
   readonly unclaimed: readonly string[];
+  /** With updateManifest: how many files' sizes were written into the manifest. */
+  readonly manifestUpdated?: number;
 }
 
 export async function build(opts: BuildOptions): Promise<BuildResult> {
@@ -54,7 +62,8 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
   if (sde.problem) throw new InputError(sde.problem);
 
   progress.begin("validate", 0, 1);
-  const loaded = await loadManifest(opts.manifest);
+  const read = await loadManifest(opts.manifest);
+  const loaded = opts.updateManifest ? withoutSizes(read) : read;
   const pkg = loaded.manifest.package;
   const plan = compilePlan(loaded.manifest);
   progress.end("validate");
@@ -65,8 +74,11 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
   // The lock, what a killed build left, and OUT/.NAME.staging-XXXXXX (docs/build.md).
   const output = await prepareOutput(outRoot, pkg.name, progress);
   const staging = output.staging;
+  let built: BuildResult;
   try {
-    const collected = await collect(loaded, opts.drop, toolkit, progress);
+    const collected = await collect(loaded, opts.drop, toolkit, progress, {
+      ...(opts.unclaimed ? { unclaimed: opts.unclaimed } : {}),
+    });
     const position = filePosition(loaded);
     const later = signing ? signsFile : undefined;
     const staged = await stageFiles(
@@ -104,12 +116,18 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
         progress,
       },
     );
-    return { record, layout, unclaimed: collected.unclaimed };
+    built = { record, layout, unclaimed: collected.unclaimed };
   } catch (err) {
     throw explainFailure(err, progress.current, layout);
   } finally {
     await output.close();
   }
+  if (!opts.updateManifest) return built;
+  const sizes = shippedSizes(
+    read,
+    built.record.files.map((f) => ({ ...f, size: f.after.size })),
+  );
+  return { ...built, manifestUpdated: (await updateManifestSizes(read, sizes)).changed };
 }
 
 /** Just before the swap: the lock must still be this build's (nobody took it over). */

@@ -6,8 +6,8 @@
 
 import { compressionLabel, openCabinet, parseCompression, writeCabinet } from "../cab/index.js";
 import { extractOpened } from "../cab/read/extract.js";
-import { neutralDigest } from "../diff/neutral.js";
 import { inspectFile } from "../pe/inspect.js";
+import { neutralDigest } from "../pe/neutral.js";
 import { renderReport } from "../report/article.js";
 import {
   assembleSfx,

@@ -17,6 +17,8 @@ import {
 } from "../cab/format/constants.js";
 import type { InstallPlan } from "../install/plan.js";
 import { encodePlan } from "../install/plan-codec.js";
+import { PeChecksum } from "../pe/checksum.js";
+import { certificateTable, requirePeHeaders } from "../pe/headers.js";
 import { InputError } from "../util/errors.js";
 import { openInputFile, tempPathFor, writeError } from "../util/fs.js";
 import { bytesSource } from "./bytes.js";
@@ -29,8 +31,6 @@ import {
   type SfxEntry,
   sealSfxPrefix,
 } from "./header.js";
-import { readPeImage } from "./pe.js";
-import { PeChecksum } from "./pe-checksum.js";
 import { stubPath as shippedStubPath } from "./stub.js";
 
 export interface AssembleSfxOptions {
@@ -154,13 +154,13 @@ async function readStub(
   } catch (err) {
     throw new InputError(`${path}: cannot read the SFX stub (${(err as Error).message})`);
   }
-  const pe = readPeImage(bytesSource(bytes, path));
+  const pe = requirePeHeaders(bytesSource(bytes, path));
   if (pe.machine !== PE_MACHINE[platform]) {
     throw new InputError(
       `${path}: PE machine 0x${pe.machine.toString(16)}, expected 0x${PE_MACHINE[platform].toString(16)} for a ${platform} package`,
     );
   }
-  if (pe.certificate) {
+  if (certificateTable(pe)) {
     throw new InputError(
       `${path}: the stub is signed; sign the finished package instead (signing after assembly keeps the cabinet inside the signed data)`,
     );

@@ -3,23 +3,14 @@
  * that locating a cabinet in a large package reads a few kilobytes, not the whole file).
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import { type PeSource, sourceOf } from "../pe/headers.js";
 import { InputError } from "../util/errors.js";
 
-export interface ByteSource {
-  /** For messages: a file path, or "(bytes)". */
-  readonly name: string;
-  readonly size: number;
-  /** Up to `length` bytes at `offset` (fewer at the end of the source). */
-  read(offset: number, length: number): Uint8Array;
-}
+/** A PE file's random access (the PE reader's own source type), used for every package read. */
+export type ByteSource = PeSource;
 
-export function bytesSource(bytes: Uint8Array, name = "(bytes)"): ByteSource {
-  return {
-    name,
-    size: bytes.length,
-    read: (offset, length) => bytes.subarray(offset, Math.min(bytes.length, offset + length)),
-  };
-}
+/** A source over bytes in memory. */
+export const bytesSource: (bytes: Uint8Array, name?: string) => ByteSource = sourceOf;
 
 /** Run `fn` with the file open as a ByteSource; the file is closed afterwards. */
 export function withFileSource<T>(path: string, fn: (src: ByteSource) => T): T {

@@ -7,11 +7,11 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { crc32 } from "node:zlib";
 import { CAB_SIGNATURE, CFHEADER_SIZE } from "../cab/format/constants.js";
+import { certificateTable, requirePeHeaders } from "../pe/headers.js";
 import { InputError } from "../util/errors.js";
 import { type ByteSource, bytesSource, withFileSource } from "./bytes.js";
 import { SFX_HEADER_SIZE, SFX_HEADER_SIZE_V2 } from "./constants.js";
 import { decodeSfxHeader, hasSfxMagic, type SfxHeader, sfxStringsLength } from "./header.js";
-import { readPeImage } from "./pe.js";
 
 export const CabinetFoundBy = {
   /** The package header after the image (a cabwright package). */
@@ -55,7 +55,8 @@ export class PackageDamaged extends InputError {
 function locateWithSignature(exe: string): LocatedCabinet & { readonly signed: boolean } {
   return withFileSource(exe, (src) => {
     const located = locateIn(src);
-    const signed = located.foundBy !== CabinetFoundBy.cabinet && !!readPeImage(src).certificate;
+    const signed =
+      located.foundBy !== CabinetFoundBy.cabinet && !!certificateTable(requirePeHeaders(src));
     return { ...located, signed };
   });
 }
@@ -64,9 +65,9 @@ function locateIn(src: ByteSource): LocatedCabinet {
   if (cabinetSizeAt(src, 0, src.size) !== undefined) {
     return { offset: 0, size: cabinetSizeAt(src, 0, src.size)!, foundBy: CabinetFoundBy.cabinet };
   }
-  const pe = readPeImage(src);
-  const limit =
-    pe.certificate && pe.certificate.offset <= src.size ? pe.certificate.offset : src.size;
+  const pe = requirePeHeaders(src);
+  const certificate = certificateTable(pe);
+  const limit = certificate && certificate.rva <= src.size ? certificate.rva : src.size;
   const fixed = src.read(pe.imageEnd, SFX_HEADER_SIZE_V2);
   if (hasSfxMagic(fixed)) return fromHeader(src, pe.imageEnd, fixed, limit);
   // After the image first; then inside it (a cabinet kept in a resource), never past `limit`.

@@ -5,9 +5,8 @@
  */
 import {
   COMIMAGE_FLAGS_STRONGNAMESIGNED,
-  COR20_FLAGS_OFFSET,
-  DATA_DIRECTORY_SIZE,
   DEBUG_ENTRY,
+  DIRECTORY_NAMES,
   DirectoryEntry,
   IMAGE_SCN_MEM_DISCARDABLE,
   OPT,
@@ -15,34 +14,17 @@ import {
   SECTION_HEADER_SIZE,
 } from "../pe/constants.js";
 import {
+  clrFlags,
+  damaged,
   directory,
+  directoryEntryOffset,
+  hex,
   type PeHeaders,
-  rvaToOffset,
   type SectionHeader,
   sectionForRva,
   viewOf,
 } from "../pe/headers.js";
 import { InputError } from "../util/errors.js";
-
-const hex = (n: number) => `0x${n.toString(16)}`;
-const DIRECTORY_NAMES = [
-  "export",
-  "import",
-  "resource",
-  "exception",
-  "certificate",
-  "base relocation",
-  "debug",
-  "architecture",
-  "global pointer",
-  "TLS",
-  "load config",
-  "bound import",
-  "IAT",
-  "delay import",
-  "CLR runtime",
-  "reserved",
-];
 
 /**
  * Sections must be in ascending address order without overlap, and their raw data too, as
@@ -51,24 +33,30 @@ const DIRECTORY_NAMES = [
 export function checkSectionTable(h: PeHeaders, label: string): void {
   const alignUp = (n: number) => Math.ceil(n / h.sectionAlignment) * h.sectionAlignment;
   if (h.sectionAlignment === 0 || (h.sectionAlignment & (h.sectionAlignment - 1)) !== 0) {
-    throw new InputError(
-      `${label}: damaged PE file at offset ${hex(h.optionalOffset + OPT.sectionAlignment)}: SectionAlignment ${h.sectionAlignment} is not a power of two`,
+    throw damaged(
+      label,
+      h.optionalOffset + OPT.sectionAlignment,
+      `SectionAlignment ${h.sectionAlignment} is not a power of two`,
     );
   }
   let vaEnd = 0;
   let rawEnd = 0;
   for (const s of h.sections) {
-    const at = h.sectionTableOffset + s.index * SECTION_HEADER_SIZE;
+    const at = s.headerOffset;
     if (s.virtualAddress < vaEnd || s.virtualAddress % h.sectionAlignment !== 0) {
-      throw new InputError(
-        `${label}: damaged PE file at offset ${hex(at + SECTION.virtualAddress)}: section ${s.name} at RVA ${hex(s.virtualAddress)} is out of order, overlaps the previous one or is not aligned to ${hex(h.sectionAlignment)}`,
+      throw damaged(
+        label,
+        at + SECTION.virtualAddress,
+        `section ${s.name} at RVA ${hex(s.virtualAddress)} is out of order, overlaps the previous one or is not aligned to ${hex(h.sectionAlignment)}`,
       );
     }
     vaEnd = s.virtualAddress + alignUp(Math.max(s.virtualSize, 1));
     if (s.sizeOfRawData > 0 && s.pointerToRawData > 0) {
       if (s.pointerToRawData < rawEnd) {
-        throw new InputError(
-          `${label}: damaged PE file at offset ${hex(at + SECTION.pointerToRawData)}: section ${s.name} raw data at ${hex(s.pointerToRawData)} overlaps the previous section's (ending at ${hex(rawEnd)})`,
+        throw damaged(
+          label,
+          at + SECTION.pointerToRawData,
+          `section ${s.name} raw data at ${hex(s.pointerToRawData)} overlaps the previous section's (ending at ${hex(rawEnd)})`,
         );
       }
       rawEnd = s.pointerToRawData + s.sizeOfRawData;
@@ -99,14 +87,14 @@ export function resourceSection(h: PeHeaders, label: string): SectionHeader | un
 
 /** Before adding a .rsrc section: the section table must have room for one more header. */
 export function checkRoomForSection(bytes: Uint8Array, h: PeHeaders, label: string): void {
-  const slot = h.sectionTableOffset + h.sections.length * SECTION_HEADER_SIZE;
+  const slot = h.sectionTableEnd;
   const slotEnd = slot + SECTION_HEADER_SIZE;
   const firstRaw = Math.min(
     ...h.sections
       .filter((s) => s.sizeOfRawData > 0 && s.pointerToRawData > 0)
       .map((s) => s.pointerToRawData),
   );
-  const sizeOfHeaders = viewOf(bytes).getUint32(h.optionalOffset + OPT.sizeOfHeaders, true);
+  const { sizeOfHeaders } = h;
   const bound = directory(h, DirectoryEntry.boundImport);
   const free =
     slotEnd <= firstRaw &&
@@ -157,7 +145,7 @@ export function fixMovedSections(
   }
   before.dataDirectories.forEach((d, i) => {
     if (i === DirectoryEntry.resource || i === DirectoryEntry.security) return;
-    const at = after.dataDirectoryOffset + i * DATA_DIRECTORY_SIZE;
+    const at = directoryEntryOffset(after, i)!;
     const s = d.rva === 0 ? undefined : sectionForRva(before, d.rva);
     if (s && vaDelta(s) !== 0 && i !== DirectoryEntry.baseReloc) {
       throw new InputError(
@@ -235,7 +223,7 @@ export function alignLastSection(image: Uint8Array, h: PeHeaders): Uint8Array {
   if (aligned === end) return image;
   const out = new Uint8Array(Math.max(image.length, aligned));
   out.set(image);
-  const at = h.sectionTableOffset + last.index * SECTION_HEADER_SIZE + SECTION.sizeOfRawData;
+  const at = last.headerOffset + SECTION.sizeOfRawData;
   viewOf(out).setUint32(at, aligned - last.pointerToRawData, true);
   return out;
 }
@@ -245,14 +233,10 @@ export function alignLastSection(image: Uint8Array, h: PeHeaders): Uint8Array {
  * included, so any stamp breaks it and the runtime refuses to load the assembly.
  */
 export function checkNotStrongNamed(bytes: Uint8Array, h: PeHeaders, label: string): void {
-  const clr = directory(h, DirectoryEntry.clr);
-  if (clr.rva === 0 || clr.size === 0) return;
-  const at = rvaToOffset(h, clr.rva);
-  if (at === undefined || at + COR20_FLAGS_OFFSET + 4 > bytes.length) return;
-  const flags = viewOf(bytes).getUint32(at + COR20_FLAGS_OFFSET, true);
-  if (flags & COMIMAGE_FLAGS_STRONGNAMESIGNED) {
+  const clr = clrFlags(bytes, h);
+  if (clr && clr.flags & COMIMAGE_FLAGS_STRONGNAMESIGNED) {
     throw new InputError(
-      `${label}: strong-name signed .NET assembly (COR20 flags 0x${flags.toString(16)} at offset ${hex(at + COR20_FLAGS_OFFSET)}); stamping would invalidate the strong name: set the version when building the assembly instead`,
+      `${label}: strong-name signed .NET assembly (COR20 flags 0x${clr.flags.toString(16)} at offset ${hex(clr.offset)}); stamping would invalidate the strong name: set the version when building the assembly instead`,
     );
   }
 }

@@ -8,21 +8,21 @@
 import {
   CERTIFICATE_ALIGNMENT,
   COFF,
-  COFF_SYMBOL_SIZE,
-  DATA_DIRECTORY_SIZE,
   DirectoryEntry,
   SECTION_HEADER_SIZE,
 } from "../pe/constants.js";
 import {
+  certificateTable,
+  coffSymbols,
   directory,
+  directoryEntryOffset,
+  hex,
   type PeHeaders,
   type SectionHeader,
   sectionForRva,
   viewOf,
 } from "../pe/headers.js";
 import { InputError } from "../util/errors.js";
-
-const hex = (n: number) => `0x${n.toString(16)}`;
 
 export interface SymbolTable {
   /** Offset of the first symbol record inside the tail. */
@@ -93,11 +93,10 @@ export function splitPe(
   label: string,
   stripSignature: boolean,
 ): SplitPe {
-  const view = viewOf(bytes);
   let end = bytes.length;
   let strippedSignature = 0;
-  const cert = directory(h, DirectoryEntry.security);
-  if (cert.rva !== 0 && cert.size !== 0) {
+  const cert = certificateTable(h);
+  if (cert) {
     if (!stripSignature) {
       throw new InputError(
         `${label}: the file is signed (Authenticode certificate table at offset ${hex(cert.rva)}); stamping would break the signature: strip it (--strip-signature) and re-sign afterwards`,
@@ -118,37 +117,17 @@ export function splitPe(
     strippedSignature = bytes.length - cert.rva;
   }
   const tailOffset = Math.min(h.imageEnd, end);
-  let symbols: SymbolTable | undefined;
-  if (h.pointerToSymbolTable !== 0) {
-    const p = h.pointerToSymbolTable;
-    const where = h.coffOffset + COFF.pointerToSymbolTable;
-    if (p < h.imageEnd) {
-      throw new InputError(
-        `${label}: COFF symbol table at offset ${hex(p)} (field at ${hex(where)}) lies inside the image (section data ends at ${hex(h.imageEnd)}); cannot move it`,
-      );
-    }
-    const stringsAt = p + h.numberOfSymbols * COFF_SYMBOL_SIZE;
-    if (stringsAt + 4 > end) {
-      throw new InputError(
-        `${label}: COFF symbol table at offset ${hex(p)} with ${h.numberOfSymbols} symbols runs past the end of the data (${hex(end)})`,
-      );
-    }
-    const stringsSize = Math.max(4, view.getUint32(stringsAt, true));
-    if (stringsAt + stringsSize > end) {
-      throw new InputError(
-        `${label}: COFF string table at offset ${hex(stringsAt)} (${stringsSize} bytes) runs past the end of the data (${hex(end)})`,
-      );
-    }
-    symbols = {
-      offsetInTail: p - tailOffset,
-      length: stringsAt + stringsSize - p,
-      count: h.numberOfSymbols,
-    };
-  } else if (h.numberOfSymbols !== 0) {
+  if (h.pointerToSymbolTable !== 0 && h.pointerToSymbolTable < h.imageEnd) {
     throw new InputError(
-      `${label}: NumberOfSymbols is ${h.numberOfSymbols} but PointerToSymbolTable is 0 (COFF header at ${hex(h.coffOffset)})`,
+      `${label}: COFF symbol table at offset ${hex(h.pointerToSymbolTable)} (field at ${hex(h.coffOffset + COFF.pointerToSymbolTable)}) lies inside the image (section data ends at ${hex(h.imageEnd)}); cannot move it`,
     );
   }
+  const coff = coffSymbols(bytes, h, end, label);
+  const symbols: SymbolTable | undefined = coff && {
+    offsetInTail: coff.offset - tailOffset,
+    length: coff.length,
+    count: coff.count,
+  };
   const tail = bytes.subarray(tailOffset, end);
   const symbolBytes = symbols?.length ?? 0;
   const after = detachable(h, rsrc, label);
@@ -160,10 +139,9 @@ export function splitPe(
       ? Math.min(...withData.map((s) => s.pointerToRawData))
       : tailOffset;
     detached = {
-      headers: after.map((s) => {
-        const at = h.sectionTableOffset + s.index * SECTION_HEADER_SIZE;
-        return new Uint8Array(bytes.subarray(at, at + SECTION_HEADER_SIZE));
-      }),
+      headers: after.map(
+        (s) => new Uint8Array(bytes.subarray(s.headerOffset, s.headerOffset + SECTION_HEADER_SIZE)),
+      ),
       indexes: after.map((s) => s.index),
       offset,
       data: bytes.subarray(offset, tailOffset),
@@ -181,8 +159,8 @@ export function splitPe(
   imageView.setUint32(h.coffOffset + COFF.numberOfSymbols, 0, true);
   // A zero CheckSum stops pe-library computing its own (wrong for odd lengths); ours follows.
   imageView.setUint32(h.checksumOffset, 0, true);
-  const certField = h.dataDirectoryOffset + DirectoryEntry.security * DATA_DIRECTORY_SIZE;
-  if (h.dataDirectories.length > DirectoryEntry.security) {
+  const certField = directoryEntryOffset(h, DirectoryEntry.security);
+  if (certField !== undefined) {
     imageView.setUint32(certField, 0, true);
     imageView.setUint32(certField + 4, 0, true);
   }

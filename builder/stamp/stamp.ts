@@ -34,17 +34,6 @@ import { editVersionResources } from "./version-resource.js";
 
 const hex = (n: number) => `0x${n.toString(16)}`;
 
-/** End of the last section's raw data per the section table. */
-function rawEnd(h: PeHeaders): number {
-  return h.sections.reduce(
-    (end, s) =>
-      s.sizeOfRawData > 0 && s.pointerToRawData > 0
-        ? Math.max(end, s.pointerToRawData + s.sizeOfRawData)
-        : end,
-    0,
-  );
-}
-
 /** Rebuild the image (no tail) with the new version resources through pe-library. */
 function rebuildImage(
   image: Uint8Array,
@@ -88,10 +77,7 @@ function rebuildImage(
     );
   }
   // pe-library rounds the file up to FileAlignment; the image ends where the sections do.
-  return out.subarray(
-    0,
-    Math.max(rawEnd(after), after.sectionTableOffset + after.sections.length * SECTION_HEADER_SIZE),
-  );
+  return out.subarray(0, after.imageEnd);
 }
 
 /**
@@ -116,7 +102,7 @@ function reattach(image: Uint8Array, detached: Detached | undefined, label: stri
   const view = viewOf(out);
   let sizeOfImage = vaEnd;
   detached.headers.forEach((header, j) => {
-    const at = h.sectionTableOffset + (h.sections.length + j) * SECTION_HEADER_SIZE;
+    const at = h.sectionTableEnd + j * SECTION_HEADER_SIZE;
     out.set(header, at);
     const hv = viewOf(header);
     const va = hv.getUint32(SECTION.virtualAddress, true) + vaShift;
@@ -184,10 +170,8 @@ export function stampPe(bytes: Uint8Array, opts: StampOptions, label = "input"):
   out.set(split.tail, tailAt);
 
   // Section names as they were, byte for byte (pe-library re-encodes them as text).
-  for (const s of h.sections) {
-    const at = h.sectionTableOffset + s.index * SECTION_HEADER_SIZE;
-    out.set(bytes.subarray(at, at + 8), at);
-  }
+  for (const s of h.sections)
+    out.set(bytes.subarray(s.headerOffset, s.headerOffset + 8), s.headerOffset);
   const after = parsePeHeaders(out, label);
   if (!after) throw new Error(`${label}: stamped file lost its PE signature: this is a bug`);
   fixMovedSections(

@@ -14,6 +14,33 @@ export const ExitCode = {
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
+/** One problem and where it is: a file, and a line and column when the input has lines. */
+export interface LocatedProblem {
+  readonly file: string | undefined;
+  /** 1-based. */
+  readonly line: number | undefined;
+  /** 1-based. */
+  readonly column: number | undefined;
+  /** What is wrong, without the location. */
+  readonly message: string;
+}
+
+/**
+ * "FILE:LINE:COL what is wrong" (the manifest's and every text reader's form) split into
+ * its parts; any other line is a message with no location. FILE holds no colon but a drive
+ * prefix (C:\\x.yaml), so "m.yaml: time 12:30:00" is not read as a position.
+ */
+export function locateProblem(text: string): LocatedProblem {
+  const m = /^((?:[A-Za-z]:[\\/])?[^:\n]+):(\d+):(\d+)(?::\s*|\s+|$)/.exec(text);
+  if (!m) return { file: undefined, line: undefined, column: undefined, message: text };
+  return {
+    file: m[1],
+    line: Number(m[2]),
+    column: Number(m[3]),
+    message: text.slice(m[0].length) || text,
+  };
+}
+
 /** Bad input or usage: the message says which file, where, and what was expected. */
 export class InputError extends Error {
   readonly exitCode = ExitCode.badInput;
@@ -23,6 +50,11 @@ export class InputError extends Error {
     super(message);
     this.name = "InputError";
     this.details = details;
+  }
+
+  /** Every problem (the message, then the details), each with its file, line and column. */
+  get problems(): readonly LocatedProblem[] {
+    return [this.message, ...this.details].map(locateProblem);
   }
 }
 

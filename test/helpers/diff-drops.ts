@@ -6,8 +6,8 @@
 import { createHash } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { neutralDigest } from "../../builder/diff/neutral.js";
 import type { DiffResult, DiffSide } from "../../builder/diff/types.js";
+import { neutralDigest } from "../../builder/pe/neutral.js";
 import { BUILD_RECORD_SCHEMA, type BuildRecord } from "../../builder/pipeline/record.js";
 import { buildVersionedPe } from "./versioned-pe.js";
 

@@ -19,6 +19,8 @@ export interface VersionedPeOptions {
   /** Extra .rc lines (another resource, to show it is not neutral). */
   readonly extraRc?: string;
   readonly dll?: boolean;
+  /** FileVersion alone in the strings, as many build systems write: a stamp adds the rest, and the file grows. */
+  readonly bare?: boolean;
 }
 
 export const DEFAULT_SOURCE = `#include <stdio.h>
@@ -64,10 +66,14 @@ function rcText(opts: VersionedPeOptions): string {
       "  BEGIN",
       '    BLOCK "040904b0"',
       "    BEGIN",
-      '      VALUE "CompanyName", "cabwright tests"',
-      `      VALUE "FileDescription", "${opts.description ?? "test program"}"`,
-      `      VALUE "FileVersion", "${opts.version}"`,
-      `      VALUE "ProductVersion", "${opts.version}"`,
+      ...(opts.bare
+        ? [`      VALUE "FileVersion", "${opts.version}"`]
+        : [
+            '      VALUE "CompanyName", "cabwright tests"',
+            `      VALUE "FileDescription", "${opts.description ?? "test program"}"`,
+            `      VALUE "FileVersion", "${opts.version}"`,
+            `      VALUE "ProductVersion", "${opts.version}"`,
+          ]),
       "    END",
       "  END",
       '  BLOCK "VarFileInfo"',

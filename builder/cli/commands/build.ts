@@ -2,21 +2,47 @@ import { relative } from "node:path";
 import { makeDemoDrop } from "../../demo/drop.js";
 import { formatPlanChange } from "../../install/compare.js";
 import { loadManifest } from "../../manifest/load.js";
-import { build } from "../../pipeline/build.js";
-import { recordJson } from "../../pipeline/make-record.js";
-import { progressFor } from "../../pipeline/progress.js";
+import { type BuildResult, build } from "../../pipeline/build.js";
+import {
+  type BuildProgress,
+  type BuildSummary,
+  buildSummary,
+  formatBuildSummary,
+  progressFor,
+  silentProgress,
+} from "../../pipeline/progress.js";
 import type { SigningRequest } from "../../sign/stage.js";
 import { ExitCode, InputError } from "../../util/errors.js";
 import { bundledPath } from "../../util/package-root.js";
 import { formatMismatch } from "../../verify/compare.js";
 import { verifyAgainstRecord, verifyPackage, verifySummary } from "../../verify/verify.js";
+import { AnnotationStyle, type CliOutput, type CommonFlags, outputFor } from "../output.js";
+import { buildJson } from "./json.js";
+import { jsonOption, outDirOption } from "./options.js";
 import type { RegisterCommand } from "./types.js";
+
+/** The build's one summary line. */
+function summaryLine(result: BuildResult, summary: BuildSummary): string {
+  return `built ${result.layout.exe}: ${formatBuildSummary(summary)}, sha256 ${result.record.executable.sha256}`;
+}
+
+/**
+ * Progress on stderr (none with --quiet); warnings as plain "warning: ..." lines, or as
+ * annotations in a CI service's log.
+ */
+function progressOf(out: CliOutput): BuildProgress {
+  if (out.quiet) return silentProgress;
+  return progressFor(
+    process.stderr,
+    out.style === AnnotationStyle.none ? {} : { warning: (m) => out.line("warning", m) },
+  );
+}
 
 async function toolkit() {
   return (await import("../../pipeline/toolkit-default.js")).defaultToolkit();
 }
 
-interface BuildCliOptions {
+interface BuildCliOptions extends CommonFlags {
   drop: string;
   out: string;
   json?: boolean;
@@ -26,6 +52,8 @@ interface BuildCliOptions {
   signCommand?: string;
   signNest?: boolean;
   timestampUrl?: string;
+  updateManifest?: boolean;
+  failOnUnclaimed?: boolean;
 }
 
 /** The signing request from build's options (none when no identity is given). */
@@ -55,29 +83,45 @@ export const registerBuild: RegisterCommand = (program) => {
     .description("build, verify and publish a package: out/NAME/NAME.exe, .cab, .build.json, .html")
     .argument("<manifest>", "manifest file")
     .requiredOption("--drop <dir>", "the build drop holding the files")
-    .option("--out <dir>", "output root", "out")
-    .option("--json", "print the build record on stdout")
+    .addOption(outDirOption("output root: the package goes into DIR/NAME/", "out"))
+    .addOption(jsonOption("the summary and the build record"))
     .option("--sign-cert <file>", "sign the marked payload files and the package (PEM, or .pfx)")
     .option("--sign-key <file>", "private key of --sign-cert")
     .option("--sign-pass-env <var>", "environment variable holding the password of the key")
     .option("--sign-command <program>", "external signer, run as PROGRAM UNSIGNED SIGNED-OUT")
     .option("--sign-nest", "a SHA-1 signature with a nested SHA-256 one (old Windows)")
     .option("--timestamp-url <url>", "RFC 3161 time-stamp authority (retried; none by default)")
+    .option(
+      "--update-manifest",
+      "lock what was built: sizes are not checked, and each file's shipped size is written into the manifest after publishing (comments and order kept)",
+    )
+    .option(
+      "--fail-on-unclaimed",
+      "a drop file no entry claims and no drop.exclude pattern matches fails the build (exit 2), whatever drop.unclaimed says",
+    )
     .action(async (manifest: string, opts: BuildCliOptions) => {
+      const out = outputFor(opts);
+      const started = performance.now();
       const result = await build({
         manifest,
         drop: opts.drop,
         out: opts.out,
-        progress: progressFor(process.stderr),
+        progress: progressOf(out),
         toolkit: await toolkit(),
         ...signingOptions(opts),
+        ...(opts.updateManifest ? { updateManifest: true } : {}),
+        ...(opts.failOnUnclaimed ? { unclaimed: "error" as const } : {}),
       });
-      if (opts.json) process.stdout.write(recordJson(result.record));
-      else {
-        const exe = result.record.executable;
-        process.stdout.write(
-          `built ${result.layout.exe} (${result.record.files.length} files, ${exe.size} bytes, sha256 ${exe.sha256})\n`,
+      if (result.manifestUpdated !== undefined) {
+        out.note(
+          `cabwright: ${manifest}: ${result.manifestUpdated === 0 ? "every size already as built; not rewritten" : `${result.manifestUpdated} file size(s) written as built`}`,
         );
+      }
+      const summary = buildSummary(result.record, performance.now() - started);
+      if (opts.json) {
+        process.stdout.write(buildJson(result.layout.exe, summary, result.record));
+      } else {
+        out.status(summaryLine(result, summary));
       }
     });
 };
@@ -97,13 +141,14 @@ export const registerVerify: RegisterCommand = (program, setExitCode) => {
       "--record <file>",
       "the build record to compare bytes with (default: NAME.build.json beside the package)",
     )
-    .option("--json", "print the report as JSON")
+    .addOption(jsonOption())
     .option("--ca <file>", "CA certificates (PEM) every signature must chain to")
     .action(
       async (
         pkg: string,
-        opts: { manifest?: string; record?: string; json?: boolean; ca?: string },
+        opts: CommonFlags & { manifest?: string; record?: string; json?: boolean; ca?: string },
       ) => {
+        const out = outputFor(opts);
         const common = {
           ...(opts.record !== undefined ? { record: opts.record } : {}),
           ...(opts.ca ? { signatures: { ca: opts.ca } } : {}),
@@ -116,14 +161,18 @@ export const registerVerify: RegisterCommand = (program, setExitCode) => {
         if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
         else {
           if (opts.manifest === undefined) {
-            process.stdout.write(
-              `verifying against the build record ${report.manifest}: each file's name, path, version, size, date, time, platform and SHA-256 as recorded, and the install plan it records\n`,
+            out.status(
+              `verifying against the build record ${report.manifest}: each file's name, path, version, size, date, time, platform and SHA-256 as recorded, and the install plan it records`,
             );
           }
+          // The mismatches are the problems verify finds: printed with --quiet too.
           for (const m of report.mismatches) process.stdout.write(`${formatMismatch(m)}\n`);
           for (const c of report.plan) process.stdout.write(`${formatPlanChange(c)}\n`);
-          process.stdout.write(`${verifySummary(report, label)}\n`);
+          if (!report.ok || !out.quiet) process.stdout.write(`${verifySummary(report, label)}\n`);
         }
+        // In a CI log, each mismatch is also an annotation of the package.
+        for (const m of report.mismatches) out.annotate("error", pkg, formatMismatch(m));
+        for (const c of report.plan) out.annotate("error", pkg, formatPlanChange(c));
         if (!report.ok) setExitCode(ExitCode.checkFailed);
       },
     );
@@ -142,21 +191,24 @@ export const registerDemo: RegisterCommand = (program) => {
     .description("make a build drop for the bundled fse-sp2-hr2 manifest, then build it")
     .option("--manifest <file>", "manifest to make a drop for", demoManifest())
     .option("--drop <dir>", "where to write the drop", "out/demo-drop")
-    .option("--out <dir>", "output root", "out")
-    .action(async (opts: { manifest: string; drop: string; out: string }) => {
+    .addOption(outDirOption("output root: the package goes into DIR/NAME/", "out"))
+    .action(async (opts: CommonFlags & { manifest: string; drop: string; out: string }) => {
+      const out = outputFor(opts);
       const loaded = await loadManifest(opts.manifest);
       const tk = await toolkit();
-      process.stderr.write(`demo: writing the build drop into ${opts.drop}\n`);
+      out.note(`demo: writing the build drop into ${opts.drop}`);
       await makeDemoDrop(loaded.manifest, opts.drop, tk);
+      const started = performance.now();
       const result = await build({
         manifest: opts.manifest,
         drop: opts.drop,
         out: opts.out,
-        progress: progressFor(process.stderr),
+        progress: progressOf(out),
         toolkit: tk,
       });
-      process.stdout.write(
-        `built ${result.layout.exe}\ntry: cabwright table ${result.layout.exe} --format tsv\n`,
+      const summary = buildSummary(result.record, performance.now() - started);
+      out.status(
+        `${summaryLine(result, summary)}\ntry: cabwright table ${result.layout.exe} --format tsv`,
       );
     });
 };

@@ -2,7 +2,7 @@
  * `cabwright cab ...`: the cabinet library's commands. Each subcommand registers itself on
  * the shared `cab` group (created by whichever registers first).
  */
-import { type Command, InvalidArgumentError } from "commander";
+import { type Command, InvalidArgumentError, Option } from "commander";
 import {
   CabError,
   type CabFileEntry,
@@ -19,6 +19,9 @@ import {
 import { locateCabinet } from "../../sfx/locate.js";
 import { InputError } from "../../util/errors.js";
 import { openInputFile } from "../../util/fs.js";
+import { type CommonFlags, outputFor } from "../output.js";
+import { CliSchema, jsonText } from "./json.js";
+import { jsonOption, outDirOption } from "./options.js";
 import type { RegisterCommand } from "./types.js";
 
 /** The `cab` command group, shared by every cab subcommand. */
@@ -29,7 +32,8 @@ export function cabGroup(program: Command): Command {
   );
 }
 
-interface ReadFlags {
+interface ReadFlags extends CommonFlags {
+  json?: boolean;
   offset?: string;
   search?: boolean;
   encoding?: string;
@@ -123,8 +127,8 @@ function attributeLetters(a: number): string {
     .join("");
 }
 
-function listJson(cab: Cabinet): unknown {
-  return {
+function listJson(cab: Cabinet): string {
+  return jsonText(CliSchema.cabList, {
     path: cab.path,
     offset: cab.offset,
     cabinets: cab.cabinets.map((c) => ({
@@ -154,7 +158,13 @@ function listJson(cab: Cabinet): unknown {
       offsetInFolder: f.offsetInFolder,
     })),
     warnings: cab.warnings,
-  };
+  });
+}
+
+/** The cabinet's warnings, as the run's problem lines (none with --quiet). */
+function warnAll(warnings: readonly string[], flags: CommonFlags): void {
+  const out = outputFor(flags);
+  for (const w of warnings) out.warn(printableName(w));
 }
 
 export const registerCabList: RegisterCommand = (program) => {
@@ -163,16 +173,15 @@ export const registerCabList: RegisterCommand = (program) => {
       .command("list")
       .description("list the files of a cabinet (and the rest of its set)")
       .argument("<cab>", "cabinet file")
-      .option("--json", "print JSON (every header field, folder and file)"),
-  ).action(async (file: string, flags: ReadFlags & { json?: boolean }) => {
+      .addOption(jsonOption("every header field, folder and file")),
+  ).action(async (file: string, flags: ReadFlags) => {
     const cab = await openCabinet(file, await openOptions(file, flags));
     try {
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify(listJson(cab), null, 2)}\n`);
+        process.stdout.write(listJson(cab));
         return;
       }
-      for (const w of cab.warnings)
-        process.stderr.write(`cabwright: warning: ${printableName(w)}\n`);
+      warnAll(cab.warnings, flags);
       const lines = cab.files.map(
         (f) =>
           `${String(f.size).padStart(12)}  ${formatDate(f)}  ${attributeLetters(f.attributes)}  ${printableName(f.name)}`,
@@ -193,25 +202,34 @@ export const registerCabTest: RegisterCommand = (program) => {
     cabGroup(program)
       .command("test")
       .description("decode every block (checksums, sizes) without writing; exit 2 if damaged")
-      .argument("<cab>", "cabinet file"),
+      .argument("<cab>", "cabinet file")
+      .addOption(jsonOption("every file's result and the counts")),
   ).action(async (file: string, flags: ReadFlags) => {
     const cab = await openCabinet(file, await openOptions(file, flags));
     try {
       const report = await cab.test();
-      for (const w of cab.warnings)
-        process.stderr.write(`cabwright: warning: ${printableName(w)}\n`);
-      for (const f of report.files) {
+      const out = outputFor(flags);
+      if (flags.json) {
         process.stdout.write(
-          `${f.ok ? "OK  " : "FAIL"}  ${printableName(f.name)}${f.error ? `: ${printableName(f.error)}` : ""}\n`,
+          jsonText(CliSchema.cabTest, { path: file, ...report, warnings: cab.warnings }),
         );
+      } else {
+        warnAll(cab.warnings, flags);
+        for (const f of report.files) {
+          const line = `${f.ok ? "OK  " : "FAIL"}  ${printableName(f.name)}${f.error ? `: ${printableName(f.error)}` : ""}`;
+          if (f.ok) out.status(line);
+          else process.stdout.write(`${line}\n`);
+        }
       }
       if (!report.ok) {
         const more = report.errors.length > 1 ? ` (and ${report.errors.length - 1} more)` : "";
         throw new CabError("invalid-data", `${report.errors[0]}${more}`, { file });
       }
-      process.stdout.write(
-        `${file}: ok (${report.files.length} files, ${report.folders} folders, ${report.blocks} blocks, ${report.checksumsVerified} checksums verified)\n`,
-      );
+      if (!flags.json) {
+        out.status(
+          `${file}: ok (${report.files.length} files, ${report.folders} folders, ${report.blocks} blocks, ${report.checksumsVerified} checksums verified)`,
+        );
+      }
     } finally {
       await cab.close();
     }
@@ -224,14 +242,21 @@ export const registerCabExtract: RegisterCommand = (program) => {
       .command("extract")
       .description("extract every file into a folder (names made safe; nothing lands outside it)")
       .argument("<cab>", "cabinet file")
-      .option("-C, --directory <dir>", "target folder", "."),
-  ).action(async (file: string, flags: ReadFlags & { directory: string }) => {
-    const report = await extractCabinet(file, flags.directory, await openOptions(file, flags));
-    for (const w of report.warnings)
-      process.stderr.write(`cabwright: warning: ${printableName(w)}\n`);
-    process.stdout.write(
-      `${file}: extracted ${report.files.length} files (${report.bytes} bytes) to ${report.destDir}\n`,
-    );
+      .addOption(outDirOption("the folder to extract into (default: the current folder)"))
+      // The spelling before --out, kept: -C names the folder the paths are in, as in create.
+      .addOption(new Option("-C, --directory <dir>").hideHelp().conflicts("out"))
+      .addOption(jsonOption("every file extracted, and any not")),
+  ).action(async (file: string, flags: ReadFlags & { out?: string; directory?: string }) => {
+    const dest = flags.out ?? flags.directory ?? ".";
+    const report = await extractCabinet(file, dest, await openOptions(file, flags));
+    if (flags.json) {
+      process.stdout.write(jsonText(CliSchema.cabExtract, { path: file, ...report }));
+    } else {
+      warnAll(report.warnings, flags);
+      outputFor(flags).status(
+        `${file}: extracted ${report.files.length} files (${report.bytes} bytes) to ${report.destDir}`,
+      );
+    }
     const first = report.failed[0];
     if (first) {
       const more = report.failed.length > 1 ? ` (and ${report.failed.length - 1} more)` : "";
@@ -242,7 +267,8 @@ export const registerCabExtract: RegisterCommand = (program) => {
   });
 };
 
-interface CreateOptions {
+interface CreateOptions extends CommonFlags {
+  json?: boolean;
   directory: string;
   compression: string;
   level?: string;
@@ -287,6 +313,7 @@ export const registerCabCreate: RegisterCommand = (program) => {
       "split into a cabinet set when a cabinet would exceed BYTES (suffix K, M or G: KiB, MiB, GiB)",
       parseBytes,
     )
+    .addOption(jsonOption("each cabinet written and the totals"))
     .action(async (out: string, paths: string[], opts: CreateOptions) => {
       const files = await cabInputsFromPaths(opts.directory, paths);
       if (opts.level !== undefined && !opts.compression.startsWith("lzx")) {
@@ -300,9 +327,14 @@ export const registerCabCreate: RegisterCommand = (program) => {
         compression,
         ...(opts.maxSize !== undefined ? { maxCabinetSize: opts.maxSize } : {}),
       });
-      for (const c of result.cabinets) process.stdout.write(`${c.path}: ${c.size} bytes\n`);
-      process.stdout.write(
-        `${result.fileCount} files, ${result.folderCount} folders, ${result.uncompressedBytes} bytes in, ${result.cabinets.length} cabinet(s)\n`,
+      if (opts.json) {
+        process.stdout.write(jsonText(CliSchema.cabCreate, result));
+        return;
+      }
+      const say = outputFor(opts);
+      for (const c of result.cabinets) say.status(`${c.path}: ${c.size} bytes`);
+      say.status(
+        `${result.fileCount} files, ${result.folderCount} folders, ${result.uncompressedBytes} bytes in, ${result.cabinets.length} cabinet(s)`,
       );
     });
 };

@@ -1,6 +1,7 @@
 import { Option } from "commander";
 import { parseDocument } from "yaml";
 import { manifestFromDrop, scanDrop } from "../../init/from-drop.js";
+import { schemaReference, withSchemaLine } from "../../init/schema-ref.js";
 import { importKbFile } from "../../kb-import/index.js";
 import { draftFromImport } from "../../kb-import/to-manifest.js";
 import { summarizeWarnings } from "../../kb-import/warnings.js";
@@ -9,9 +10,10 @@ import { PLATFORMS, type Platform } from "../../manifest/types.js";
 import { inspectFile } from "../../pe/inspect.js";
 import { InputError } from "../../util/errors.js";
 import { writeFileAtomic } from "../../util/fs.js";
+import { type CliOutput, type CommonFlags, outputFor } from "../output.js";
 import type { RegisterCommand } from "./types.js";
 
-interface InitOptions {
+interface InitOptions extends CommonFlags {
   fromKb?: string;
   fromDrop?: string;
   output?: string;
@@ -19,6 +21,7 @@ interface InitOptions {
   platform?: Platform;
   name?: string;
   strict?: boolean;
+  exclude: string[];
 }
 
 export const registerInit: RegisterCommand = (program) => {
@@ -42,20 +45,42 @@ export const registerInit: RegisterCommand = (program) => {
     )
     .option("--name <name>", "package name (default: from the KB number or the file name)")
     .option("--strict", "fail (exit 2) when the import had to make any decision")
+    .option(
+      "--exclude <pattern>",
+      "with --from-drop: leave out files matching PATTERN (Thumbs.db, *.pdb, symbols/**; repeatable), written as drop.exclude so build leaves them out too",
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .action(async (opts: InitOptions) => {
+      const out = outputFor(opts);
       if (!opts.fromKb === !opts.fromDrop) {
         throw new InputError("init: give either --from-kb FILE or --from-drop DIR");
       }
+      if (opts.exclude.length > 0 && !opts.fromDrop) {
+        throw new InputError("init: --exclude goes with --from-drop DIR");
+      }
       if (opts.fromDrop) {
         const drop = opts.fromDrop;
+        const excluded = new Map<string, number>();
         const files = await scanDrop(drop, inspectFile, {
           onOutside: (path, target) =>
-            process.stderr.write(
-              `cabwright: warning: ${drop}: ${path} is a link to ${target}, outside the drop: not listed (add it by hand with allowOutsideDrop: true to ship it)\n`,
+            out.warn(
+              `${drop}: ${path} is a link to ${target}, outside the drop: not listed (add it by hand with allowOutsideDrop: true to ship it)`,
             ),
+          exclude: opts.exclude,
+          onExcluded: (_path, pattern) => excluded.set(pattern, (excluded.get(pattern) ?? 0) + 1),
         });
-        const yaml = manifestFromDrop(opts.fromDrop, files, opts.name ? { name: opts.name } : {});
-        await emit(yaml, opts.output, `${files.length} files of ${opts.fromDrop}`);
+        const yaml = manifestFromDrop(opts.fromDrop, files, {
+          ...(opts.name ? { name: opts.name } : {}),
+          exclude: opts.exclude,
+        });
+        const left = [...excluded].map(([p, n]) => `${n} ${p}`).join(", ");
+        await emit(
+          out,
+          yaml,
+          opts.output,
+          `${files.length} files of ${opts.fromDrop}${left ? ` (left out: ${left})` : ""}`,
+        );
         return;
       }
       const fromKb = opts.fromKb!;
@@ -70,7 +95,7 @@ export const registerInit: RegisterCommand = (program) => {
       // One line per decision (23 rows with a two-digit year are one warning).
       const decisions = summarizeWarnings([...imp.warnings, ...imp.articleWarnings]);
       for (const w of decisions) {
-        process.stderr.write(`cabwright: warning: ${fromKb}:${w.at} ${w.message}\n`);
+        out.warn(`${fromKb}:${w.at} ${w.message}`);
       }
       if (opts.strict && decisions.length > 0) {
         throw new InputError(
@@ -82,14 +107,15 @@ export const registerInit: RegisterCommand = (program) => {
         ...(opts.name ? { name: opts.name } : {}),
       });
       await emit(
+        out,
         draft.yaml,
         opts.output,
         `${imp.rows.length} rows from ${imp.tables.length} table(s) of ${fromKb}`,
         draft.omitted,
       );
       if (draft.omitted.length > 0) {
-        process.stderr.write(
-          `cabwright: warning: ${opts.output ?? "(manifest)"}: the article does not say ${draft.omitted.join(", ")}; the manifest leaves them out (a comment says so), and check and build need them\n`,
+        out.warn(
+          `${opts.output ?? "(manifest)"}: the article does not say ${draft.omitted.join(", ")}; the manifest leaves them out (a comment says so), and check and build need them`,
         );
       }
     });
@@ -102,11 +128,13 @@ export const registerInit: RegisterCommand = (program) => {
  * import did write is checked.
  */
 async function emit(
+  out: CliOutput,
   yaml: string,
   output: string | undefined,
   what: string,
   omitted: readonly string[] = [],
 ): Promise<void> {
+  yaml = withSchemaLine(yaml, schemaReference(output));
   let checked = yaml;
   if (omitted.length > 0) {
     const doc = parseDocument(yaml);
@@ -116,6 +144,6 @@ async function emit(
   parseManifest(output ?? "(manifest)", checked);
   if (output) {
     await writeFileAtomic(output, yaml);
-    process.stderr.write(`cabwright: ${output}: ${what}\n`);
+    out.note(`cabwright: ${output}: ${what}`);
   } else process.stdout.write(yaml);
 }

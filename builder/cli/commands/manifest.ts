@@ -1,15 +1,20 @@
 import { Option } from "commander";
 import { planSummary } from "../../install/compare.js";
 import { compilePlan } from "../../install/compile.js";
+import type { InstallPlan } from "../../install/plan.js";
 import { loadManifest } from "../../manifest/load.js";
+import type { Manifest } from "../../manifest/types.js";
 import {
   formatTable,
   manifestTableRows,
   TABLE_FORMATS,
   type TableFormat,
 } from "../../report/table.js";
+import { InputError } from "../../util/errors.js";
 import { packageKind, packageRows } from "../../verify/package-table.js";
-import { jsonFormatOption } from "./options.js";
+import { type CommonFlags, outputFor } from "../output.js";
+import { checkJson } from "./json.js";
+import { jsonFormatOption, jsonOption } from "./options.js";
 import type { RegisterCommand } from "./types.js";
 
 export const registerCheck: RegisterCommand = (program) => {
@@ -19,11 +24,26 @@ export const registerCheck: RegisterCommand = (program) => {
       "validate a manifest (exit 0), or list every problem with its line:column (exit 2)",
     )
     .argument("<manifest>", "manifest file (YAML or JSON)")
-    .action(async (file: string) => {
-      const { manifest } = await loadManifest(file);
-      const plan = compilePlan(manifest);
-      process.stdout.write(
-        `${file}: ok (${manifest.package.name}, ${manifest.files.length} files)\n${plan ? `${planSummary(plan)}\n` : ""}`,
+    .addOption(jsonOption("the result and every problem"))
+    .action(async (file: string, opts: CommonFlags & { json?: boolean }) => {
+      let checked: { manifest: Manifest; plan: InstallPlan | undefined };
+      try {
+        const { manifest } = await loadManifest(file);
+        checked = { manifest, plan: compilePlan(manifest) };
+      } catch (err) {
+        // The problems are printed on stderr as always (main.ts); --json also lists them.
+        if (opts.json && err instanceof InputError) {
+          process.stdout.write(checkJson(file, { problems: err.problems }));
+        }
+        throw err;
+      }
+      const { manifest, plan } = checked;
+      if (opts.json) {
+        process.stdout.write(checkJson(file, { manifest, plan }));
+        return;
+      }
+      outputFor(opts).status(
+        `${file}: ok (${manifest.package.name}, ${manifest.files.length} files)${plan ? `\n${planSummary(plan)}` : ""}`,
       );
     });
 };

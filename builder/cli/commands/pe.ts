@@ -5,6 +5,8 @@ import { stampFile } from "../../stamp/file.js";
 import { signFile } from "../../stamp/sign.js";
 import type { StampOptions } from "../../stamp/types.js";
 import { exitCodeOf, InputError } from "../../util/errors.js";
+import { type CliOutput, type CommonFlags, outputFor } from "../output.js";
+import { jsonOption } from "./options.js";
 import type { RegisterCommand, SetExitCode } from "./types.js";
 
 const hex = (n: number) => `0x${n.toString(16).padStart(8, "0")}`;
@@ -46,6 +48,7 @@ export function formatPeInfo(info: PeInfo): string {
 async function eachFile(
   files: readonly string[],
   setExitCode: SetExitCode,
+  out: CliOutput,
   fn: (file: string) => Promise<void>,
 ): Promise<void> {
   for (const file of files) {
@@ -54,7 +57,7 @@ async function eachFile(
     } catch (err) {
       const code = exitCodeOf(err);
       if (code === undefined) throw err;
-      process.stderr.write(`cabwright: ${(err as Error).message}\n`);
+      out.error(err);
       setExitCode(code);
     }
   }
@@ -65,10 +68,10 @@ export const registerInspect: RegisterCommand = (program: Command, setExitCode) 
     .command("inspect")
     .description("print a file's platform, version, strings, signature and checksum")
     .argument("<file...>", "files to read (PE or not)")
-    .option("--json", "print a JSON array, one object per file")
-    .action(async (files: string[], opts: { json?: boolean }) => {
+    .addOption(jsonOption("an array, one object per file"))
+    .action(async (files: string[], opts: CommonFlags & { json?: boolean }) => {
       const infos: PeInfo[] = [];
-      await eachFile(files, setExitCode, async (file) => {
+      await eachFile(files, setExitCode, outputFor(opts), async (file) => {
         const info = await inspectFile(file);
         if (opts.json) infos.push(info);
         else process.stdout.write(formatPeInfo(info));
@@ -104,7 +107,7 @@ export const registerStamp: RegisterCommand = (program: Command, setExitCode) =>
     .action(
       async (
         files: string[],
-        opts: {
+        opts: CommonFlags & {
           version: string;
           productVersion?: string;
           string?: Record<string, string>;
@@ -136,7 +139,8 @@ export const registerStamp: RegisterCommand = (program: Command, setExitCode) =>
           ...(opts.stripSignature ? { stripSignature: true } : {}),
           ...(opts.overlay ? { overlay: opts.overlay as "keep-offset" | "move" } : {}),
         };
-        await eachFile(files, setExitCode, async (file) => {
+        const out = outputFor(opts);
+        await eachFile(files, setExitCode, out, async (file) => {
           // Stamped and signed in a temporary file, renamed over `file` only when both hold.
           const sign =
             opts.signCert && opts.signKey
@@ -152,8 +156,8 @@ export const registerStamp: RegisterCommand = (program: Command, setExitCode) =>
                   )
               : undefined;
           await stampFile(file, stampOpts, undefined, sign);
-          process.stdout.write(
-            `${file}: stamped ${stampOpts.fileVersion}${opts.signCert ? " and signed" : ""}\n`,
+          out.status(
+            `${file}: stamped ${stampOpts.fileVersion}${opts.signCert ? " and signed" : ""}`,
           );
         });
       },

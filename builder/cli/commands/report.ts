@@ -6,6 +6,8 @@ import type { Manifest } from "../../manifest/types.js";
 import { checkBuildRecord, looksLikeBuildRecord } from "../../pipeline/record-check.js";
 import { REPORT_FORMATS, type ReportFormat, renderReport } from "../../report/article.js";
 import { readInputFile, writeFileAtomic } from "../../util/fs.js";
+import { type CommonFlags, outputFor } from "../output.js";
+import { outputFileOption } from "./options.js";
 import type { RegisterCommand } from "./types.js";
 
 /** The manifest a build record names, looked up beside the record, then from here. */
@@ -31,10 +33,13 @@ export const registerReport: RegisterCommand = (program) => {
     .addOption(
       new Option("--format <format>", "article format").choices(REPORT_FORMATS).default("html"),
     )
-    .option("-o, --output <file>", "write the article to FILE (atomically) instead of stdout")
+    .addOption(outputFileOption("the article"))
     .option("--templates <dir>", "use the templates in DIR instead of cabwright's templates/kb/")
     .action(
-      async (file: string, opts: { format: ReportFormat; output?: string; templates?: string }) => {
+      async (
+        file: string,
+        opts: CommonFlags & { format: ReportFormat; output?: string; templates?: string },
+      ) => {
         const bytes = await readInputFile(file, "the input");
         let input: unknown;
         if (/\.json$/i.test(file) || bytes.toString("utf8", 0, 64).trimStart().startsWith("{")) {
@@ -50,8 +55,8 @@ export const registerReport: RegisterCommand = (program) => {
           const record = checkBuildRecord(file, input);
           const manifest = await recordManifest(file, record.manifest.path);
           if (!manifest) {
-            process.stderr.write(
-              `cabwright: warning: ${file}: the manifest it was built from (${record.manifest.path}) is not found; the article has the file table but no fixes or install notes\n`,
+            outputFor(opts).warn(
+              `${file}: the manifest it was built from (${record.manifest.path}) is not found; the article has the file table but no fixes or install notes`,
             );
           }
           text = renderReport(record, opts.format, {

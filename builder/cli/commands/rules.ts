@@ -6,6 +6,7 @@ import { checkBuildRecord, looksLikeBuildRecord } from "../../pipeline/record-ch
 import { readPackagePlan } from "../../sfx/package-plan.js";
 import { InputError } from "../../util/errors.js";
 import { readInputFile, writeFileAtomic } from "../../util/fs.js";
+import { outputFileOption } from "./options.js";
 import type { RegisterCommand } from "./types.js";
 
 /** The install plan of a manifest, a build record or a package executable. */
@@ -34,7 +35,7 @@ export const registerRules: RegisterCommand = (program) => {
       "<input>",
       "manifest (YAML/JSON), build record (NAME.build.json) or package (NAME.exe)",
     )
-    .option("-o, --output <file>", "write the rules to FILE (atomically) instead of stdout")
+    .addOption(outputFileOption("the rules"))
     .action(async (file: string, opts: { output?: string }) => {
       const plan = await planOf(file);
       if (!plan) {

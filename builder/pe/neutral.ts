@@ -24,25 +24,18 @@
  * A signature is thus neutral too: signing a file does not change its neutral digest.
  */
 import { createHash, type Hash } from "node:crypto";
-import {
-  COFF,
-  DEBUG_ENTRY,
-  DirectoryEntry,
-  OPT,
-  RT_VERSION,
-  SECTION_HEADER_SIZE,
-} from "../pe/constants.js";
+import { InputError } from "../util/errors.js";
+import { COFF, DEBUG_ENTRY, DirectoryEntry, OPT, RT_VERSION } from "./constants.js";
 import {
   debugEntryOffsets,
-  PeDamaged,
-  type PeLayout,
-  type PeSection,
-  type ResourceId,
-  type ResourceLeaf,
-  readPeLayout,
-  readResources,
-  sectionOf,
-} from "./pe-walk.js";
+  directoryEntryOffset,
+  type PeHeaders,
+  parsePeHeaders,
+  presentDirectory,
+  type SectionHeader,
+  sectionForRva,
+} from "./headers.js";
+import { type ResourceId, type ResourceLeaf, resourceLeaves } from "./resources.js";
 
 const DOMAIN = "cabwright-neutral/1";
 
@@ -56,18 +49,18 @@ interface Range {
  * SHA-256 (hex) of a PE with its version resource, checksum and timestamps neutralised;
  * undefined when the bytes are not a PE or are a damaged one.
  */
-export function neutralDigest(bytes: Uint8Array): string | undefined {
+export function neutralDigest(bytes: Uint8Array, label = "input"): string | undefined {
   try {
-    const layout = readPeLayout(bytes);
-    if (!layout) return undefined;
-    return digestOf(bytes, layout);
+    const h = parsePeHeaders(bytes, label);
+    if (!h) return undefined;
+    return digestOf(bytes, h, label);
   } catch (err) {
-    if (err instanceof PeDamaged) return undefined;
+    if (err instanceof InputError) return undefined;
     throw err;
   }
 }
 
-function digestOf(bytes: Uint8Array, layout: PeLayout): string {
+function digestOf(bytes: Uint8Array, h: PeHeaders, label: string): string {
   const hash = createHash("sha256");
   const item = (data: Uint8Array | string) => {
     const b = typeof data === "string" ? Buffer.from(data, "utf8") : data;
@@ -85,54 +78,52 @@ function digestOf(bytes: Uint8Array, layout: PeLayout): string {
   };
   item(DOMAIN);
 
-  const resDir = layout.directories[DirectoryEntry.resource];
-  const resSection = resDir ? sectionOf(layout, resDir.rva) : undefined;
+  const resDir = presentDirectory(h, DirectoryEntry.resource);
+  const resSection = resDir ? sectionForRva(h, resDir.rva) : undefined;
   /** The resources have a section of their own (.rsrc), as linkers and stampers make it. */
   const dedicated = resDir !== undefined && resSection?.virtualAddress === resDir.rva;
   /**
    * Sections placed after a dedicated resource section move when a longer version makes it
    * grow (typically .reloc): their addresses are layout, not content.
    */
-  const moves = (s: PeSection | undefined) =>
+  const moves = (s: SectionHeader | undefined) =>
     dedicated && s !== undefined && s.virtualAddress > resSection!.virtualAddress;
 
   // 1. Headers before the section table, variable fields zeroed.
-  const headerEnd = layout.sectionTableEnd - layout.sections.length * SECTION_HEADER_SIZE;
-  const headers = Buffer.from(bytes.subarray(0, headerEnd));
-  const zero = (at: number, length: number) => {
-    if (at + length <= headers.length) headers.fill(0, at, at + length);
+  const headers = Buffer.from(bytes.subarray(0, h.sectionTableOffset));
+  const zero = (at: number | undefined, length: number) => {
+    if (at !== undefined && at + length <= headers.length) headers.fill(0, at, at + length);
   };
-  zero(layout.coffOffset + COFF.numberOfSections, 2);
-  zero(layout.coffOffset + COFF.timeDateStamp, 4);
-  zero(layout.coffOffset + COFF.pointerToSymbolTable, 4);
-  zero(layout.optOffset + OPT.checkSum, 4);
-  zero(layout.optOffset + OPT.sizeOfImage, 4);
-  zero(layout.optOffset + OPT.sizeOfInitializedData, 4);
-  if (layout.directories.length > DirectoryEntry.resource)
-    zero(layout.directoryEntryOffset(DirectoryEntry.resource), 8);
-  if (layout.directories.length > DirectoryEntry.security)
-    zero(layout.directoryEntryOffset(DirectoryEntry.security), 8);
-  layout.directories.forEach((d, i) => {
-    if (d && i !== DirectoryEntry.security && moves(sectionOf(layout, d.rva))) {
-      zero(layout.directoryEntryOffset(i), 4); // its RVA; the size stays
+  zero(h.coffOffset + COFF.numberOfSections, 2);
+  zero(h.coffOffset + COFF.timeDateStamp, 4);
+  zero(h.coffOffset + COFF.pointerToSymbolTable, 4);
+  zero(h.optionalOffset + OPT.checkSum, 4);
+  zero(h.optionalOffset + OPT.sizeOfImage, 4);
+  zero(h.optionalOffset + OPT.sizeOfInitializedData, 4);
+  zero(directoryEntryOffset(h, DirectoryEntry.resource), 8);
+  zero(directoryEntryOffset(h, DirectoryEntry.security), 8);
+  h.dataDirectories.forEach((_, i) => {
+    const d = presentDirectory(h, i);
+    if (d && i !== DirectoryEntry.security && moves(sectionForRva(h, d.rva))) {
+      zero(directoryEntryOffset(h, i), 4); // its RVA; the size stays
     }
   });
   item(headers);
 
   // 2. Sections.
-  const resources = readResources(bytes, layout);
+  const resources = resourceLeaves(bytes, h, label);
   const cut: Range[] = resources.map((l) => ({ start: l.offset, end: l.offset + l.size }));
   if (resDir && resSection) {
-    const start = resSection.rawOffset + (resDir.rva - resSection.virtualAddress);
+    const start = resSection.pointerToRawData + (resDir.rva - resSection.virtualAddress);
     cut.push({ start, end: start + resDir.size });
   }
-  const zeroed: Range[] = debugEntryOffsets(layout).flatMap((e) =>
+  const zeroed: Range[] = debugEntryOffsets(h, label).flatMap((e) =>
     [DEBUG_ENTRY.timeDateStamp, DEBUG_ENTRY.pointerToRawData].map((f) => ({
       start: e + f,
       end: e + f + 4,
     })),
   );
-  for (const s of layout.sections) {
+  for (const s of h.sections) {
     // A section of its own for the resources holds nothing but the tree (hashed below)
     // and padding, which stampers fill as they like (resedit writes "PADDINGX"); a
     // stamper may also add one to a file that had none. So it is left out entirely.
@@ -145,7 +136,7 @@ function digestOf(bytes: Uint8Array, layout: PeLayout): string {
     meta.writeUInt32LE(s.characteristics, 8);
     item(s.name);
     item(meta);
-    items(pieces(bytes, s.rawOffset, s.rawOffset + s.rawSize, cut, zeroed));
+    items(pieces(bytes, s.pointerToRawData, s.pointerToRawData + s.sizeOfRawData, cut, zeroed));
   }
 
   // 3. Resources other than the version, in a canonical order.
@@ -156,15 +147,11 @@ function digestOf(bytes: Uint8Array, layout: PeLayout): string {
   }
 
   // 4. Overlay, without the certificate table (its directory entry holds a file offset).
-  const lastEnd = layout.sections.reduce(
-    (m, s) => Math.max(m, s.rawSize > 0 ? s.rawOffset + s.rawSize : 0),
-    layout.sectionTableEnd,
-  );
-  const security = layout.directories[DirectoryEntry.security];
+  const security = presentDirectory(h, DirectoryEntry.security);
   const overlayCut: Range[] = security
     ? [{ start: security.rva, end: security.rva + security.size }]
     : [];
-  items(pieces(bytes, Math.min(lastEnd, bytes.length), bytes.length, overlayCut, []));
+  items(pieces(bytes, Math.min(h.imageEnd, bytes.length), bytes.length, overlayCut, []));
   return hashHex(hash);
 }
 
