@@ -122,12 +122,12 @@ export async function run(): Promise<void> {
     const result = JSON.parse(diff.stdout) as {
       added: { path: string }[];
       removed: { path: string }[];
-      changed: { file: string }[];
+      changed: { path: string }[];
     };
     const ok =
       result.added.map((f) => f.path).join() === added &&
       result.removed.map((f) => f.path).join() === removed &&
-      result.changed.map((f) => f.file).join() === rebuilt;
+      result.changed.map((f) => f.path).join() === rebuilt;
     const peer = await measure("sh", [
       "-c",
       `cabextract -q -t "${cabA}" && cabextract -q -t "${cabB}"`,
@@ -140,7 +140,7 @@ export async function run(): Promise<void> {
     );
     if (!ok) {
       process.stdout.write(
-        `expected added ${added}, removed ${removed}, changed ${rebuilt}; got added ${result.added.map((f) => f.path).join()}, removed ${result.removed.map((f) => f.path).join()}, changed ${result.changed.map((f) => f.file).join()}\n`,
+        `expected added ${added}, removed ${removed}, changed ${rebuilt}; got added ${result.added.map((f) => f.path).join()}, removed ${result.removed.map((f) => f.path).join()}, changed ${result.changed.map((f) => f.path).join()}\n`,
       );
       process.exitCode = 1;
     }

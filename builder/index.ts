@@ -22,6 +22,7 @@ export { diffSides } from "./diff/compare.js";
 export { ANY_RULE, enforceFailOn, parseFailOn } from "./diff/fail-on.js";
 export { DIFF_FORMATS, DiffFormat, formatDiff } from "./diff/format.js";
 export { diffFiles } from "./diff/index.js";
+export { comparePackages } from "./diff/package-facts.js";
 export { buildRecordSide } from "./diff/record-side.js";
 export { RULE_DESCRIPTIONS } from "./diff/rules.js";
 export { loadSide, manifestSide } from "./diff/sides.js";
@@ -33,6 +34,10 @@ export {
   type FileChange,
   type FileFacts,
   type Finding,
+  PACKAGE_FIELDS,
+  type PackageChange,
+  type PackageField,
+  type PackageLevelFacts,
   RULE_IDS,
   RuleId,
   SideKind,
@@ -126,6 +131,7 @@ export {
   type Problem,
   parseManifest,
 } from "./manifest/load.js";
+export { stampedProductVersion } from "./manifest/product-version.js";
 export {
   type DropRules,
   type EntryCommand,
@@ -144,6 +150,7 @@ export {
   PLATFORMS,
   Platform,
   type Prerequisite,
+  ProductVersionRule,
   type RegistryKeyName,
   type RegistryValueName,
   RegistryView,

@@ -394,8 +394,8 @@ test.serial("diff reports signature changes: a new signer, and a signature remov
   ] as const) {
     const d = await cli(["diff", x, y, "--json"]);
     t.is(d.code, 0, d.err);
-    const core = JSON.parse(d.out).changed.find((c: { file: string }) =>
-      c.file.includes("Core.dll"),
+    const core = JSON.parse(d.out).changed.find((c: { path: string }) =>
+      c.path.includes("Core.dll"),
     );
     t.deepEqual(core.fields.signer, ["CN=cabwright code signer", "CN=another signer"], x);
   }

@@ -37,7 +37,7 @@ function side(files: FileFacts[], over: Partial<DiffSide> = {}): DiffSide {
 }
 
 const rulesOf = (a: DiffSide, b: DiffSide) =>
-  diffSides(a, b).findings.map((f) => `${f.rule} ${f.file}`);
+  diffSides(a, b).findings.map((f) => `${f.rule} ${f.path}`);
 
 test("identical sides: nothing added, removed, changed or found", (t) => {
   const s = side([file({ name: "A.dll", sha256: hex("a") }), file({ name: "B.dll" })]);
@@ -70,7 +70,7 @@ test("files without paths match by name and platform", (t) => {
   t.is(r.removed[0]!.platform, "x86");
   t.deepEqual(r.changed[0]?.fields, { size: [1000, 1200] });
   t.is(r.changed[0]?.sizeDelta, 200);
-  t.is(r.changed[0]?.file, "x64/F.dll");
+  t.is(r.changed[0]?.path, "x64/F.dll");
 });
 
 test("every field that differs is reported as [before, after], size with its delta", (t) => {
@@ -121,6 +121,131 @@ test(`rule ${RuleId.rebuiltWithoutVersionBump}: by SHA-256, else by size; not fo
   t.deepEqual(rulesOf(a, b), [
     "rebuilt-without-version-bump A.dll",
     "rebuilt-without-version-bump B.dll",
+  ]);
+});
+
+test(`rule ${RuleId.rebuiltWithoutVersionBump}: content is the neutral digest where both sides have it`, (t) => {
+  const restamped = {
+    a: file({ name: "A.dll", sha256: hex("1"), neutralSha256: hex("9") }),
+    b: file({ name: "A.dll", sha256: hex("2"), neutralSha256: hex("9") }),
+  };
+  const rebuilt = {
+    a: file({ name: "B.dll", sha256: hex("1"), neutralSha256: hex("8") }),
+    b: file({ name: "B.dll", sha256: hex("2"), neutralSha256: hex("7") }),
+  };
+  const r = diffSides(side([restamped.a, rebuilt.a]), side([restamped.b, rebuilt.b]));
+  t.deepEqual(
+    r.findings.map((f) => `${f.rule} ${f.path}`),
+    ["rebuilt-without-version-bump B.dll"],
+  );
+  t.regex(r.findings[0]!.message, /neutral SHA-256 8{12}… -> 7{12}…/);
+  t.deepEqual(
+    r.changed.map((c) => [c.path, Object.keys(c.fields), c.contentChanged]),
+    [
+      ["A.dll", ["sha256"], false],
+      ["B.dll", ["sha256"], true],
+    ],
+  );
+  // One side without the neutral digest (an old build record): SHA-256 decides.
+  const { neutralSha256: _n, ...old } = restamped.a;
+  t.deepEqual(rulesOf(side([old]), side([restamped.b])), ["rebuilt-without-version-bump A.dll"]);
+});
+
+test(`rule ${RuleId.staleVersion}: a restamped or re-signed file is carried over, not touched`, (t) => {
+  const pkg = { packageVersion: "4.1.3125.0" };
+  const old = (over: Partial<FileFacts>) =>
+    file({ name: "A.dll", version: "4.1.3120.0", neutralSha256: hex("9"), ...over });
+  const a = side([old({ sha256: hex("1"), signed: false })], { packageVersion: "4.1.3120.0" });
+  // The package moved on; A.dll's bytes differ only in its version resource and signature.
+  const restamped = side([old({ sha256: hex("2"), signed: true, signer: "CN=C" })], pkg);
+  t.deepEqual(rulesOf(a, restamped), []);
+  // Rebuilt without a bump: touched, so stale against the package version too.
+  const rebuilt = side([old({ sha256: hex("3"), neutralSha256: hex("6") })], pkg);
+  t.deepEqual(rulesOf(a, rebuilt), ["rebuilt-without-version-bump A.dll", "stale-version A.dll"]);
+  // Sides that cannot tell content (manifests with sizes): a size change is a touch.
+  const m = (size: number) => side([file({ name: "A.dll", version: "4.1.3120.0", size })], pkg);
+  t.deepEqual(rulesOf(m(10), m(12)), ["rebuilt-without-version-bump A.dll", "stale-version A.dll"]);
+});
+
+test(`rule ${RuleId.droppedFile}: every file of A that B no longer ships; a move is named`, (t) => {
+  const a = side([
+    file({ name: "Kept.dll" }),
+    file({ name: "Gone.dll" }),
+    file({ name: "Moved.dll", path: "x64/Moved.dll", platform: "x64" }),
+  ]);
+  const b = side([
+    file({ name: "Kept.dll" }),
+    file({ name: "Moved.dll", path: "bin/Moved.dll", platform: "x64" }),
+  ]);
+  const r = diffSides(a, b);
+  t.deepEqual(
+    r.findings.map((f) => `${f.rule} ${f.path}`),
+    ["dropped-file Gone.dll", "dropped-file x64/Moved.dll"],
+  );
+  t.regex(r.findings[0]!.message, /cumulative update/);
+  t.regex(r.findings[1]!.message, /B has bin\/Moved\.dll/);
+  t.deepEqual(
+    rulesOf(
+      side([file({ name: "Kept.dll" })]),
+      side([file({ name: "Kept.dll" }), file({ name: "New.dll" })]),
+    ),
+    [],
+    "adding a file is no finding",
+  );
+});
+
+test("package-level changes: only facts both sides know; none on one side is absent", (t) => {
+  const full = (over: Record<string, string | null> = {}): Partial<DiffSide> => ({
+    package: {
+      name: "p",
+      title: "Update 1",
+      product: "P",
+      version: "4.1.3120.0",
+      kb: null,
+      prerequisite: "Service Pack 2 (>=4.1.0 <4.2.0)",
+      entry: null,
+      restart: "not-required",
+      platform: "x86",
+      ...over,
+    },
+  });
+  const files = [file({ name: "A.dll" })];
+  const r = diffSides(
+    side(files, full()),
+    side(
+      files,
+      full({
+        version: "4.1.3125.0",
+        title: "Update 2",
+        kb: "5031234",
+        prerequisite: null,
+        entry: "bin\\setup.exe /quiet",
+        restart: "required",
+      }),
+    ),
+  );
+  t.deepEqual(r.package, [
+    { field: "title", before: "Update 1", after: "Update 2" },
+    { field: "version", before: "4.1.3120.0", after: "4.1.3125.0" },
+    { field: "kb", after: "5031234" },
+    { field: "prerequisite", before: "Service Pack 2 (>=4.1.0 <4.2.0)" },
+    { field: "entry", after: "bin\\setup.exe /quiet" },
+    { field: "restart", before: "not-required", after: "required" },
+  ]);
+  t.deepEqual(r.findings, [], "a package change is shown, not a finding");
+  const text = formatDiff(r, "text");
+  t.regex(text, /package: 6 field\(s\) changed/);
+  t.regex(text, /Package:\n {2}~ title +Update 1 -> Update 2\n/);
+  t.regex(text, /~ kb +\(none\) -> 5031234/);
+  for (const format of ["md", "html"] as const) {
+    t.true(formatDiff(r, format).includes("5031234"), format);
+  }
+  // A side that cannot know a fact (a bare .cab knows none) compares nothing.
+  const cab = side(files);
+  t.deepEqual(diffSides(side(files, full()), cab).package, []);
+  // packageVersion alone (hand-made sides) still counts as the version.
+  t.deepEqual(diffSides(side(files, { packageVersion: "1.0.0.0" }), side(files, full())).package, [
+    { field: "version", before: "1.0.0.0", after: "4.1.3120.0" },
   ]);
 });
 
@@ -244,15 +369,22 @@ test("the four formats show the same content; html is escaped and self-contained
     "unchanged",
     "findings",
     "plan",
+    "package",
   ]);
   t.is(json.schema, "cabwright.diff/1");
   t.deepEqual(json.changed[0], {
-    file: "A.dll",
+    path: "A.dll",
     name: "A.dll",
     platform: "x86",
     fields: { version: ["10.2.952.0", "10.2.951.0"], size: [1000, 1500] },
     sizeDelta: 500,
+    contentChanged: true,
   });
+  // Every list names a file by "path": added, removed, changed and findings alike.
+  for (const list of ["added", "removed", "changed", "findings"]) {
+    for (const item of json[list]) t.is(typeof item.path, "string", list);
+    for (const item of json[list]) t.false("file" in item, list);
+  }
   const text = formatDiff(r, "text");
   const md = formatDiff(r, "md");
   const html = formatDiff(r, "html");
@@ -261,6 +393,7 @@ test("the four formats show the same content; html is escaped and self-contained
     t.true(out.includes("10.2.951.0"));
     t.true(out.includes("+500"));
     t.true(out.includes("version-backwards"));
+    t.true(out.includes("dropped-file"));
   }
   t.true(text.includes("<Gone>.dll"));
   t.true(html.includes("&lt;Gone&gt;.dll") && !html.includes("<Gone>"));
@@ -317,12 +450,12 @@ test.serial("cli: manifest vs manifest, exit codes with and without --fail-on", 
   );
   const plain = await cli(["diff", a, b]);
   t.is(plain.code, 0, plain.err);
-  t.regex(plain.out, /1 added, 1 removed, 1 changed, 0 unchanged; 2 findings/);
+  t.regex(plain.out, /1 added, 1 removed, 1 changed, 0 unchanged; 3 findings/);
   const json = await cli(["diff", a, b, "--json"]);
   const r = JSON.parse(json.out);
   t.deepEqual(
-    r.findings.map((f: { rule: string }) => f.rule),
-    ["version-backwards", "stale-version"],
+    r.findings.map((f: { rule: string; path: string }) => `${f.rule} ${f.path}`),
+    ["version-backwards A.dll", "stale-version A.dll", "dropped-file Gone.dll"],
   );
   t.deepEqual(r.added[0], {
     path: "New.dll",
@@ -336,6 +469,10 @@ test.serial("cli: manifest vs manifest, exit codes with and without --fail-on", 
   t.is(fail.code, 1);
   t.regex(fail.err, /matched --fail-on \(stale-version\)/);
   t.is((await cli(["diff", a, b, "--fail-on", "signature-removed"])).code, 0);
+  const dropped = await cli(["diff", a, b, "--fail-on", "dropped-file"]);
+  t.is(dropped.code, 1, "a dropped file can fail the diff");
+  t.regex(dropped.err, /1 finding matched --fail-on \(dropped-file\)/);
+  t.is((await cli(["diff", b, a, "--fail-on", "dropped-file"])).code, 1, "New.dll dropped");
   t.is((await cli(["diff", a, a, "--fail-on", "any"])).code, 0);
   const out = join(dir, "report.html");
   t.is((await cli(["diff", a, b, "--format", "html", "-o", out])).code, 0);

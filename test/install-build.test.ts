@@ -147,7 +147,7 @@ test("diff reports plan changes: manifest vs manifest, package vs manifest, reco
     ],
   );
   t.deepEqual(
-    mm.findings.map((f) => [f.rule, f.file]),
+    mm.findings.map((f) => [f.rule, f.path]),
     [["install-plan-changed", "(install plan)"]],
   );
   const text = formatDiff(mm, "text");

@@ -34,7 +34,7 @@ test("the schema line of init -o resolves from a folder elsewhere: a valid manif
     "  restart: not-required\n  colour: blue",
   );
   t.not(wrong, yaml);
-  const line = wrong.split("\n").findIndex((l) => l === "  colour: blue");
+  const line = wrong.split("\n").indexOf("  colour: blue");
   const found = await yamlDiagnostics(manifest, wrong);
   t.true(
     found.some((d) => d.range.start.line === line && /colour/.test(d.message)),

@@ -89,7 +89,7 @@ test("unknown keys, wrong types, unknown platforms and negative sizes", (t) => {
   // same run as the schema's problems (and not for a field the schema already refused).
   t.deepEqual(problems, [
     "m.yaml:13:5 files[0]: files[0] (a.dll) has no version; set it here or in defaults",
-    'm.yaml:14:5 files[0].versoin: unknown key "versoin" (did you mean "version"?); expected one of name, path, source, version, size, date, time, platform, stamp, sign, description, install, allowOutsideDrop',
+    'm.yaml:14:5 files[0].versoin: unknown key "versoin" (did you mean "version"?); expected one of name, path, source, version, size, date, time, platform, stamp, sign, productVersion, description, install, allowOutsideDrop',
     "m.yaml:15:5 files[1]: files[1] (b.dll) has no version; set it here or in defaults",
     'm.yaml:16:15 files[1].platform: "x87" is not one of x86, x64, arm64, Not Applicable, IA-64, alpha',
     "m.yaml:17:11 files[1].size: -1 is not a size in bytes (a whole number from 0 to 4294967295, the largest file a cabinet holds)",

@@ -269,11 +269,12 @@ test("a FileVersion string changed with the binary version unchanged is reported
   const b = await built(t);
   const dir = await tempDir(t);
   const dll = b.shipped.get("app.dll")!;
-  // Re-stamp as build did, but with a FileVersion string one digit off (same length).
+  // Re-stamp as build did (ProductVersion = the file's version), but with both strings one
+  // digit off (same length).
   const forged = stampPe(dll, {
     fileVersion: "1.2.3.4",
-    productVersion: "2.0.0.0",
-    strings: { FileVersion: "1.2.3.5", ProductVersion: "2.0.0.1" },
+    productVersion: "1.2.3.4",
+    strings: { FileVersion: "1.2.3.5", ProductVersion: "1.2.3.6" },
   });
   const pe = join(dir, "app.dll");
   await writeFile(pe, forged);
@@ -293,7 +294,7 @@ test("a FileVersion string changed with the binary version unchanged is reported
     report.mismatches.map((m) => [m.file, m.field, m.expected, m.found]),
     [
       ["app.dll", "fileVersionString", "1.2.3.4", "1.2.3.5"],
-      ["app.dll", "productVersionString", "2.0.0.0", "2.0.0.1"],
+      ["app.dll", "productVersionString", "1.2.3.4", "1.2.3.6"],
     ],
   );
 });

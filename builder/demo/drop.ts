@@ -80,7 +80,7 @@ function planFile(manifest: Manifest, f: ManifestFile, index: number): DemoFile 
     // The drop file carries the strings the build will write, with development versions.
     const stamp = fileStampRequest(manifest.package, f);
     const dev = devVersion(f.version);
-    const devProduct = devVersion(manifest.package.version);
+    const devProduct = devVersion(stamp.productVersion ?? f.version);
     return {
       ...base,
       kind: "pe",

@@ -5,22 +5,32 @@
  */
 import { open } from "node:fs/promises";
 import { type CabFileEntry, folderBlocks, openCabinet } from "@cabwright/cab";
+import { NOT_APPLICABLE } from "../manifest/types.js";
+import { readPeInfo } from "../pe/inspect.js";
+import type { PeInfo } from "../pe/types.js";
 import { locateCabinet } from "../sfx/locate.js";
 import { readPackagePlan } from "../sfx/package-plan.js";
+import { InputError } from "../util/errors.js";
+import { executableFacts } from "./package-facts.js";
 import { type PackageEntry, type PackageFolder, packageSideFromFolders } from "./package-side.js";
-import { readPeFacts } from "./pe-facts.js";
 import type { DiffSide } from "./types.js";
 
 /** How much of an .exe is read for its own version resource (the stub is ~24 KB). */
 const STUB_READ_LIMIT = 16 << 20;
 
-/** The version resource of the self-extractor itself: the package's version, when stamped. */
-async function exeVersion(file: string, limit: number): Promise<string | undefined> {
+/**
+ * The self-extractor's own PE facts: its version resource is the package's (version,
+ * title, KB number), as build stamps it. Undefined when it cannot be read.
+ */
+async function stubInfo(file: string, limit: number): Promise<PeInfo | undefined> {
   const handle = await open(file, "r");
   try {
     const buf = Buffer.alloc(Math.min(limit, STUB_READ_LIMIT));
     const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
-    return readPeFacts(buf.subarray(0, bytesRead))?.version;
+    return readPeInfo(buf.subarray(0, bytesRead), file, false);
+  } catch (err) {
+    if (err instanceof InputError) return undefined;
+    throw err;
   } finally {
     await handle.close();
   }
@@ -29,10 +39,12 @@ async function exeVersion(file: string, limit: number): Promise<string | undefin
 export async function loadPackageSide(file: string, isExe: boolean): Promise<DiffSide> {
   // In an .exe, the sfx stage's locator: by cabwright's package header after the stub's
   // image, else by a search (packages made by other tools).
-  const offset = isExe ? locateCabinet(file).offset : 0;
-  const cab = await openCabinet(file, { offset });
+  const located = isExe ? locateCabinet(file) : undefined;
+  const cab = await openCabinet(file, { offset: located?.offset ?? 0 });
   try {
-    const packageVersion = isExe ? await exeVersion(file, cab.offset) : undefined;
+    const stub = isExe ? await stubInfo(file, cab.offset) : undefined;
+    const packageVersion =
+      stub?.isPe && stub.fileVersion !== NOT_APPLICABLE ? stub.fileVersion : undefined;
     const entryOf = new Map<CabFileEntry, PackageEntry>();
     const order = cab.files.map((f) => {
       const e: PackageEntry = {
@@ -52,7 +64,14 @@ export async function loadPackageSide(file: string, isExe: boolean): Promise<Dif
     }));
     const side = await packageSideFromFolders(file, order, folders, packageVersion);
     // An .exe's package header says whether it carries a plan; a bare .cab cannot know.
-    return isExe ? { ...side, installPlan: readPackagePlan(file) ?? null } : side;
+    if (!isExe) return side;
+    const plan = readPackagePlan(file) ?? null;
+    const header = located?.header;
+    return {
+      ...side,
+      package: executableFacts({ ...(stub ? { stub } : {}), ...(header ? { header } : {}), plan }),
+      installPlan: plan,
+    };
   } finally {
     await cab.close();
   }

@@ -5,7 +5,15 @@
 
 import { comparePlans } from "../install/compare.js";
 import { fileLabel, type MatchedPair, matchFiles } from "./match.js";
-import { pairFindings, planFindings, sideFindings } from "./rules.js";
+import { comparePackages } from "./package-facts.js";
+import {
+  contentChanged,
+  droppedFindings,
+  pairFindings,
+  pairTouched,
+  planFindings,
+  sideFindings,
+} from "./rules.js";
 import {
   COMPARED_FIELDS,
   DIFF_SCHEMA,
@@ -26,12 +34,9 @@ export function diffSides(a: DiffSide, b: DiffSide): DiffResult {
   let unchanged = 0;
   for (const pair of pairs) {
     const change = compareFiles(pair);
-    if (change) {
-      changed.push(change);
-      touched.add(pair.b);
-    } else {
-      unchanged++;
-    }
+    if (change) changed.push(change);
+    else unchanged++;
+    if (pairTouched(pair, change !== undefined)) touched.add(pair.b);
   }
   const plan =
     a.installPlan !== undefined && b.installPlan !== undefined
@@ -48,9 +53,11 @@ export function diffSides(a: DiffSide, b: DiffSide): DiffResult {
     findings: orderFindings(b, [
       ...pairs.flatMap(pairFindings),
       ...sideFindings(b, touched),
+      ...droppedFindings(removed, b),
       ...planFindings(plan),
     ]),
     plan,
+    package: comparePackages(a, b),
   };
 }
 
@@ -70,12 +77,14 @@ export function compareFiles({ a, b }: MatchedPair): FileChange | undefined {
     any = true;
   }
   if (!any) return undefined;
+  const content = contentChanged(a, b);
   return {
-    file: fileLabel(b.path !== undefined ? b : a),
+    path: fileLabel(b.path !== undefined ? b : a),
     name: b.name,
     platform: b.platform,
     fields,
     ...(fields.size ? { sizeDelta: fields.size[1] - fields.size[0] } : {}),
+    ...(content !== undefined ? { contentChanged: content } : {}),
   };
 }
 
@@ -105,7 +114,7 @@ function orderFindings(b: DiffSide, findings: Finding[]): Finding[] {
   const seen = new Set<string>();
   return findings
     .filter((f) => {
-      const key = `${f.rule}\u0000${f.file}`;
+      const key = `${f.rule}\u0000${f.path}`;
       if (seen.has(key)) return false;
       seen.add(key);
       return true;
@@ -113,8 +122,8 @@ function orderFindings(b: DiffSide, findings: Finding[]): Finding[] {
     .map((f, i) => ({ f, i }))
     .sort(
       (x, y) =>
-        (position.get(x.f.file) ?? Number.MAX_SAFE_INTEGER) -
-          (position.get(y.f.file) ?? Number.MAX_SAFE_INTEGER) ||
+        (position.get(x.f.path) ?? Number.MAX_SAFE_INTEGER) -
+          (position.get(y.f.path) ?? Number.MAX_SAFE_INTEGER) ||
         RULE_IDS.indexOf(x.f.rule) - RULE_IDS.indexOf(y.f.rule) ||
         x.i - y.i,
     )

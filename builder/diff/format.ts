@@ -6,6 +6,13 @@ import { formatPlanChange } from "../install/compare.js";
 import { RULE_DESCRIPTIONS } from "./rules.js";
 import { COMPARED_FIELDS, type DiffResult, type FileChange, type FileFacts } from "./types.js";
 
+/** A package or install-plan field that differs (PackageChange, PlanChange). */
+interface FieldChange {
+  readonly field: string;
+  readonly before?: string;
+  readonly after?: string;
+}
+
 export const DiffFormat = { text: "text", md: "md", html: "html", json: "json" } as const;
 export type DiffFormat = (typeof DiffFormat)[keyof typeof DiffFormat];
 export const DIFF_FORMATS: readonly DiffFormat[] = Object.values(DiffFormat);
@@ -52,15 +59,22 @@ function factsLine(f: FileFacts): string {
 }
 
 function headline(r: DiffResult): string {
+  const same = r.changed.filter((c) => c.contentChanged === false).length;
+  const restamped = same > 0 ? ` (${same} with the same content)` : "";
+  const pkg = r.package.length > 0 ? `; package: ${r.package.length} field(s) changed` : "";
   const plan = r.plan.length > 0 ? `; install plan: ${r.plan.length} field(s) changed` : "";
   return (
-    `${r.added.length} added, ${r.removed.length} removed, ${r.changed.length} changed, ` +
-    `${r.unchanged} unchanged${plan}; ${r.findings.length} finding${r.findings.length === 1 ? "" : "s"}`
+    `${r.added.length} added, ${r.removed.length} removed, ${r.changed.length} changed${restamped}, ` +
+    `${r.unchanged} unchanged${pkg}${plan}; ${r.findings.length} finding${r.findings.length === 1 ? "" : "s"}`
   );
 }
 
-const planBefore = (c: DiffResult["plan"][number]) => c.before ?? "(none)";
-const planAfter = (c: DiffResult["plan"][number]) => c.after ?? "(none)";
+/** A package or plan change's sides as text: "(none)" where that side has none. */
+const before = (c: { readonly before?: string }) => c.before ?? "(none)";
+const after = (c: { readonly after?: string }) => c.after ?? "(none)";
+
+/** The note a changed file gets when its content is known to be the same (docs/diff.md). */
+const sameContent = (c: FileChange) => (c.contentChanged === false ? "same content" : "");
 
 function text(r: DiffResult): string {
   const out: string[] = [
@@ -68,6 +82,12 @@ function text(r: DiffResult): string {
     `B: ${r.b.label} (${r.b.kind}, ${r.b.files} files)`,
     headline(r),
   ];
+  if (r.package.length > 0) {
+    out.push("", "Package:");
+    const width = Math.max(...r.package.map((c) => c.field.length));
+    for (const c of r.package)
+      out.push(`  ~ ${c.field.padEnd(width)}  ${before(c)} -> ${after(c)}`);
+  }
   if (r.added.length > 0) {
     out.push("", "Added:");
     for (const f of r.added) out.push(`  + ${factsLine(f)}`);
@@ -79,7 +99,8 @@ function text(r: DiffResult): string {
   if (r.changed.length > 0) {
     out.push("", "Changed:");
     for (const c of r.changed) {
-      out.push(`  ~ ${c.file}`);
+      const note = sameContent(c);
+      out.push(`  ~ ${c.path}${note ? `  (${note})` : ""}`);
       for (const [field, before, after] of fieldRows(c)) {
         out.push(`      ${field.padEnd(8)} ${before} -> ${after}`);
       }
@@ -92,7 +113,7 @@ function text(r: DiffResult): string {
   if (r.findings.length > 0) {
     out.push("", "Findings:");
     const width = Math.max(...r.findings.map((f) => f.rule.length));
-    for (const f of r.findings) out.push(`  ${f.rule.padEnd(width)}  ${f.file}: ${f.message}`);
+    for (const f of r.findings) out.push(`  ${f.rule.padEnd(width)}  ${f.path}: ${f.message}`);
   }
   return `${out.join("\n")}\n`;
 }
@@ -122,28 +143,31 @@ function markdown(r: DiffResult): string {
       );
     }
   };
+  const changesTable = (title: string, changes: readonly FieldChange[]) => {
+    if (changes.length === 0) return;
+    out.push("", `## ${title}`, "", "| Field | Before | After |", "|---|---|---|");
+    for (const c of changes) {
+      out.push(`| ${mdCell(c.field)} | ${mdCell(before(c))} | ${mdCell(after(c))} |`);
+    }
+  };
+  changesTable("Package", r.package);
   factsTable("Added", r.added);
   factsTable("Removed", r.removed);
   if (r.changed.length > 0) {
     out.push("", "## Changed", "", "| File | Field | Before | After |", "|---|---|---|---|");
     for (const c of r.changed) {
-      fieldRows(c).forEach(([field, before, after], i) => {
-        out.push(
-          `| ${i === 0 ? mdCell(c.file) : ""} | ${field} | ${mdCell(before)} | ${mdCell(after)} |`,
-        );
+      const note = sameContent(c);
+      fieldRows(c).forEach(([field, was, now], i) => {
+        const file = i === 0 ? mdCell(c.path) + (note ? ` (${note})` : "") : "";
+        out.push(`| ${file} | ${field} | ${mdCell(was)} | ${mdCell(now)} |`);
       });
     }
   }
-  if (r.plan.length > 0) {
-    out.push("", "## Install plan", "", "| Field | Before | After |", "|---|---|---|");
-    for (const c of r.plan) {
-      out.push(`| ${mdCell(c.field)} | ${mdCell(planBefore(c))} | ${mdCell(planAfter(c))} |`);
-    }
-  }
+  changesTable("Install plan", r.plan);
   if (r.findings.length > 0) {
     out.push("", "## Findings", "", "| Rule | File | Finding |", "|---|---|---|");
     for (const f of r.findings)
-      out.push(`| \`${f.rule}\` | ${mdCell(f.file)} | ${mdCell(f.message)} |`);
+      out.push(`| \`${f.rule}\` | ${mdCell(f.path)} | ${mdCell(f.message)} |`);
   }
   return `${out.join("\n")}\n`;
 }
@@ -185,6 +209,17 @@ function html(r: DiffResult): string {
     }
     out.push("</table>");
   };
+  const changesTable = (title: string, changes: readonly FieldChange[]) => {
+    if (changes.length === 0) return;
+    out.push(`<h2>${title}</h2>`, "<table><tr><th>Field</th><th>Before</th><th>After</th></tr>");
+    for (const c of changes) {
+      out.push(
+        `<tr><td><code>${esc(c.field)}</code></td><td>${esc(before(c))}</td><td>${esc(after(c))}</td></tr>`,
+      );
+    }
+    out.push("</table>");
+  };
+  changesTable("Package", r.package);
   factsTable("Added", "added", r.added);
   factsTable("Removed", "removed", r.removed);
   if (r.changed.length > 0) {
@@ -194,30 +229,21 @@ function html(r: DiffResult): string {
     );
     for (const c of r.changed) {
       const rows = fieldRows(c);
-      rows.forEach(([field, before, after], i) => {
-        const cell = i === 0 ? `<td rowspan="${rows.length}">${esc(c.file)}</td>` : "";
-        out.push(`<tr>${cell}<td>${field}</td><td>${esc(before)}</td><td>${esc(after)}</td></tr>`);
+      const note = sameContent(c);
+      rows.forEach(([field, was, now], i) => {
+        const file = esc(c.path) + (note ? ` <small>(${esc(note)})</small>` : "");
+        const cell = i === 0 ? `<td rowspan="${rows.length}">${file}</td>` : "";
+        out.push(`<tr>${cell}<td>${field}</td><td>${esc(was)}</td><td>${esc(now)}</td></tr>`);
       });
     }
     out.push("</table>");
   }
-  if (r.plan.length > 0) {
-    out.push(
-      "<h2>Install plan</h2>",
-      "<table><tr><th>Field</th><th>Before</th><th>After</th></tr>",
-    );
-    for (const c of r.plan) {
-      out.push(
-        `<tr><td><code>${esc(c.field)}</code></td><td>${esc(planBefore(c))}</td><td>${esc(planAfter(c))}</td></tr>`,
-      );
-    }
-    out.push("</table>");
-  }
+  changesTable("Install plan", r.plan);
   if (r.findings.length > 0) {
     out.push("<h2>Findings</h2>", "<table><tr><th>Rule</th><th>File</th><th>Finding</th></tr>");
     for (const f of r.findings) {
       out.push(
-        `<tr><td><code title="${esc(RULE_DESCRIPTIONS[f.rule])}">${f.rule}</code></td><td>${esc(f.file)}</td><td>${esc(f.message)}</td></tr>`,
+        `<tr><td><code title="${esc(RULE_DESCRIPTIONS[f.rule])}">${f.rule}</code></td><td>${esc(f.path)}</td><td>${esc(f.message)}</td></tr>`,
       );
     }
     out.push("</table>");

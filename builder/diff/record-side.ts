@@ -3,6 +3,7 @@
  * field by field, so a hand-edited or foreign JSON file fails with one clear line.
  */
 import { checkBuildRecord } from "../pipeline/record-check.js";
+import { packageInfoFacts } from "./package-facts.js";
 import { normaliseTime } from "./time.js";
 import { type DiffSide, type FileFacts, SideKind } from "./types.js";
 
@@ -28,6 +29,7 @@ export function buildRecordSide(label: string, value: unknown): DiffSide {
     kind: SideKind.buildRecord,
     label,
     packageVersion: record.package.version,
+    package: packageInfoFacts(record.package, label),
     files,
     installPlan: record.install?.plan ?? null,
   };

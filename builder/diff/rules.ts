@@ -1,18 +1,21 @@
 /**
  * Release-discipline rules: what a generic diff cannot say. Each rule is a pure function
- * of a matched pair, or of side B and the set of files this diff touched (added or
- * changed), so that diffing a package against itself finds nothing.
+ * of a matched pair, of the files A has and B has not, or of side B and the set of files
+ * this diff touched (added, or changed in version, platform or content), so that diffing
+ * a package against itself finds nothing. Content is judged by the neutral digest (the
+ * bytes without the version resource, checksum, timestamps and signature) wherever both
+ * sides know it: a restamp is not a rebuild, whatever the version resource now says.
  */
 import type { PlanChange } from "../install/compare.js";
 import { NOT_APPLICABLE, Platform } from "../manifest/types.js";
 import { compareVersions, parseVersion } from "../manifest/validate-fields.js";
-import { fileLabel, type MatchedPair } from "./match.js";
+import { fileLabel, type MatchedPair, nameKey } from "./match.js";
 import { type DiffSide, type FileFacts, type Finding, RuleId } from "./types.js";
 
 /** One line per rule, for --help, docs and reports. */
 export const RULE_DESCRIPTIONS: Readonly<Record<RuleId, string>> = {
   [RuleId.rebuiltWithoutVersionBump]:
-    "content changed (SHA-256, else size) but the version did not: a rebuild without a bump",
+    "content changed (neutral SHA-256, else SHA-256, else size) but the version did not: a rebuild without a bump",
   [RuleId.versionOnlyChange]:
     "version changed but the content is identical apart from the version resource",
   [RuleId.versionBackwards]: "the version went backwards",
@@ -21,6 +24,8 @@ export const RULE_DESCRIPTIONS: Readonly<Record<RuleId, string>> = {
   [RuleId.platformChanged]: "the platform changed",
   [RuleId.pairVersionMismatch]: "an x86/x64 pair (same name, both platforms) disagrees on version",
   [RuleId.signatureRemoved]: "a signed file became unsigned",
+  [RuleId.droppedFile]:
+    "a file of A is not in B: a cumulative update must still carry every earlier fix",
   [RuleId.installPlanChanged]:
     "the install plan changed: where or what it installs, its services, checks or identity",
 };
@@ -36,7 +41,7 @@ export function planFindings(changes: readonly PlanChange[]): Finding[] {
   return [
     {
       rule: RuleId.installPlanChanged,
-      file: PLAN_FINDING_FILE,
+      path: PLAN_FINDING_FILE,
       message: `${changes.length} field(s) of the install plan changed: ${shown}`,
     },
   ];
@@ -45,31 +50,30 @@ export function planFindings(changes: readonly PlanChange[]): Finding[] {
 const isVersion = (v: string) => v !== NOT_APPLICABLE && parseVersion(v) !== undefined;
 const short = (digest: string) => digest.slice(0, 12);
 
-/** Whether the content differs: by SHA-256 when both know it, else by size; undefined: unknown. */
+/**
+ * Whether the content differs: by the neutral digest when both sides know it (a restamped
+ * or re-signed file is the same content), else by SHA-256, else by size (a different size
+ * is a change; an equal one proves nothing); undefined: unknown.
+ */
 export function contentChanged(a: FileFacts, b: FileFacts): boolean | undefined {
+  if (a.neutralSha256 !== undefined && b.neutralSha256 !== undefined) {
+    return a.neutralSha256 !== b.neutralSha256;
+  }
   if (a.sha256 !== undefined && b.sha256 !== undefined) return a.sha256 !== b.sha256;
-  if (a.size !== undefined && b.size !== undefined) return a.size !== b.size;
+  if (a.size !== undefined && b.size !== undefined && a.size !== b.size) return true;
   return undefined;
 }
 
 /** Findings about one matched file, in rule order. */
 export function pairFindings({ a, b }: MatchedPair): Finding[] {
-  const file = fileLabel(b);
+  const path = fileLabel(b);
   const out: Finding[] = [];
   const bothVersions = isVersion(a.version) && isVersion(b.version);
   if (bothVersions && a.version === b.version && contentChanged(a, b) === true) {
-    const how =
-      a.sha256 !== undefined && b.sha256 !== undefined
-        ? `SHA-256 ${short(a.sha256)}… -> ${short(b.sha256)}…`
-        : `size ${a.size} -> ${b.size}`;
-    const neutral =
-      a.neutralSha256 !== undefined && a.neutralSha256 === b.neutralSha256
-        ? " (only timestamps or checksum differ)"
-        : "";
     out.push({
       rule: RuleId.rebuiltWithoutVersionBump,
-      file,
-      message: `content changed (${how})${neutral} but the version stayed ${b.version}`,
+      path,
+      message: `content changed (${contentEvidence(a, b)}) but the version stayed ${b.version}`,
     });
   }
   if (bothVersions && a.version !== b.version) {
@@ -78,14 +82,14 @@ export function pairFindings({ a, b }: MatchedPair): Finding[] {
     if (sameNeutral || sameBytes) {
       out.push({
         rule: RuleId.versionOnlyChange,
-        file,
+        path,
         message: `version ${a.version} -> ${b.version} but the content is identical apart from the version resource`,
       });
     }
     if (compareVersions(b.version, a.version) < 0) {
       out.push({
         rule: RuleId.versionBackwards,
-        file,
+        path,
         message: `version went backwards: ${a.version} -> ${b.version}`,
       });
     }
@@ -93,18 +97,61 @@ export function pairFindings({ a, b }: MatchedPair): Finding[] {
   if (a.platform !== b.platform) {
     out.push({
       rule: RuleId.platformChanged,
-      file,
+      path,
       message: `platform changed: ${a.platform} -> ${b.platform}`,
     });
   }
   if (a.signed === true && b.signed === false) {
     out.push({
       rule: RuleId.signatureRemoved,
-      file,
+      path,
       message: "was signed and is no longer",
     });
   }
   return out;
+}
+
+/** What showed the content changed, for the message: the digest (or size) that differs. */
+function contentEvidence(a: FileFacts, b: FileFacts): string {
+  if (a.neutralSha256 !== undefined && b.neutralSha256 !== undefined) {
+    return `neutral SHA-256 ${short(a.neutralSha256)}… -> ${short(b.neutralSha256)}…`;
+  }
+  if (a.sha256 !== undefined && b.sha256 !== undefined) {
+    return `SHA-256 ${short(a.sha256)}… -> ${short(b.sha256)}…`;
+  }
+  return `size ${a.size} -> ${b.size}`;
+}
+
+/**
+ * Whether a matched file counts as touched by this diff, for the rules about B's state:
+ * its version or platform changed, or its content did (or may have: the sides cannot tell
+ * and some field differs). A file restamped, re-signed or re-dated with the same content
+ * was carried over, not touched.
+ */
+export function pairTouched({ a, b }: MatchedPair, changed: boolean): boolean {
+  if (!changed) return false;
+  if (a.version !== b.version || a.platform !== b.platform) return true;
+  return contentChanged(a, b) !== false;
+}
+
+/**
+ * A file of A that B no longer ships: a cumulative update carries every earlier fix, so a
+ * file it drops is worth a look (a file moved to another path is named).
+ */
+export function droppedFindings(removed: readonly FileFacts[], b: DiffSide): Finding[] {
+  const byName = new Map<string, FileFacts>();
+  for (const g of b.files) if (!byName.has(nameKey(g))) byName.set(nameKey(g), g);
+  return removed.map((f) => {
+    const moved = byName.get(nameKey(f));
+    return {
+      rule: RuleId.droppedFile,
+      path: fileLabel(f),
+      message:
+        moved !== undefined
+          ? `is not in B (B has ${fileLabel(moved)}, of the same name and platform)`
+          : "is not in B: a cumulative update must still carry every file of the one before",
+    };
+  });
 }
 
 const lineOf = (v: string) => v.split(".").slice(0, 2).join(".");
@@ -167,7 +214,7 @@ export function sideFindings(b: DiffSide, touched: ReadonlySet<FileFacts>): Find
         ref === b.packageVersion ? "the package version" : "the other files of its product";
       out.push({
         rule: RuleId.staleVersion,
-        file: fileLabel(f),
+        path: fileLabel(f),
         message: `version ${f.version} is older than ${ref}, ${source}`,
       });
     }
@@ -176,7 +223,7 @@ export function sideFindings(b: DiffSide, touched: ReadonlySet<FileFacts>): Find
       if (partner && partner.version !== f.version && (touched.has(partner) || touched.has(f))) {
         out.push({
           rule: RuleId.pairVersionMismatch,
-          file: fileLabel(f),
+          path: fileLabel(f),
           message: `x64 ${f.version} but x86 ${fileLabel(partner)} is ${partner.version}`,
         });
       }

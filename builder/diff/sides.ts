@@ -11,6 +11,7 @@ import { looksLikeBuildRecord } from "../pipeline/record-check.js";
 import { InputError } from "../util/errors.js";
 import { openInputFile } from "../util/fs.js";
 import { loadPackageSide } from "./cab-package.js";
+import { packageInfoFacts } from "./package-facts.js";
 import { buildRecordSide } from "./record-side.js";
 import { normaliseTime } from "./time.js";
 import { type DiffSide, SideKind } from "./types.js";
@@ -23,6 +24,7 @@ export function manifestSide(label: string, manifest: Manifest): DiffSide {
     kind: SideKind.manifest,
     label,
     packageVersion: manifest.package.version,
+    package: packageInfoFacts(manifest.package),
     files: manifest.files.map((f) => ({
       path: f.path,
       name: f.name,

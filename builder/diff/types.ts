@@ -38,12 +38,36 @@ export interface FileFacts {
   readonly signer?: string;
 }
 
+/** The package-level facts compared, in report order. */
+export const PACKAGE_FIELDS = [
+  "name",
+  "title",
+  "product",
+  "version",
+  "kb",
+  "prerequisite",
+  "entry",
+  "restart",
+  "platform",
+] as const;
+export type PackageField = (typeof PACKAGE_FIELDS)[number];
+
+/**
+ * What a side says about the package itself, as display text: a string is the value, null
+ * means the side knows there is none (no KB number, no entry command), absent means the
+ * side cannot know (a bare .cab knows nothing; an .exe without an install plan knows no
+ * restart policy or prerequisite).
+ */
+export type PackageLevelFacts = { readonly [F in PackageField]?: string | null };
+
 export interface DiffSide {
   readonly kind: SideKind;
   /** How the side is named in reports: the path it was read from. */
   readonly label: string;
   /** The package's own version (a manifest's or build record's package.version). */
   readonly packageVersion?: string;
+  /** The package-level facts; absent: none known (packageVersion still counts as version). */
+  readonly package?: PackageLevelFacts;
   readonly files: readonly FileFacts[];
   /**
    * The install plan the side declares or carries; null: it has none (extract only or an
@@ -78,20 +102,34 @@ export interface FieldChanges {
 
 export interface FileChange {
   /** B's path (A's when B has none), else the name. */
-  readonly file: string;
+  readonly path: string;
   readonly name: string;
   readonly platform: Platform;
   /** Each field that differs, as [before, after]; a field one side does not know is skipped. */
   readonly fields: FieldChanges;
   /** after - before, when the size changed. */
   readonly sizeDelta?: number;
+  /**
+   * Whether the content changed, judged by the neutral digest (the bytes without the
+   * version resource, checksum, timestamps and signature) when both sides know it, else by
+   * SHA-256, else by a size that differs; absent when the sides cannot tell (manifests of
+   * equal sizes). false: the same content, restamped, re-signed or re-dated.
+   */
+  readonly contentChanged?: boolean;
 }
 
 export interface Finding {
   readonly rule: RuleId;
   /** The file the finding is about, named as in `changed` (path, else name). */
-  readonly file: string;
+  readonly path: string;
   readonly message: string;
+}
+
+/** A package-level fact that differs; before/after absent: that side has none. */
+export interface PackageChange {
+  readonly field: PackageField;
+  readonly before?: string;
+  readonly after?: string;
 }
 
 export interface SideSummary {
@@ -121,6 +159,11 @@ export interface DiffResult {
    * plans agree or a side cannot know its plan (a bare .cab).
    */
   readonly plan: readonly PlanChange[];
+  /**
+   * Package-level facts that differ (version, title, KB...), compared only where both
+   * sides know the fact.
+   */
+  readonly package: readonly PackageChange[];
 }
 
 /** Release-discipline rules: the ids `--fail-on` takes and findings carry. */
@@ -132,6 +175,7 @@ export const RuleId = {
   platformChanged: "platform-changed",
   pairVersionMismatch: "pair-version-mismatch",
   signatureRemoved: "signature-removed",
+  droppedFile: "dropped-file",
   installPlanChanged: "install-plan-changed",
 } as const;
 export type RuleId = (typeof RuleId)[keyof typeof RuleId];

@@ -10,6 +10,7 @@ import {
   type InstallLocation,
   type Manifest,
   NOT_APPLICABLE,
+  type Prerequisite,
   type RegistryValueName,
 } from "../manifest/types.js";
 import {
@@ -21,6 +22,11 @@ import {
   type RegistryValueRef,
 } from "./plan.js";
 import { rangeIntervals } from "./range.js";
+
+/** How a prerequisite reads in the plan (product.requirement) and in diff: "Service Pack 2 (>=10.2.0 <10.3.0)". */
+export function requirementText(p: Prerequisite): string {
+  return `${p.description ?? p.product} (${p.range})`;
+}
 
 /** "/"-separated manifest path -> the plan's "\"-separated form. */
 const backslashed = (path: string) => path.replace(/\//g, "\\");
@@ -81,7 +87,7 @@ function planOf(manifest: Manifest, engine: InstallDeclaration): InstallPlan {
       location: location(engine.product.location),
       version: versionSource(engine.product.version),
       accept: prereq ? rangeIntervals(prereq.range) : [],
-      requirement: prereq ? `${prereq.description ?? prereq.product} (${prereq.range})` : "",
+      requirement: prereq ? requirementText(prereq) : "",
       is64: engine.product.platform === "x64",
     },
     services: engine.services.map((s) => ({ name: s.name, timeoutMs: s.timeoutSeconds * 1000 })),

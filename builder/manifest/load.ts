@@ -13,18 +13,19 @@ import { DEFAULT_UNCLAIMED, excludePatternProblem } from "./drop-rules.js";
 import { type RawFileInstall, type RawInstall, resolveInstall } from "./install-section.js";
 import { type SemanticView, semanticView } from "./semantic-view.js";
 import { formatPath, type PathSegment, parseSource, type SourceDocument } from "./source.js";
-import type {
-  CompressionLevel,
-  DropRules,
-  Fix,
-  Manifest,
-  ManifestFile,
-  PackageInfo,
-  PackagePlatform,
-  Platform,
-  Restart,
-  SigningSection,
-  UnclaimedPolicy,
+import {
+  type CompressionLevel,
+  type DropRules,
+  type Fix,
+  type Manifest,
+  type ManifestFile,
+  type PackageInfo,
+  type PackagePlatform,
+  type Platform,
+  ProductVersionRule,
+  type Restart,
+  type SigningSection,
+  type UnclaimedPolicy,
 } from "./types.js";
 import {
   dateProblem,
@@ -264,6 +265,7 @@ interface RawFile {
   platform?: Platform;
   stamp?: boolean;
   sign?: boolean;
+  productVersion?: string;
   description?: string;
   install?: RawFileInstall;
   allowOutsideDrop?: boolean;
@@ -363,6 +365,10 @@ function resolve(doc: SourceDocument, view: SemanticView, problems: Problem[]): 
   if (pkg.version !== undefined) {
     check(["package", "version"], pkg.version, versionProblem(pkg.version, false));
   }
+  if (pkg.productVersion !== undefined) {
+    const v = pkg.productVersion;
+    check(["package", "productVersion"], v, productVersionProblem(v));
+  }
   if (pkg.name !== undefined && isDeviceName(pkg.name)) {
     check(
       ["package", "name"],
@@ -455,6 +461,15 @@ function resolve(doc: SourceDocument, view: SemanticView, problems: Problem[]): 
       );
     }
     fileIndex.push(i);
+    if (f.productVersion !== undefined) {
+      check(at("productVersion"), f.productVersion, productVersionProblem(f.productVersion));
+      if (!stamp) {
+        report(
+          at("productVersion"),
+          `files[${i}] (${f.name}) sets productVersion but is not stamped; a file shipped as found keeps its own`,
+        );
+      }
+    }
     if (f.sign === true && !stamp) {
       report(
         at("sign"),
@@ -472,6 +487,7 @@ function resolve(doc: SourceDocument, view: SemanticView, problems: Problem[]): 
       platform,
       stamp,
       ...(f.sign !== undefined ? { sign: f.sign } : {}),
+      ...(f.productVersion !== undefined ? { productVersion: f.productVersion } : {}),
       ...(f.description !== undefined ? { description: f.description } : {}),
       ...(f.allowOutsideDrop ? { allowOutsideDrop: true } : {}),
     });
@@ -517,6 +533,7 @@ function resolve(doc: SourceDocument, view: SemanticView, problems: Problem[]): 
     restart: pkg.restart ?? "not-required",
     compression: pkg.compression ?? DEFAULT_COMPRESSION,
     compressionLevel: pkg.compressionLevel ?? "fast",
+    ...(pkg.productVersion !== undefined ? { productVersion: pkg.productVersion } : {}),
     ...(pkg.prerequisite ? { prerequisite: pkg.prerequisite } : {}),
     ...(entry ? { entry } : {}),
   };
@@ -560,6 +577,12 @@ function resolveDrop(
     exclude: exclude.filter((p) => typeof p === "string"),
     unclaimed: d.unclaimed ?? DEFAULT_UNCLAIMED,
   };
+}
+
+/** A ProductVersion rule: a keyword (file, package) or a 4-part version (the schema checks its form). */
+function productVersionProblem(v: string): string | undefined {
+  if ((Object.values(ProductVersionRule) as string[]).includes(v)) return undefined;
+  return versionProblem(v, false);
 }
 
 /** The signing section: one identity (cert and key, a PFX, or a command), never two. */

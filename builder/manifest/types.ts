@@ -68,7 +68,17 @@ export interface PackageInfo {
   readonly compression: string;
   /** LZX effort. */
   readonly compressionLevel: CompressionLevel;
+  /**
+   * The ProductVersion stamped files carry: `file` (absent: each file's own version, as
+   * Microsoft's files carry the build of the product they come from), `package` (the
+   * package version), or one 4-part version for every file (docs/build.md).
+   */
+  readonly productVersion?: string;
 }
+
+/** The keywords of package.productVersion and files[].productVersion (or a 4-part version). */
+export const ProductVersionRule = { file: "file", package: "package" } as const;
+export type ProductVersionRule = (typeof ProductVersionRule)[keyof typeof ProductVersionRule];
 
 /** LZX effort: lazy matching (fast) or near-optimal parsing (best). */
 export type CompressionLevel = "fast" | "best";
@@ -93,6 +103,8 @@ export interface ManifestFile {
   readonly stamp: boolean;
   /** Whether a signing build signs the file; absent: the value of `stamp`. */
   readonly sign?: boolean;
+  /** This stamped file's ProductVersion rule, overriding package.productVersion. */
+  readonly productVersion?: string;
   readonly description?: string;
   /**
    * The source may be a link whose real target is outside the build drop (a shared

@@ -3,6 +3,7 @@
  * executable, the dates stored, the cabinet's names, the output layout.
  */
 import { join } from "node:path";
+import { stampedProductVersion } from "../manifest/product-version.js";
 import type { Manifest, ManifestFile, PackageInfo } from "../manifest/types.js";
 import type { StampRequest } from "./toolkit.js";
 
@@ -19,9 +20,10 @@ function stem(name: string): string {
 
 /** The version resource written into a file the manifest marks `stamp: true`. */
 export function fileStampRequest(pkg: PackageInfo, file: ManifestFile): StampRequest {
+  const productVersion = stampedProductVersion(pkg, file);
   return {
     fileVersion: file.version,
-    productVersion: pkg.version,
+    productVersion,
     strings: {
       CompanyName: pkg.company,
       FileDescription: file.description ?? stem(file.name),
@@ -30,12 +32,12 @@ export function fileStampRequest(pkg: PackageInfo, file: ManifestFile): StampReq
       LegalCopyright: pkg.copyright,
       OriginalFilename: file.name,
       ProductName: pkg.product,
-      ProductVersion: pkg.version,
+      ProductVersion: productVersion,
     },
   };
 }
 
-/** The package executable's own version resource. */
+/** The package executable's own version resource: always the package version. */
 export function packageStampRequest(pkg: PackageInfo): StampRequest {
   return {
     fileVersion: pkg.version,

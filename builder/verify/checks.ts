@@ -5,6 +5,7 @@
  * install plan, say) is one more entry of that list.
  */
 
+import { stampedProductVersion } from "../manifest/product-version.js";
 import type { Manifest } from "../manifest/types.js";
 import { NOT_APPLICABLE } from "../manifest/types.js";
 import type { PackageFacts } from "../pipeline/toolkit.js";
@@ -110,7 +111,7 @@ export function leadingVersion(s: string): string | undefined {
 /**
  * The StringFileInfo versions (what Explorer's Details tab shows) against the manifest. A
  * stamped file carries exactly what build stamped: FileVersion = the entry's version,
- * ProductVersion = the package's. A file shipped as found carries its vendor's strings,
+ * ProductVersion = the manifest's rule (manifest/product-version.ts). A file shipped as found carries its vendor's strings,
  * which may add text ("6.3.16.0 (winblue_rtm...)"): its FileVersion must start with the
  * entry's version; one that is not a 4-part version at all is not compared. A FileVersion
  * string is compared only where the binary version (VS_FIXEDFILEINFO) matches.
@@ -136,11 +137,12 @@ export const versionStringChecks: VerifyCheck = {
           });
         }
         const pv = e.productVersionString;
-        if (pv !== manifest.package.version) {
+        const want = stampedProductVersion(manifest.package, f);
+        if (pv !== want) {
           out.push({
             file: e.path,
             field: "productVersionString",
-            expected: manifest.package.version,
+            expected: want,
             found: pv ?? "none",
           });
         }

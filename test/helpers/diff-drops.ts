@@ -192,6 +192,8 @@ export function expectedDiff({ content, sizeChanged }: Visibility) {
     ...(content || sizeChanged("Rebuilt.exe") ? ["rebuilt-without-version-bump Rebuilt.exe"] : []),
     "version-backwards Back.exe",
     "stale-version Back.exe",
+    // Gone.exe is in A and not in B.
+    "dropped-file Gone.exe",
   ];
   return { added: ["New.exe"], removed: ["Gone.exe"], changed, findings };
 }
@@ -205,11 +207,11 @@ export function observedDiff(r: DiffResult) {
     removed: r.removed.map((f) => f.path),
     changed: Object.fromEntries(
       r.changed.map((c) => [
-        c.file,
+        c.path,
         Object.keys(c.fields).sort((x, y) => FIELD_ORDER.indexOf(x) - FIELD_ORDER.indexOf(y)),
       ]),
     ),
-    findings: r.findings.map((f) => `${f.rule} ${f.file}`),
+    findings: r.findings.map((f) => `${f.rule} ${f.path}`),
   };
 }
 

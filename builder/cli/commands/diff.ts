@@ -18,7 +18,7 @@ export const registerDiff: RegisterCommand = (program) => {
   program
     .command("diff")
     .description(
-      "compare two manifests, packages (.exe, .cab) or build records: added, removed and changed files, and release-discipline findings",
+      "compare two manifests, packages (.exe, .cab) or build records: added, removed and changed files, package-level changes, and release-discipline findings",
     )
     .argument("<a>", "the before side: manifest, package or NAME.build.json")
     .argument("<b>", "the after side")
