@@ -32,7 +32,7 @@ export async function verifyBuilt(
   files: readonly StagedFile[],
   cabinet: Digests,
   workDir: string,
-  toolkit: Pick<Toolkit, "openPackage" | "inspect" | "packageFacts" | "readPlan">,
+  toolkit: Pick<Toolkit, "openPackage" | "inspect" | "inspectBytes" | "packageFacts" | "readPlan">,
   progress: BuildProgress,
 ): Promise<void> {
   progress.begin(

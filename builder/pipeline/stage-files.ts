@@ -34,7 +34,7 @@ export async function stageFiles(
   pkg: PackageInfo,
   files: readonly CollectedFile[],
   stagingDir: string,
-  toolkit: Pick<Toolkit, "inspect" | "stampBytes" | "neutralDigest">,
+  toolkit: Pick<Toolkit, "inspectBytes" | "stampBytes" | "neutralDigest">,
   position: FilePosition,
   progress: BuildProgress,
   /** Files whose manifest size is the signed one, checked by the signing stage. */
@@ -81,7 +81,9 @@ export async function stageFiles(
       );
       if (p) problems.push(p);
     }
-    const shipped = c.file.stamp ? await toolkit.inspect(staged) : c.pe;
+    // The stamped bytes are in memory: read them there, not from the staged copy.
+    const shipped =
+      c.file.stamp && shippedBytes ? toolkit.inspectBytes(shippedBytes, staged) : c.pe;
     const neutral =
       shipped.isPe && shippedBytes ? toolkit.neutralDigest?.(shippedBytes) : undefined;
     const date = manifestDate(c.file);

@@ -7,7 +7,7 @@
 import { compressionLabel, openCabinet, parseCompression, writeCabinet } from "../cab/index.js";
 import { extractOpened } from "../cab/read/extract.js";
 import { neutralDigest } from "../diff/neutral.js";
-import { inspectFile } from "../pe/inspect.js";
+import { inspectFile, readPeInfo } from "../pe/inspect.js";
 import { renderReport } from "../report/article.js";
 import {
   assembleSfx,
@@ -41,6 +41,7 @@ async function openPackage(path: string): Promise<OpenedCabinet> {
       const byName = new Map(report.files.map((f) => [f.name, f.path]));
       return cab.files.map((f) => (chosen.has(f) ? byName.get(f.name) : undefined));
     },
+    read: (index) => cab.openFile(cab.files[index]!),
     test: () => cab.test(),
     close: () => cab.close(),
   };
@@ -79,6 +80,8 @@ async function packageFacts(path: string): Promise<PackageFacts> {
 export function defaultToolkit(): Toolkit {
   return {
     inspect: (path) => inspectFile(path),
+    // The facts build and verify use; the checksum pass over the whole file is not one.
+    inspectBytes: (bytes, label) => readPeInfo(bytes, label, false),
     stamp: (path, request, outPath) =>
       stampFile(path, { ...request, strings: { ...request.strings } }, outPath),
     stampBytes: async (bytes, request, label) =>

@@ -80,6 +80,12 @@ export interface OpenedCabinet {
     dir: string,
     only?: (index: number) => boolean,
   ): Promise<readonly (string | undefined)[]>;
+  /**
+   * One file's bytes, decoded as they are read (every block checksum checked), in pieces of
+   * at most a block; reading the files in order decodes each folder once. Throws the cab
+   * library's CabError on damage.
+   */
+  read(index: number): AsyncIterable<Uint8Array>;
   test(): Promise<CabinetTest>;
   close(): Promise<void>;
 }
@@ -112,6 +118,8 @@ export interface CabinetCompression {
 
 export interface Toolkit {
   inspect(path: string): Promise<PeFacts>;
+  /** inspect, of bytes in memory (`label` names them in errors). */
+  inspectBytes(bytes: Uint8Array, label: string): PeFacts;
   /** Stamp `path` into `outPath` (a new file). */
   stamp(path: string, request: StampRequest, outPath: string): Promise<void>;
   /** Stamp bytes in memory (the demo's trial stamps). */
