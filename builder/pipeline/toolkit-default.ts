@@ -20,6 +20,7 @@ import {
 import { stampFile } from "../stamp/file.js";
 import { stampPe } from "../stamp/stamp.js";
 import { digestFile } from "../util/fs.js";
+import { workerStager } from "./stage-pool.js";
 import type { OpenedCabinet, PackageFacts, Toolkit } from "./toolkit.js";
 
 async function openPackage(path: string): Promise<OpenedCabinet> {
@@ -80,6 +81,7 @@ async function packageFacts(path: string): Promise<PackageFacts> {
 export function defaultToolkit(): Toolkit {
   return {
     inspect: (path) => inspectFile(path),
+    stager: () => workerStager(),
     // The facts build and verify use; the checksum pass over the whole file is not one.
     inspectBytes: (bytes, label) => readPeInfo(bytes, label, false),
     stamp: (path, request, outPath) =>

@@ -6,6 +6,7 @@
 import type { InstallPlan } from "../install/plan.js";
 import type { Manifest } from "../manifest/types.js";
 import type { BuildRecord } from "./record.js";
+import type { Stager } from "./stage-pool.js";
 
 /** What the pe library reads from a file (the subset build and verify use). */
 export interface PeFacts {
@@ -118,6 +119,8 @@ export interface CabinetCompression {
 
 export interface Toolkit {
   inspect(path: string): Promise<PeFacts>;
+  /** Stages files (stage-one.ts): the default runs them on worker threads (stage-pool.ts). */
+  stager(): Stager;
   /** inspect, of bytes in memory (`label` names them in errors). */
   inspectBytes(bytes: Uint8Array, label: string): PeFacts;
   /** Stamp `path` into `outPath` (a new file). */

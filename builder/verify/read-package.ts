@@ -59,6 +59,8 @@ export interface ReadPackageOptions {
    */
   readonly examine?: (index: number, entry: CabEntry, file: ReadBack) => Promise<void> | void;
   readonly damaged?: () => void;
+  /** Default IN_MEMORY_FILE_LIMIT (tests lower it to take the streamed path). */
+  readonly inMemoryLimit?: number;
 }
 
 interface FileRead {
@@ -153,7 +155,7 @@ async function readFile(
   const entry = cab.files[i]!;
   const hash = opts.digests ? createHash("sha256") : undefined;
   let r: FileRead;
-  if (entry.size <= IN_MEMORY_FILE_LIMIT) {
+  if (entry.size <= (opts.inMemoryLimit ?? IN_MEMORY_FILE_LIMIT)) {
     const bytes = new Uint8Array(entry.size);
     let size = 0;
     for await (const piece of cab.read(i)) {
