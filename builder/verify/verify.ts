@@ -12,7 +12,7 @@ import type { LoadedManifest } from "../manifest/load.js";
 import type { Manifest } from "../manifest/types.js";
 import type { BuildRecord } from "../pipeline/record.js";
 import { readBuildRecord } from "../pipeline/record-check.js";
-import type { Toolkit } from "../pipeline/toolkit.js";
+import type { PackageFacts, Toolkit } from "../pipeline/toolkit.js";
 import { InputError } from "../util/errors.js";
 import { type ExpectedContents, VERIFY_CHECKS, type VerifyCheck } from "./checks.js";
 import type { Mismatch } from "./compare.js";
@@ -72,6 +72,8 @@ export interface VerifyOptions {
   readonly signatures?: SignatureCheckOptions;
   /** The install plan the package must carry, when not the manifest's (a record's). */
   readonly expectedPlan?: { readonly plan: InstallPlan | undefined };
+  /** Told what was read of the package as a whole (build records the digest from it). */
+  readonly onFacts?: (facts: PackageFacts) => void;
 }
 
 /** out/x/x.exe or x.cab -> out/x/x.build.json. */
@@ -147,6 +149,7 @@ export async function verifyPackage(
     ...(opts.expectedPlan ? { expectedFrom: "build-record" as const } : {}),
   });
   const facts = await toolkit.packageFacts(packagePath);
+  opts.onFacts?.(facts);
   const packageName = basename(packagePath);
   if (facts.damaged !== undefined) {
     // The stub refuses such a package before it reads a file; so does verify.
