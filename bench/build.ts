@@ -111,6 +111,24 @@ async function buildInChild(manifest: string, drop: string, out: string): Promis
   return JSON.parse(stdout.trim().split("\n").at(-1)!) as BuildRun;
 }
 
+/** One build, then gcab -c -z of the same files (its cabinet removed). */
+async function buildThenGcab(
+  dir: string,
+  manifest: string,
+  drop: string,
+  files: readonly DropFile[],
+): Promise<{ r: BuildRun; g: { time: number; cpu: number } }> {
+  const r = await buildInChild(manifest, drop, join(dir, "out"));
+  const cab = join(dir, "gcab.cab");
+  const g = await gcabWrite(
+    cab,
+    files.map((f) => f.path),
+    drop,
+  );
+  await rm(cab, { force: true });
+  return { r, g };
+}
+
 /** Link (or copy) `from` to `to`: the drop costs no disk where the file system allows. */
 async function place(from: string, to: string): Promise<void> {
   await link(from, to).catch(() => copyFile(from, to));
@@ -203,19 +221,13 @@ export async function run(): Promise<void> {
     const cpuRatios: number[] = [];
     for (let i = 0; i < repeat; i++) {
       const l0 = load();
-      const r = await buildInChild(manifest, drop, join(dir, "out"));
-      const g = await gcabWrite(
-        join(dir, "gcab.cab"),
-        files.map((f) => f.path),
-        drop,
-      );
+      const { r, g } = await buildThenGcab(dir, manifest, drop, files);
       ours.push(r);
       ratios.push(r.seconds / g.time);
       cpuRatios.push(r.cpu / g.cpu);
       process.stdout.write(
         `  run ${i + 1}: build ${r.seconds.toFixed(2)} s (CPU ${r.cpu.toFixed(2)} s, peak ${r.maxRssMiB.toFixed(0)} MiB), gcab -c -z ${g.time.toFixed(2)} s (CPU ${g.cpu.toFixed(2)} s): ${(r.seconds / g.time).toFixed(2)}x; load ${l0} -> ${load()}\n`,
       );
-      await rm(join(dir, "gcab.cab"), { force: true });
     }
     const s = median(ours.map((r) => r.seconds));
     process.stdout.write(
@@ -278,13 +290,7 @@ export async function runCurve(): Promise<void> {
       const files = repeatedDrop(dlls, size * MiB);
       const { drop, manifest } = await makeDrop(dir, files);
       const l0 = load();
-      const r = await buildInChild(manifest, drop, join(dir, "out"));
-      const g = await gcabWrite(
-        join(dir, "gcab.cab"),
-        files.map((f) => f.path),
-        drop,
-      );
-      await rm(join(dir, "gcab.cab"), { force: true });
+      const { r, g } = await buildThenGcab(dir, manifest, drop, files);
       const bytes = files.reduce((n, f) => n + f.size, 0);
       process.stdout.write(
         `${mb(bytes).padStart(11)} ${String(files.length).padStart(6)} ${r.seconds.toFixed(2).padStart(8)} ${((r.seconds * 1024 * MiB) / bytes).toFixed(2).padStart(6)} ${g.time.toFixed(2).padStart(7)} ${(r.seconds / g.time).toFixed(2).padStart(6)} ${`${r.maxRssMiB.toFixed(0)} MiB`.padStart(9)}  ${l0}-${load()}\n`,
