@@ -12,7 +12,7 @@
  * bench build-curve: how the cost grows. Drops of 50 MB to 2 GB of payload (Wine's DLLs
  * again and again, in folders r0/, r1/...), one build and one gcab each: seconds per MB and
  * the ratio; then the peak RSS with one large file: a 2 GB sparse data file, a 100 MB PE.
- *   BENCH_CURVE_MB     the sizes (default 50,100,200,500,1000,2000)
+ *   BENCH_CURVE_MB     the sizes (default 50,100,200,500,1000,2000; 0: none)
  *
  * Each build runs in a child process (this module, argv "child"), so that its maxRSS is
  * its own.
@@ -279,7 +279,11 @@ async function bigPe(dir: string, bytes: number): Promise<string> {
 export async function runCurve(): Promise<void> {
   if (!existsSync(WINE_DLLS))
     throw new Error(`bench build-curve needs Wine's DLLs in ${WINE_DLLS} (Debian: wine64)`);
-  const sizes = (process.env.BENCH_CURVE_MB ?? "50,100,200,500,1000,2000").split(",").map(Number);
+  // BENCH_CURVE_MB=0: only the large-file figures.
+  const sizes = (process.env.BENCH_CURVE_MB ?? "50,100,200,500,1000,2000")
+    .split(",")
+    .map(Number)
+    .filter((n) => n > 0);
   const dir = await mkdtemp(join(tmpdir(), "cabwright-bench-curve-"));
   try {
     const dlls = await wineDlls();
@@ -296,12 +300,12 @@ export async function runCurve(): Promise<void> {
         `${mb(bytes).padStart(11)} ${String(files.length).padStart(6)} ${r.seconds.toFixed(2).padStart(8)} ${((r.seconds * 1024 * MiB) / bytes).toFixed(2).padStart(6)} ${g.time.toFixed(2).padStart(7)} ${(r.seconds / g.time).toFixed(2).padStart(6)} ${`${r.maxRssMiB.toFixed(0)} MiB`.padStart(9)}  ${l0}-${load()}\n`,
       );
     }
-    // One large file each: a 2 GiB sparse data file (not stamped) and a 100 MB PE (stamped).
+    // One large file each (a folder holds at most 65,535 blocks: 2 GB, not 2 GiB): a 2 GB sparse data file (not stamped) and a 100 MB PE (stamped).
     const some = dlls.slice(0, 8).map((f) => ({ ...f, from: join(WINE_DLLS, f.path) }));
     const pe = await bigPe(dir, 100 * 1000 * 1000);
     const peSize = (await stat(pe)).size;
     const singles = [
-      { what: "a 2 GiB sparse data file + 8 DLLs", big: { path: "data.bin", size: 2048 * MiB } },
+      { what: "a 2 GB sparse data file + 8 DLLs", big: { path: "data.bin", size: 2e9 } },
       {
         what: `a ${mb(peSize)} MiB PE (stamped) + 8 DLLs`,
         big: { path: "big.dll", size: peSize, from: pe },

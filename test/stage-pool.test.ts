@@ -78,6 +78,8 @@ test("the stamper's refusal and a system error come back as such", async (t) => 
       ),
     );
     t.is((missing as NodeJS.ErrnoException).code, "ENOENT");
+    // With its system call: build words such an error as the user's (one line, exit 2).
+    t.is((missing as NodeJS.ErrnoException).syscall, "open");
   } finally {
     await stager.close();
   }

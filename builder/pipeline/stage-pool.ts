@@ -115,7 +115,11 @@ export function workerStager(
 function toError(e: Extract<StageReply, { error: unknown }>["error"]): Error {
   if (e.kind === "stamp") return new StampRefused(e.message);
   if (e.kind === "input") return new InputError(e.message);
-  const err = Object.assign(new Error(e.message), e.code ? { code: e.code } : {});
+  const err = Object.assign(
+    new Error(e.message),
+    e.code ? { code: e.code } : {},
+    e.syscall ? { syscall: e.syscall } : {},
+  );
   if (e.stack) err.stack = e.stack;
   return err;
 }

@@ -18,7 +18,9 @@ export type StageReply =
       readonly error: {
         readonly kind: "stamp" | "input" | "bug";
         readonly message: string;
+        /** A refused system call's code and call (ENOSPC, write): the build's one-line error. */
         readonly code?: string;
+        readonly syscall?: string;
         readonly stack?: string;
       };
     };
@@ -36,6 +38,7 @@ parentPort?.on("message", async ({ id, job }: StageRequest) => {
         kind,
         message: e.message,
         ...(e.code ? { code: e.code } : {}),
+        ...(e.syscall ? { syscall: e.syscall } : {}),
         ...(e.stack ? { stack: e.stack } : {}),
       },
     };
