@@ -11,6 +11,7 @@ const benches: ReadonlyArray<readonly [string, () => Promise<void>]> = [
   ["cab-test", async () => (await import("./cab-test.js")).benchCabTest()],
   ["lzx", async () => (await import("./lzx.js")).benchLzx()],
   ["build", async () => (await import("./build.js")).run()],
+  ["build-curve", async () => (await import("./build.js")).runCurve()],
   ["diff", async () => (await import("./diff.js")).run()],
   ["kb", async () => (await import("./kb.js")).run()],
   [

@@ -24,9 +24,25 @@ export async function pickWineDlls(targetBytes: number): Promise<{ name: string;
   return out;
 }
 
-/** A manifest declaring `names` (x64, fixed version and date), titled `title`. */
-export function benchManifest(title: string, names: readonly string[]): string {
-  const rows = names.map((n) => `  - name: ${JSON.stringify(n)}`).join("\n");
+/**
+ * A manifest declaring `paths` (x64, fixed version and date, each PE stamped), titled
+ * `title`. A path with folders ("r1/x.dll") is its entry's path and source; `data` names
+ * files that are not PEs (shipped as they are).
+ */
+export function benchManifest(
+  title: string,
+  paths: readonly string[],
+  data: ReadonlySet<string> = new Set(),
+): string {
+  const rows = paths
+    .map((p) => {
+      const name = p.split("/").at(-1)!;
+      const row = [`  - name: ${JSON.stringify(name)}`];
+      if (name !== p) row.push(`    path: ${JSON.stringify(p)}`);
+      if (data.has(p)) row.push("    version: Not Applicable", "    platform: Not Applicable");
+      return row.join("\n");
+    })
+    .join("\n");
   return `package:
   name: bench
   title: ${title}

@@ -95,12 +95,20 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
     const cabDigests = await digestFile(cabinet.path);
     const exe = await assemblePackage(pkg, plan, cabinet.path, staging, toolkit, progress);
     const exeSigned = await signPackage(exe, `${pkg.name}.exe`, signing, progress);
-    await verifyBuilt(exe.path, loaded, files, cabDigests, staging, toolkit, progress);
+    const exeDigests = await verifyBuilt(
+      exe.path,
+      loaded,
+      files,
+      cabDigests,
+      staging,
+      toolkit,
+      progress,
+    );
     const record = await recordBuild(
       loaded,
       files,
       { digests: cabDigests, written: cabinet.written },
-      { ...exe, signed: exeSigned },
+      { ...exe, digests: exeDigests, signed: exeSigned },
       sde.epoch,
       plan,
     );

@@ -3,6 +3,7 @@
  * published unless it holds), then describe it in the build record.
  */
 
+import { stat } from "node:fs/promises";
 import { formatPlanChange } from "../install/compare.js";
 import type { InstallPlan } from "../install/plan.js";
 import type { LoadedManifest } from "../manifest/load.js";
@@ -15,7 +16,7 @@ import { makeRecord } from "./make-record.js";
 import type { BuildProgress } from "./progress.js";
 import type { BuildRecord, Digests } from "./record.js";
 import type { StagedFile } from "./stage-files.js";
-import type { CabWritten, Toolkit } from "./toolkit.js";
+import type { CabWritten, PackageFacts, Toolkit } from "./toolkit.js";
 
 /** Mismatches shown in a failed build's message (all of them: `cabwright verify`). */
 const SHOWN_MISMATCHES = 5;
@@ -32,14 +33,15 @@ export async function verifyBuilt(
   files: readonly StagedFile[],
   cabinet: Digests,
   workDir: string,
-  toolkit: Pick<Toolkit, "openPackage" | "inspect" | "packageFacts" | "readPlan">,
+  toolkit: Pick<Toolkit, "openPackage" | "inspect" | "inspectBytes" | "packageFacts" | "readPlan">,
   progress: BuildProgress,
-): Promise<void> {
+): Promise<Digests> {
   progress.begin(
     "verify",
     files.reduce((n, f) => n + f.after.size, 0),
     files.length,
   );
+  let read: PackageFacts | undefined;
   const report = await verifyPackage(exePath, loaded, toolkit, {
     onFile: (f, n) => progress.advance(f, n),
     expected: {
@@ -48,6 +50,9 @@ export async function verifyBuilt(
       cabinetSha256: cabinet.sha256,
     },
     workDir,
+    onFacts: (f) => {
+      read = f;
+    },
   });
   progress.end("verify");
   if (!report.ok) {
@@ -60,13 +65,22 @@ export async function verifyBuilt(
       `${loaded.manifest.package.name}.exe does not verify (${lines.length} mismatch(es): ${shown}); nothing was published`,
     );
   }
+  // The executable's digest, as verify read it (one read of the package, not two).
+  if (!read || read.damaged !== undefined) return digestFile(exePath);
+  return { size: (await stat(exePath)).size, sha256: read.fileSha256 };
 }
 
 export async function recordBuild(
   loaded: LoadedManifest,
   files: readonly StagedFile[],
   cabinet: { readonly digests: Digests; readonly written: CabWritten },
-  exe: { readonly path: string; readonly stub: string; readonly signed?: SignedFile | undefined },
+  exe: {
+    readonly path: string;
+    readonly stub: string;
+    /** Its size and SHA-256 (verifyBuilt's). */
+    readonly digests: Digests;
+    readonly signed?: SignedFile | undefined;
+  },
   sourceDateEpoch: number | undefined,
   plan: InstallPlan | undefined,
 ): Promise<BuildRecord> {
@@ -76,7 +90,7 @@ export async function recordBuild(
     compressor: cabinet.written.compressor,
     compression: cabinet.written.compression,
     cabinet: cabinet.digests,
-    executable: await digestFile(exe.path),
+    executable: exe.digests,
     stubSha256: (await digestFile(exe.stub)).sha256,
     sourceDateEpoch,
     ...(plan ? { plan } : {}),

@@ -4,16 +4,16 @@
  * give each the manifest's UTC date and time.
  */
 import { createHash } from "node:crypto";
-import { copyFile, mkdir, readFile, utimes, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import type { CollectedFile } from "../collect/collect.js";
 import { type FilePosition, fileLabel, sizeProblem } from "../collect/plan.js";
 import type { PackageInfo } from "../manifest/types.js";
 import { InputError } from "../util/errors.js";
-import { digestFile } from "../util/fs.js";
 import { fileStampRequest, manifestDate } from "./plan.js";
 import type { BuildProgress } from "./progress.js";
 import type { Digests } from "./record.js";
+import { StampRefused } from "./stage-one.js";
+import { StageCancelled } from "./stage-pool.js";
 import type { PeFacts, Toolkit } from "./toolkit.js";
 
 export interface StagedFile extends CollectedFile {
@@ -34,7 +34,7 @@ export async function stageFiles(
   pkg: PackageInfo,
   files: readonly CollectedFile[],
   stagingDir: string,
-  toolkit: Pick<Toolkit, "inspect" | "stampBytes" | "neutralDigest">,
+  toolkit: Pick<Toolkit, "stager">,
   position: FilePosition,
   progress: BuildProgress,
   /** Files whose manifest size is the signed one, checked by the signing stage. */
@@ -42,62 +42,68 @@ export async function stageFiles(
 ): Promise<StagedFile[]> {
   const total = files.reduce((n, f) => n + f.size, 0);
   progress.begin("stage", total, files.length);
-  const problems: string[] = [];
-  const out: StagedFile[] = [];
-  for (const c of files) {
-    // One folder per entry: two entries may ship files of the same name.
-    const dir = join(stagingDir, "files", String(c.index).padStart(5, "0"));
-    await mkdir(dir, { recursive: true });
-    const staged = join(dir, basename(c.file.path));
-    // A PE is held in memory (to stamp it and take its neutral digest); any other file,
-    // which may be gigabytes, is hashed as a stream and copied.
-    const original = c.pe.isPe || c.file.stamp ? await readFile(c.path) : undefined;
-    const before = original
-      ? { size: original.length, sha256: sha256(original) }
-      : await digestFile(c.path);
-    let shippedBytes: Uint8Array | undefined = original;
-    if (c.file.stamp && original) {
-      try {
-        shippedBytes = await toolkit.stampBytes(original, fileStampRequest(pkg, c.file), c.source);
-      } catch (err) {
-        if (!(err instanceof InputError)) throw err;
+  const stager = toolkit.stager();
+  let settled: PromiseSettledResult<StagedFile>[];
+  try {
+    // Every file is queued at once, in manifest order (no await before stage()); the stager
+    // runs as many as its threads and its memory bound allow. The first failure cancels
+    // what has not started.
+    const one = async (c: CollectedFile): Promise<StagedFile> => {
+      // One folder per entry: two entries may ship files of the same name.
+      const dir = join(stagingDir, "files", String(c.index).padStart(5, "0"));
+      const staged = join(dir, basename(c.file.path));
+      const date = manifestDate(c.file);
+      const job = {
+        source: c.path,
+        staged,
+        label: c.source,
+        isPe: c.pe.isPe,
+        ...(c.file.stamp ? { stamp: fileStampRequest(pkg, c.file) } : {}),
+        date: date.getTime(),
+      };
+      const done = await stager.stage(job, c.size).catch((err) => {
+        stager.cancelQueued();
+        if (!(err instanceof StampRefused)) throw err;
         // Name the manifest entry; the stamper's message says what is wrong with the file.
         throw new InputError(
           `${fileLabel(position, c.index, c.file, "stamp")}: cannot stamp: ${err.message}`,
         );
-      }
-      await writeFile(staged, shippedBytes);
-    } else await copyFile(c.path, staged);
-    const after =
-      c.file.stamp && shippedBytes
-        ? { size: shippedBytes.length, sha256: sha256(shippedBytes) }
-        : before;
-    if (c.file.stamp && !signedLater?.(c.file)) {
-      const p = sizeProblem(
-        fileLabel(position, c.index, c.file, "size"),
-        c.file.size,
-        after.size,
-        "stamped",
-      );
-      if (p) problems.push(p);
-    }
-    const shipped = c.file.stamp ? await toolkit.inspect(staged) : c.pe;
-    const neutral =
-      shipped.isPe && shippedBytes ? toolkit.neutralDigest?.(shippedBytes) : undefined;
-    const date = manifestDate(c.file);
-    await utimes(staged, date, date);
-    out.push({
-      ...c,
-      staged,
-      before,
-      after,
-      shipped,
-      date,
-      ...(neutral !== undefined ? { neutralSha256: neutral } : {}),
-    });
-    progress.advance(c.file.path, c.size);
+      });
+      progress.advance(c.file.path, c.size);
+      return {
+        ...c,
+        staged,
+        before: done.before,
+        after: done.after,
+        shipped: done.shipped ?? c.pe,
+        date,
+        ...(done.neutralSha256 !== undefined ? { neutralSha256: done.neutralSha256 } : {}),
+      };
+    };
+    settled = await Promise.allSettled(files.map(one));
+  } finally {
+    await stager.close();
   }
+  // The first failure in manifest order: every file before it was staged (jobs start in
+  // order), so it is the one a file-by-file stage would have met first.
+  const failure = settled.find(
+    (r): r is PromiseRejectedResult =>
+      r.status === "rejected" && !(r.reason instanceof StageCancelled),
+  );
+  if (failure) throw failure.reason;
+  const out = settled.map((r) => (r as PromiseFulfilledResult<StagedFile>).value);
   progress.end("stage");
+  const problems: string[] = [];
+  for (const f of out) {
+    if (!f.file.stamp || signedLater?.(f.file)) continue;
+    const p = sizeProblem(
+      fileLabel(position, f.index, f.file, "size"),
+      f.file.size,
+      f.after.size,
+      "stamped",
+    );
+    if (p) problems.push(p);
+  }
   if (problems.length > 0) throw new InputError(problems[0]!, problems.slice(1));
   return out;
 }

@@ -11,7 +11,7 @@ import {
   parseCompression,
   writeCabinet,
 } from "@cabwright/cab";
-import { inspectFile } from "../pe/inspect.js";
+import { inspectFile, readPeInfo } from "../pe/inspect.js";
 import { neutralDigest } from "../pe/neutral.js";
 import { renderReport } from "../report/article.js";
 import {
@@ -25,6 +25,7 @@ import {
 import { stampFile } from "../stamp/file.js";
 import { stampPe } from "../stamp/stamp.js";
 import { digestFile } from "../util/fs.js";
+import { workerStager } from "./stage-pool.js";
 import type { OpenedCabinet, PackageFacts, Toolkit } from "./toolkit.js";
 
 async function openPackage(path: string): Promise<OpenedCabinet> {
@@ -46,6 +47,7 @@ async function openPackage(path: string): Promise<OpenedCabinet> {
       const byName = new Map(report.files.map((f) => [f.name, f.path]));
       return cab.files.map((f) => (chosen.has(f) ? byName.get(f.name) : undefined));
     },
+    read: (index) => cab.openFile(cab.files[index]!),
     test: () => cab.test(),
     close: () => cab.close(),
   };
@@ -84,6 +86,9 @@ async function packageFacts(path: string): Promise<PackageFacts> {
 export function defaultToolkit(): Toolkit {
   return {
     inspect: (path) => inspectFile(path),
+    stager: () => workerStager(),
+    // The facts build and verify use; the checksum pass over the whole file is not one.
+    inspectBytes: (bytes, label) => readPeInfo(bytes, label, false),
     stamp: (path, request, outPath) =>
       stampFile(path, { ...request, strings: { ...request.strings } }, outPath),
     stampBytes: async (bytes, request, label) =>

@@ -6,6 +6,7 @@
 import type { InstallPlan } from "../install/plan.js";
 import type { Manifest } from "../manifest/types.js";
 import type { BuildRecord } from "./record.js";
+import type { Stager } from "./stage-pool.js";
 
 /** What the pe library reads from a file (the subset build and verify use). */
 export interface PeFacts {
@@ -80,6 +81,12 @@ export interface OpenedCabinet {
     dir: string,
     only?: (index: number) => boolean,
   ): Promise<readonly (string | undefined)[]>;
+  /**
+   * One file's bytes, decoded as they are read (every block checksum checked), in pieces of
+   * at most a block; reading the files in order decodes each folder once. Throws the cab
+   * library's CabError on damage.
+   */
+  read(index: number): AsyncIterable<Uint8Array>;
   test(): Promise<CabinetTest>;
   close(): Promise<void>;
 }
@@ -112,6 +119,10 @@ export interface CabinetCompression {
 
 export interface Toolkit {
   inspect(path: string): Promise<PeFacts>;
+  /** Stages files (stage-one.ts): the default runs them on worker threads (stage-pool.ts). */
+  stager(): Stager;
+  /** inspect, of bytes in memory (`label` names them in errors). */
+  inspectBytes(bytes: Uint8Array, label: string): PeFacts;
   /** Stamp `path` into `outPath` (a new file). */
   stamp(path: string, request: StampRequest, outPath: string): Promise<void>;
   /** Stamp bytes in memory (the demo's trial stamps). */

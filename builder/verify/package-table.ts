@@ -28,7 +28,7 @@ export function packageKind(path: string): PackageKind | undefined {
 
 export async function packageRows(
   path: string,
-  toolkit: Pick<Toolkit, "openPackage" | "inspect">,
+  toolkit: Pick<Toolkit, "openPackage" | "inspect" | "inspectBytes">,
 ): Promise<TableRow[]> {
   if (packageKind(path) === "record") return recordTableRows(await readBuildRecord(path));
   return packageTableRows(await readPackage(path, toolkit));

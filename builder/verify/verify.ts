@@ -12,12 +12,16 @@ import type { LoadedManifest } from "../manifest/load.js";
 import type { Manifest } from "../manifest/types.js";
 import type { BuildRecord } from "../pipeline/record.js";
 import { readBuildRecord } from "../pipeline/record-check.js";
-import type { Toolkit } from "../pipeline/toolkit.js";
+import type { PackageFacts, Toolkit } from "../pipeline/toolkit.js";
 import { InputError } from "../util/errors.js";
 import { type ExpectedContents, VERIFY_CHECKS, type VerifyCheck } from "./checks.js";
 import type { Mismatch } from "./compare.js";
 import { readPackage } from "./read-package.js";
-import { type SignatureCheckOptions, signatureMismatches } from "./signatures.js";
+import {
+  executableSignatureMismatches,
+  FileSignatures,
+  type SignatureCheckOptions,
+} from "./signatures.js";
 
 export const VERIFY_REPORT_SCHEMA = "cabwright.verify/1";
 
@@ -68,6 +72,8 @@ export interface VerifyOptions {
   readonly signatures?: SignatureCheckOptions;
   /** The install plan the package must carry, when not the manifest's (a record's). */
   readonly expectedPlan?: { readonly plan: InstallPlan | undefined };
+  /** Told what was read of the package as a whole (build records the digest from it). */
+  readonly onFacts?: (facts: PackageFacts) => void;
 }
 
 /** out/x/x.exe or x.cab -> out/x/x.build.json. */
@@ -120,7 +126,7 @@ async function resolveExpected(
 export async function verifyPackage(
   packagePath: string,
   loaded: LoadedManifest,
-  toolkit: Pick<Toolkit, "openPackage" | "inspect" | "packageFacts" | "readPlan">,
+  toolkit: Pick<Toolkit, "openPackage" | "inspect" | "inspectBytes" | "packageFacts" | "readPlan">,
   opts: VerifyOptions = {},
 ): Promise<VerifyReport> {
   const checks = opts.checks ?? VERIFY_CHECKS;
@@ -143,6 +149,7 @@ export async function verifyPackage(
     ...(opts.expectedPlan ? { expectedFrom: "build-record" as const } : {}),
   });
   const facts = await toolkit.packageFacts(packagePath);
+  opts.onFacts?.(facts);
   const packageName = basename(packagePath);
   if (facts.damaged !== undefined) {
     // The stub refuses such a package before it reads a file; so does verify.
@@ -154,10 +161,14 @@ export async function verifyPackage(
     };
     return report(0, [m], ["package"]);
   }
+  // One read of the files: their fields, digests, PE facts and signatures.
+  const signatures = new FileSignatures(loaded, opts.signatures ?? {});
   const entries = await readPackage(packagePath, toolkit, {
     ...(opts.onFile ? { onFile: opts.onFile } : {}),
     ...(opts.workDir ? { workDir: opts.workDir } : {}),
     digests: expected !== undefined,
+    examine: signatures.examine,
+    damaged: signatures.damaged,
   });
   const ctx = {
     packageName,
@@ -171,7 +182,13 @@ export async function verifyPackage(
   const mismatches = ran.flatMap((c) => c.run(ctx));
   // Authenticode signatures: every one found, and those the manifest requires (docs/sign.md).
   mismatches.push(
-    ...(await signatureMismatches(packagePath, loaded, toolkit, opts.signatures ?? {})),
+    ...(await executableSignatureMismatches(
+      packagePath,
+      facts.signed,
+      loaded,
+      opts.signatures ?? {},
+    )),
+    ...signatures.mismatches(),
   );
   // The install plan the package carries against the manifest's (a .cab has no header).
   const names = [...ran.map((c) => c.name), "signatures"];
@@ -251,7 +268,7 @@ export function manifestFromRecord(record: BuildRecord, recordPath: string): Loa
  */
 export async function verifyAgainstRecord(
   packagePath: string,
-  toolkit: Pick<Toolkit, "openPackage" | "inspect" | "packageFacts" | "readPlan">,
+  toolkit: Pick<Toolkit, "openPackage" | "inspect" | "inspectBytes" | "packageFacts" | "readPlan">,
   opts: Omit<VerifyOptions, "record" | "expected" | "expectedPlan"> & {
     readonly record?: string;
   } = {},
