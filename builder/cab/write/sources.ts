@@ -2,7 +2,14 @@
  * Reading an input file's bytes straight into the writer's buffers, checked against the
  * size the plan promised. Path sources are read with positional reads into the caller's
  * buffer (no intermediate buffers); stream sources are copied piece by piece.
+ *
+ * A small file is read with synchronous calls: an asynchronous open, read and close each
+ * cross to libuv's thread pool and back, which costs far more than the system call itself
+ * (20,000 small files: 2.3 s of CPU in those hops, against 0.2 s for the calls). Each
+ * read asks for one byte more than the file should have left, so that the end of the
+ * file is seen in the same call: one read per file, not a read and a probe.
  */
+import { closeSync, openSync, readSync } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 import { invalidData, invalidInput } from "../format/errors.js";
 import type { PlannedFile } from "./writer-types.js";
@@ -13,10 +20,21 @@ export interface SourceReader {
   close(): Promise<void>;
 }
 
+/**
+ * Files up to this size are read synchronously: one such read blocks the event loop for
+ * well under a millisecond from the page cache, and a larger file's thread-pool hops are
+ * a small share of its cost.
+ */
+const SYNC_READ_MAX = 1 << 20;
+
 export async function openPlannedFile(file: PlannedFile): Promise<SourceReader> {
   const where = { file: file.name };
   try {
-    if (typeof file.source === "string") return new PathReader(file, await open(file.source, "r"));
+    if (typeof file.source === "string") {
+      return file.size <= SYNC_READ_MAX
+        ? new SyncPathReader(file, openSync(file.source, "r"))
+        : new PathReader(file, await open(file.source, "r"));
+    }
     return new StreamReader(file, file.source()[Symbol.asyncIterator]());
   } catch (err) {
     throw invalidInput(`file "${file.name}": cannot open its source: ${message(err)}`, where);
@@ -44,27 +62,57 @@ function readError(file: PlannedFile, err: unknown) {
   });
 }
 
+/**
+ * What a read of `wanted()` bytes at `got` that gave `bytesRead` means: `n` bytes of the
+ * file, and `eof` once the declared end is known to be the file's end. A file longer or
+ * shorter than declared is refused.
+ */
+function readChunk(
+  file: PlannedFile,
+  got: number,
+  buf: Uint8Array,
+  bytesRead: number,
+): { n: number; eof: boolean } {
+  const left = file.size - got;
+  if (bytesRead > left) throw tooLong(file);
+  if (bytesRead === 0 && left > 0) throw tooShort(file, got);
+  // Asked for one byte past the declared end (buf had room) and did not get it.
+  const eof = bytesRead === left && buf.length > left;
+  return { n: bytesRead, eof };
+}
+
+/**
+ * Where to read: `dest`, or (at the declared end with no room left: the end of a folder)
+ * a one-byte probe that only checks that the file ends there.
+ */
+function target(file: PlannedFile, got: number, dest: Uint8Array): Uint8Array {
+  if (dest.length > 0) return dest;
+  if (got < file.size) throw new Error("cab writer: read into an empty buffer");
+  return new Uint8Array(1);
+}
+
+/** How many bytes to ask for: what is left, plus one to see the end, as `buf` allows. */
+function wanted(file: PlannedFile, got: number, buf: Uint8Array): number {
+  return Math.min(buf.length, file.size - got + 1);
+}
+
 class PathReader implements SourceReader {
   private got = 0;
+  private eof = false;
   constructor(
     private readonly file: PlannedFile,
     private readonly fh: FileHandle,
   ) {}
 
   async read(dest: Uint8Array): Promise<number> {
-    const want = Math.min(dest.length, this.file.size - this.got);
+    if (this.eof) return 0;
+    const buf = target(this.file, this.got, dest);
     try {
-      if (this.got === this.file.size) {
-        // At the declared end: the file must end here too.
-        const probe = await this.fh.read(new Uint8Array(1), 0, 1, this.got);
-        if (probe.bytesRead > 0) throw tooLong(this.file);
-        return 0;
-      }
-      if (want === 0) throw new Error("cab writer: read into an empty buffer");
-      const { bytesRead } = await this.fh.read(dest, 0, want, this.got);
-      if (bytesRead === 0) throw tooShort(this.file, this.got);
-      this.got += bytesRead;
-      return bytesRead;
+      const { bytesRead } = await this.fh.read(buf, 0, wanted(this.file, this.got, buf), this.got);
+      const r = readChunk(this.file, this.got, buf, bytesRead);
+      this.got += r.n;
+      this.eof = r.eof;
+      return r.n;
     } catch (err) {
       throw readError(this.file, err);
     }
@@ -72,6 +120,34 @@ class PathReader implements SourceReader {
 
   close(): Promise<void> {
     return this.fh.close();
+  }
+}
+
+/** PathReader with synchronous calls, for small files (see SYNC_READ_MAX). */
+class SyncPathReader implements SourceReader {
+  private got = 0;
+  private eof = false;
+  constructor(
+    private readonly file: PlannedFile,
+    private readonly fd: number,
+  ) {}
+
+  async read(dest: Uint8Array): Promise<number> {
+    if (this.eof) return 0;
+    const buf = target(this.file, this.got, dest);
+    try {
+      const bytesRead = readSync(this.fd, buf, 0, wanted(this.file, this.got, buf), this.got);
+      const r = readChunk(this.file, this.got, buf, bytesRead);
+      this.got += r.n;
+      this.eof = r.eof;
+      return r.n;
+    } catch (err) {
+      throw readError(this.file, err);
+    }
+  }
+
+  async close(): Promise<void> {
+    closeSync(this.fd);
   }
 }
 
