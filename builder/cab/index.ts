@@ -47,7 +47,7 @@ export {
   targetPath,
 } from "./read/extract.js";
 export { findCabinets } from "./read/search.js";
-export type { CabTestFile, CabTestReport } from "./read/verify.js";
+export type { CabTestFile, CabTestReport, TestOptions } from "./read/verify.js";
 export {
   compressionLabel,
   compressionSpecProblem,
