@@ -5,12 +5,12 @@
  * ROUNDS: seconds per MB and the ratio at each size. Target (issue 18): time per MB flat.
  * CABWRIGHT_BENCH_CURVE_MB=50,200 picks the sizes (MiB).
  */
-import { mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
+import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type CabInputFile, writeCabinet } from "../builder/cab/index.js";
-import { load, measure, rounds } from "./measure.js";
+import { freshDir, load, measure, rounds } from "./measure.js";
 import { WINE_DLLS } from "./wine-drop.js";
 
 const ROUNDS = 3;
@@ -53,10 +53,7 @@ export async function run(): Promise<void> {
       await writeCabinet(cab, files);
       const cabMb = (await stat(cab)).size / MB;
       const out = join(dir, "out");
-      const empty = async () => {
-        await rm(out, { recursive: true, force: true });
-        await mkdir(out);
-      };
+      const empty = freshDir(out);
       const t = await rounds(ROUNDS, [
         { label: "theirs", run: () => measure("cabextract", ["-q", "-t", cab]) },
         { label: "ours", run: () => measure(process.execPath, [cli, "cab", "test", cab]) },

@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { load, measure, rounds, row } from "./measure.js";
+import { freshDir, load, measure, rounds, row } from "./measure.js";
 
 const ROUNDS = 3;
 const FOLDERS = 50;
@@ -85,10 +85,7 @@ export async function run(): Promise<void> {
     for (const [label, m] of c) console.log(row(label, m, base));
 
     const out = join(dir, "out");
-    const empty = async () => {
-      await rm(out, { recursive: true, force: true });
-      await mkdir(out);
-    };
+    const empty = freshDir(out);
     console.log(`  extract (${load()})`);
     const x = await rounds(ROUNDS, [
       {

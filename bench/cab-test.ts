@@ -6,12 +6,12 @@
  * cabextract, test <= 0.6x cabextract, peak memory < 200 MB.
  */
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
+import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { load, measure, rounds, row } from "./measure.js";
+import { freshDir, load, measure, rounds, row } from "./measure.js";
 import { WINE_DLLS as WINE_DIR } from "./wine-drop.js";
 
 const execFileP = promisify(execFile);
@@ -24,10 +24,7 @@ export async function readBench(cab: string, dir: string, count = ROUNDS): Promi
   // Warm the page cache so every reader sees the same conditions.
   await execFileP("cat", [cab], { maxBuffer: 1 << 30 }).catch(() => undefined);
   const out = join(dir, "out");
-  const empty = async () => {
-    await rm(out, { recursive: true, force: true });
-    await mkdir(out);
-  };
+  const empty = freshDir(out);
   console.log(`  test (${load()})`);
   const t = await rounds(count, [
     { label: "cabextract -t", run: () => measure("cabextract", ["-q", "-t", cab]) },

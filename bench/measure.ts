@@ -4,6 +4,7 @@
  * beside every figure (the machine is shared: ratios measured in the same run count).
  */
 import { execFile } from "node:child_process";
+import { mkdir, rm } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { promisify } from "node:util";
 
@@ -80,4 +81,12 @@ export function row(label: string, m: Measured, base?: Measured): string {
     ? `  ${(m.seconds / base.seconds).toFixed(2)}x wall, ${(m.cpuSeconds / base.cpuSeconds).toFixed(2)}x CPU`
     : "";
   return `  ${label.padEnd(24)} ${m.seconds.toFixed(2)} s wall  ${m.cpuSeconds.toFixed(2)} s CPU  peak ${m.maxRssMb.toFixed(0)} MB${ratio}`;
+}
+
+/** A `before` step: `dir` emptied (made if missing), so each extraction starts alike. */
+export function freshDir(dir: string): () => Promise<void> {
+  return async () => {
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir);
+  };
 }

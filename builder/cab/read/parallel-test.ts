@@ -1,5 +1,5 @@
 /**
- * Testing an MSZIP folder on several threads. A block's decoding needs the 32 KB before
+ * Testing an MSZIP folder on several threads (the calling one and workers). A block's decoding needs the 32 KB before
  * it, so a folder decodes on one thread; but whether a block decodes, and to how many
  * bytes, depends only on how long that history is (mszipHistoryLength), and a test asks
  * nothing else (MSZIP has no checksum of the uncompressed bytes). So the calling thread
@@ -19,7 +19,7 @@ import {
   type RawBlock,
   rawBlocks,
 } from "./folder-stream.js";
-import type { TestBatch, TestReply } from "./test-worker.js";
+import { type TestBatch, type TestReply, testBatch } from "./test-batch.js";
 
 /** Compressed bytes per batch: enough to pay for a message, small enough to share out. */
 const BATCH_BYTES = 512 * 1024;
@@ -27,8 +27,8 @@ const BATCH_BYTES = 512 * 1024;
 const IN_FLIGHT_PER_WORKER = 2;
 /** Below this many blocks (about 8 MB), starting workers costs more than it saves. */
 const MIN_PARALLEL_BLOCKS = 256;
-/** At most this many workers (each costs 10-20 MB). */
-const MAX_WORKERS = 4;
+/** At most this many threads, the calling one included (a worker costs 10-20 MB). */
+const MAX_THREADS = 4;
 /**
  * Small heaps: a worker's garbage (each block's decoded bytes, thrown away) is then
  * collected early instead of piling up to the default young generation's size.
@@ -63,7 +63,11 @@ export class TestPool {
   private failure: Error | undefined;
   readonly threads: number;
 
-  constructor(threads = Math.min(availableParallelism(), MAX_WORKERS)) {
+  /**
+   * Default: one core is left to everything else, so two cores test on one thread (there
+   * the workers' start-up and copies cost more than they gave: docs/cab-reader.md).
+   */
+  constructor(threads = Math.max(1, Math.min(availableParallelism() - 1, MAX_THREADS))) {
     if (!Number.isSafeInteger(threads) || threads < 1) {
       throw new CabError("invalid-input", `threads must be a positive integer, got ${threads}`);
     }
@@ -71,7 +75,7 @@ export class TestPool {
   }
 
   private start(): void {
-    const n = this.threads;
+    const n = this.threads - 1;
     const url = new URL("./test-worker.js", import.meta.url);
     for (let i = 0; i < n; i++) {
       const w = new Worker(url, { resourceLimits: WORKER_LIMITS });
@@ -88,12 +92,17 @@ export class TestPool {
     }
   }
 
-  /** Decode `batch` on the next worker, round robin. */
+  /**
+   * Test `batch` on the next thread, round robin: the calling thread takes its turn
+   * (synchronously, between reads), so one worker fewer is started.
+   */
   send(batch: Omit<TestBatch, "id">): Promise<TestReply> {
+    const id = this.nextId++;
+    const slot = id % this.threads;
+    if (slot === 0) return Promise.resolve(testBatch({ ...batch, id }));
     if (this.workers.length === 0) this.start();
     if (this.failure) return Promise.reject(this.failure);
-    const id = this.nextId++;
-    const worker = this.workers[id % this.workers.length]!;
+    const worker = this.workers[slot - 1]!;
     return new Promise<TestReply>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
       worker.postMessage({ ...batch, id }, [

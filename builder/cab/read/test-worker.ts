@@ -1,42 +1,9 @@
 /**
- * A worker of read/parallel-test.ts: decodes a batch of a folder's MSZIP blocks, each
- * against zeros as long as its real history (see mszipHistoryLength), and says whether
- * and where the first one fails. The decoded bytes are thrown away: testing needs only
- * whether each block decodes to the size it declares.
+ * A worker of read/parallel-test.ts: tests the batches of MSZIP blocks posted to it
+ * (test-batch.ts) and posts each answer back.
  */
 import { parentPort } from "node:worker_threads";
-import { inflateMszipBlock } from "../codecs/mszip/decode.js";
-
-export interface TestBatch {
-  readonly id: number;
-  /** The blocks' compressed bytes back to back. */
-  readonly bytes: Uint8Array;
-  /** Per block: its length in `bytes`, its declared size, its history's length. */
-  readonly lengths: Int32Array;
-  readonly sizes: Int32Array;
-  readonly historyLengths: Int32Array;
-}
-
-export type TestReply =
-  | { readonly id: number; readonly ok: true }
-  | { readonly id: number; readonly ok: false; readonly index: number; readonly reason: string };
-
-const ZEROS = new Uint8Array(32768);
-
-/** The first block of `batch` that does not decode, or ok. */
-export function testBatch(batch: TestBatch): TestReply {
-  let at = 0;
-  for (let i = 0; i < batch.lengths.length; i++) {
-    const input = batch.bytes.subarray(at, at + batch.lengths[i]!);
-    at += batch.lengths[i]!;
-    try {
-      inflateMszipBlock(input, batch.sizes[i]!, ZEROS.subarray(0, batch.historyLengths[i]!));
-    } catch (err) {
-      return { id: batch.id, ok: false, index: i, reason: (err as Error)?.message ?? String(err) };
-    }
-  }
-  return { id: batch.id, ok: true };
-}
+import { type TestBatch, testBatch } from "./test-batch.js";
 
 const port = parentPort;
 if (port) port.on("message", (batch: TestBatch) => port.postMessage(testBatch(batch)));

@@ -38,8 +38,8 @@ export interface CabTestReport {
 export interface TestOptions {
   /**
    * Threads that decode an MSZIP folder of 256 blocks or more (read/parallel-test.ts);
-   * 1: the calling thread only. Default: the available cores, at most 4. The report is
-   * the same for any count.
+   * 1: the calling thread only. Default: the available cores less one, at most 4 (so 1
+   * on two cores). The report is the same for any count.
    */
   readonly threads?: number;
 }

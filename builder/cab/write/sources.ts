@@ -31,9 +31,11 @@ export async function openPlannedFile(file: PlannedFile): Promise<SourceReader> 
   const where = { file: file.name };
   try {
     if (typeof file.source === "string") {
-      return file.size <= SYNC_READ_MAX
-        ? new SyncPathReader(file, openSync(file.source, "r"))
-        : new PathReader(file, await open(file.source, "r"));
+      const io =
+        file.size <= SYNC_READ_MAX
+          ? syncIo(openSync(file.source, "r"))
+          : asyncIo(await open(file.source, "r"));
+      return new PathReader(file, io);
     }
     return new StreamReader(file, file.source()[Symbol.asyncIterator]());
   } catch (err) {
@@ -62,38 +64,26 @@ function readError(file: PlannedFile, err: unknown) {
   });
 }
 
-/**
- * What a read of `wanted()` bytes at `got` that gave `bytesRead` means: `n` bytes of the
- * file, and `eof` once the declared end is known to be the file's end. A file longer or
- * shorter than declared is refused.
- */
-function readChunk(
-  file: PlannedFile,
-  got: number,
-  buf: Uint8Array,
-  bytesRead: number,
-): { n: number; eof: boolean } {
-  const left = file.size - got;
-  if (bytesRead > left) throw tooLong(file);
-  if (bytesRead === 0 && left > 0) throw tooShort(file, got);
-  // Asked for one byte past the declared end (buf had room) and did not get it.
-  const eof = bytesRead === left && buf.length > left;
-  return { n: bytesRead, eof };
+/** Positional reads of one open file, and its close. */
+interface FileIo {
+  read(buf: Uint8Array, length: number, position: number): Promise<number>;
+  close(): Promise<void>;
 }
 
-/**
- * Where to read: `dest`, or (at the declared end with no room left: the end of a folder)
- * a one-byte probe that only checks that the file ends there.
- */
-function target(file: PlannedFile, got: number, dest: Uint8Array): Uint8Array {
-  if (dest.length > 0) return dest;
-  if (got < file.size) throw new Error("cab writer: read into an empty buffer");
-  return new Uint8Array(1);
+/** Asynchronous calls (libuv's thread pool): for large files. */
+function asyncIo(fh: FileHandle): FileIo {
+  return {
+    read: async (buf, length, position) => (await fh.read(buf, 0, length, position)).bytesRead,
+    close: () => fh.close(),
+  };
 }
 
-/** How many bytes to ask for: what is left, plus one to see the end, as `buf` allows. */
-function wanted(file: PlannedFile, got: number, buf: Uint8Array): number {
-  return Math.min(buf.length, file.size - got + 1);
+/** Synchronous calls: for small files (see SYNC_READ_MAX). */
+function syncIo(fd: number): FileIo {
+  return {
+    read: async (buf, length, position) => readSync(fd, buf, 0, length, position),
+    close: async () => closeSync(fd),
+  };
 }
 
 class PathReader implements SourceReader {
@@ -101,53 +91,37 @@ class PathReader implements SourceReader {
   private eof = false;
   constructor(
     private readonly file: PlannedFile,
-    private readonly fh: FileHandle,
+    private readonly io: FileIo,
   ) {}
 
   async read(dest: Uint8Array): Promise<number> {
     if (this.eof) return 0;
-    const buf = target(this.file, this.got, dest);
-    try {
-      const { bytesRead } = await this.fh.read(buf, 0, wanted(this.file, this.got, buf), this.got);
-      const r = readChunk(this.file, this.got, buf, bytesRead);
-      this.got += r.n;
-      this.eof = r.eof;
-      return r.n;
-    } catch (err) {
-      throw readError(this.file, err);
+    const { file, got } = this;
+    // At the declared end with no room left (a folder's end), a one-byte probe only
+    // checks that the file ends there.
+    if (dest.length === 0 && got < file.size) {
+      throw new Error("cab writer: read into an empty buffer");
     }
+    const buf = dest.length > 0 ? dest : new Uint8Array(1);
+    const left = file.size - got;
+    // One byte more than is left, when there is room: a longer file shows in this read.
+    const asked = Math.min(buf.length, left + 1);
+    let n: number;
+    try {
+      n = await this.io.read(buf, asked, got);
+    } catch (err) {
+      throw readError(file, err);
+    }
+    if (n > left) throw tooLong(file);
+    if (n === 0 && left > 0) throw tooShort(file, got);
+    this.got += n;
+    // Asked past the declared end and got nothing there: the file ends where declared.
+    this.eof = n === left && asked > left;
+    return n;
   }
 
   close(): Promise<void> {
-    return this.fh.close();
-  }
-}
-
-/** PathReader with synchronous calls, for small files (see SYNC_READ_MAX). */
-class SyncPathReader implements SourceReader {
-  private got = 0;
-  private eof = false;
-  constructor(
-    private readonly file: PlannedFile,
-    private readonly fd: number,
-  ) {}
-
-  async read(dest: Uint8Array): Promise<number> {
-    if (this.eof) return 0;
-    const buf = target(this.file, this.got, dest);
-    try {
-      const bytesRead = readSync(this.fd, buf, 0, wanted(this.file, this.got, buf), this.got);
-      const r = readChunk(this.file, this.got, buf, bytesRead);
-      this.got += r.n;
-      this.eof = r.eof;
-      return r.n;
-    } catch (err) {
-      throw readError(this.file, err);
-    }
-  }
-
-  async close(): Promise<void> {
-    closeSync(this.fd);
+    return this.io.close();
   }
 }
 

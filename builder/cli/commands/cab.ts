@@ -16,7 +16,6 @@ import {
   parseCompression,
   writeCabinet,
 } from "../../cab/index.js";
-import { locateCabinet } from "../../sfx/locate.js";
 import { InputError } from "../../util/errors.js";
 import { openInputFile } from "../../util/fs.js";
 import type { RegisterCommand } from "./types.js";
@@ -81,6 +80,8 @@ async function openOptions(file: string, flags: ReadFlags): Promise<OpenOptions>
     }
     opts.offset = n;
   } else if (!flags.search && (await isProgram(file))) {
+    // Loaded only for a package: a bare cabinet's commands start without the PE reader.
+    const { locateCabinet } = await import("../../sfx/locate.js");
     opts.offset = locateCabinet(file).offset;
   }
   return opts;
