@@ -44,7 +44,7 @@ export async function run(): Promise<void> {
   try {
     console.log(`cab-curve: reading cost by payload size, medians of ${ROUNDS}`);
     console.log(
-      "   payload MB   cab MB   test ours s/GB  cabextract s/GB  ratio   extract ours s/GB  cabextract s/GB  ratio   peak MB   load",
+      "  payload MiB  cab MiB   test ours s/GB  cabextract s/GB  ratio   extract ours s/GB  cabextract s/GB  ratio   peak MB   load",
     );
     for (const mb of sizes()) {
       const files = await payload(mb * MB);

@@ -62,7 +62,7 @@ export async function run(): Promise<void> {
     const src = join(dir, "in");
     const { names, bytes } = await smallFiles(src);
     console.log(
-      `cab-small: ${names.length} text files, ${(bytes / 1048576).toFixed(1)} MB in ${FOLDERS} folders, medians of ${ROUNDS}`,
+      `cab-small: ${names.length} text files, ${(bytes / 1048576).toFixed(1)} MiB in ${FOLDERS} folders, medians of ${ROUNDS}`,
     );
     const ours = join(dir, "ours.cab");
     const theirs = join(dir, "gcab.cab");
