@@ -10,12 +10,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type CabInputFile, writeCabinet } from "../builder/cab/index.js";
-import { freshDir, load, measure, rounds } from "./measure.js";
+import { CLI, extractTools, load, measure, rounds } from "./measure.js";
 import { WINE_DLLS } from "./wine-drop.js";
 
 const ROUNDS = 3;
 const MB = 1024 * 1024;
-const cli = fileURLToPath(new URL("../builder/cli/main.js", import.meta.url));
 
 function sizes(): number[] {
   const env = process.env.CABWRIGHT_BENCH_CURVE_MB;
@@ -44,7 +43,7 @@ export async function run(): Promise<void> {
   try {
     console.log(`cab-curve: reading cost by payload size, medians of ${ROUNDS}`);
     console.log(
-      "  payload MiB  cab MiB   test ours s/GB  cabextract s/GB  ratio   extract ours s/GB  cabextract s/GB  ratio   peak MB   load",
+      "  payload MiB  cab MiB  test ours s/GiB cabextract s/GiB ratio   extract ours s/GiB cabextract s/GiB ratio  peak MB   load",
     );
     for (const mb of sizes()) {
       const files = await payload(mb * MB);
@@ -53,28 +52,21 @@ export async function run(): Promise<void> {
       await writeCabinet(cab, files);
       const cabMb = (await stat(cab)).size / MB;
       const out = join(dir, "out");
-      const empty = freshDir(out);
       const t = await rounds(ROUNDS, [
         { label: "theirs", run: () => measure("cabextract", ["-q", "-t", cab]) },
-        { label: "ours", run: () => measure(process.execPath, [cli, "cab", "test", cab]) },
+        { label: "ours", run: () => measure(process.execPath, [CLI, "cab", "test", cab]) },
       ]);
-      const x = await rounds(ROUNDS, [
-        {
-          label: "theirs",
-          before: empty,
-          run: () => measure("cabextract", ["-q", "-d", out, cab]),
-        },
-        {
-          label: "ours",
-          before: empty,
-          run: () => measure(process.execPath, [cli, "cab", "extract", "-C", out, cab]),
-        },
-      ]);
+      const x = await rounds(ROUNDS, extractTools(cab, out));
       await rm(out, { recursive: true, force: true });
       await rm(cab, { force: true });
       const gb = bytes / (1024 * MB);
       const perGb = (s: number) => (s / gb).toFixed(2);
-      const [to, tt, xo, xt] = [t.get("ours")!, t.get("theirs")!, x.get("ours")!, x.get("theirs")!];
+      const [to, tt, xo, xt] = [
+        t.get("ours")!,
+        t.get("theirs")!,
+        x.get("cabwright cab extract")!,
+        x.get("cabextract -d")!,
+      ];
       console.log(
         `  ${(bytes / MB).toFixed(0).padStart(11)} ${cabMb.toFixed(0).padStart(8)} ${perGb(to.seconds).padStart(16)} ${perGb(tt.seconds).padStart(16)} ${(to.seconds / tt.seconds).toFixed(2).padStart(6)} ${perGb(xo.seconds).padStart(19)} ${perGb(xt.seconds).padStart(16)} ${(xo.seconds / xt.seconds).toFixed(2).padStart(6)} ${Math.max(to.maxRssMb, xo.maxRssMb).toFixed(0).padStart(9)}   ${load()}`,
       );

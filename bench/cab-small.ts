@@ -9,13 +9,12 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { freshDir, load, measure, rounds, row } from "./measure.js";
+import { CLI, extractTools, load, measure, rounds, row } from "./measure.js";
 
 const ROUNDS = 3;
 const FOLDERS = 50;
 const PER_FOLDER = 400;
 const CURVE = [10, 100, 1000, 5000, 20000];
-const cli = fileURLToPath(new URL("../builder/cli/main.js", import.meta.url));
 
 /** Words from a seeded generator: text that compresses as text does. */
 function makeWords(next: () => number): string[] {
@@ -76,7 +75,7 @@ export async function run(): Promise<void> {
         label: "cabwright cab create",
         before: () => rm(ours, { force: true }),
         run: () =>
-          measure(process.execPath, [cli, "cab", "create", ours, ...names.slice(0, n)], src),
+          measure(process.execPath, [CLI, "cab", "create", ours, ...names.slice(0, n)], src),
       },
     ];
     console.log(`  create (${load()})`);
@@ -85,20 +84,8 @@ export async function run(): Promise<void> {
     for (const [label, m] of c) console.log(row(label, m, base));
 
     const out = join(dir, "out");
-    const empty = freshDir(out);
     console.log(`  extract (${load()})`);
-    const x = await rounds(ROUNDS, [
-      {
-        label: "cabextract -d",
-        before: empty,
-        run: () => measure("cabextract", ["-q", "-d", out, ours]),
-      },
-      {
-        label: "cabwright cab extract",
-        before: empty,
-        run: () => measure(process.execPath, [cli, "cab", "extract", "-C", out, ours]),
-      },
-    ]);
+    const x = await rounds(ROUNDS, extractTools(ours, out));
     await rm(out, { recursive: true, force: true });
     const xBase = x.get("cabextract -d")!;
     for (const [label, m] of x) console.log(row(label, m, xBase));

@@ -11,26 +11,24 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { freshDir, load, measure, rounds, row } from "./measure.js";
+import { CLI, extractTools, freshDir, load, measure, rounds, row } from "./measure.js";
 import { WINE_DLLS as WINE_DIR } from "./wine-drop.js";
 
 const execFileP = promisify(execFile);
 const MIN_BYTES = 100 * 1024 * 1024;
 const ROUNDS = 5;
-const cli = fileURLToPath(new URL("../builder/cli/main.js", import.meta.url));
 
 /** Extract and test `cab` with ours and the peers; print medians and ratios. */
 export async function readBench(cab: string, dir: string, count = ROUNDS): Promise<void> {
   // Warm the page cache so every reader sees the same conditions.
   await execFileP("cat", [cab], { maxBuffer: 1 << 30 }).catch(() => undefined);
   const out = join(dir, "out");
-  const empty = freshDir(out);
   console.log(`  test (${load()})`);
   const t = await rounds(count, [
     { label: "cabextract -t", run: () => measure("cabextract", ["-q", "-t", cab]) },
     {
       label: "cabwright cab test",
-      run: () => measure(process.execPath, [cli, "cab", "test", cab]),
+      run: () => measure(process.execPath, [CLI, "cab", "test", cab]),
     },
     { label: "7zz t", run: () => measure("7zz", ["t", "-bd", cab]) },
   ]);
@@ -38,19 +36,10 @@ export async function readBench(cab: string, dir: string, count = ROUNDS): Promi
   for (const [label, m] of t) console.log(row(label, m, tBase));
   console.log(`  extract (${load()})`);
   const x = await rounds(count, [
-    {
-      label: "cabextract -d",
-      before: empty,
-      run: () => measure("cabextract", ["-q", "-d", out, cab]),
-    },
-    {
-      label: "cabwright cab extract",
-      before: empty,
-      run: () => measure(process.execPath, [cli, "cab", "extract", "-C", out, cab]),
-    },
+    ...extractTools(cab, out),
     {
       label: "7zz x",
-      before: empty,
+      before: freshDir(out),
       run: () => measure("7zz", ["x", "-bd", "-y", `-o${out}`, cab]),
     },
   ]);
@@ -85,7 +74,7 @@ export async function benchCabTest(): Promise<void> {
     );
     const start = await rounds(ROUNDS, [
       { label: "node -e 0", run: () => measure(process.execPath, ["-e", "0"]) },
-      { label: "cabwright --version", run: () => measure(process.execPath, [cli, "--version"]) },
+      { label: "cabwright --version", run: () => measure(process.execPath, [CLI, "--version"]) },
     ]);
     console.log(`  start-up (${load()})`);
     for (const [label, m] of start) console.log(row(label, m));

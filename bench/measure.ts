@@ -6,6 +6,7 @@
 import { execFile } from "node:child_process";
 import { mkdir, rm } from "node:fs/promises";
 import { loadavg } from "node:os";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
 const execFileP = promisify(execFile);
@@ -89,4 +90,24 @@ export function freshDir(dir: string): () => Promise<void> {
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir);
   };
+}
+
+/** The built CLI, run by node. */
+export const CLI = fileURLToPath(new URL("../builder/cli/main.js", import.meta.url));
+
+/** `cabextract -d` and `cabwright cab extract` of `cab` into `out` (emptied before each). */
+export function extractTools(cab: string, out: string) {
+  const before = freshDir(out);
+  return [
+    {
+      label: "cabextract -d",
+      before,
+      run: () => measure("cabextract", ["-q", "-d", out, cab]),
+    },
+    {
+      label: "cabwright cab extract",
+      before,
+      run: () => measure(process.execPath, [CLI, "cab", "extract", "-C", out, cab]),
+    },
+  ] as const;
 }
