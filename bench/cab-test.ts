@@ -1,7 +1,9 @@
 /**
- * Bench: test a >= 100 MB MSZIP cabinet of Wine's x64 DLLs (made here with `gcab -c -z`)
- * with our reader and with `cabextract -t`, in the same run; print times, their ratio and
- * peak memory (max RSS from /usr/bin/time). Targets: <= 1.2x cabextract, < 200 MB.
+ * Bench: read a >= 100 MB MSZIP cabinet of Wine's x64 DLLs (made here with `gcab -c -z`):
+ * `cab test` against `cabextract -t` and `7zz t`, `cab extract` against `cabextract -d`
+ * and `7zz x`, whole process, alternating, medians of ROUNDS, with the load average; and
+ * node's own start-up beside ours (`--version`). Targets (issue 18): extract <= 1.0x
+ * cabextract, test <= 0.6x cabextract, peak memory < 200 MB.
  */
 import { execFile } from "node:child_process";
 import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
@@ -9,50 +11,47 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { CLI, extractTools, freshDir, load, measure, rounds, row } from "./measure.js";
 import { WINE_DLLS as WINE_DIR } from "./wine-drop.js";
 
 const execFileP = promisify(execFile);
 const MIN_BYTES = 100 * 1024 * 1024;
-const cli = fileURLToPath(new URL("../builder/cli/main.js", import.meta.url));
-const library = new URL("../builder/cab/index.js", import.meta.url).href;
-/** The library alone in a fresh node: `openCabinet(cab).test()`, exit 2 when not ok. */
-const libraryScript = `import(${JSON.stringify(library)}).then(async (m) => {
-  const cab = await m.openCabinet(process.argv[1]);
-  const report = await cab.test();
-  await cab.close();
-  if (!report.ok) { console.error(report.errors[0]); process.exit(2); }
-});`;
+const ROUNDS = 5;
 
-interface Measured {
-  readonly seconds: number;
-  /** User + system CPU seconds: steadier than wall time on a shared machine. */
-  readonly cpuSeconds: number;
-  readonly maxRssMb: number;
-}
-
-const ROUNDS = 3;
-
-/** The best of several runs: least wall time, least CPU, most memory seen. */
-function best(runs: readonly Measured[]): Measured {
-  return {
-    seconds: Math.min(...runs.map((r) => r.seconds)),
-    cpuSeconds: Math.min(...runs.map((r) => r.cpuSeconds)),
-    maxRssMb: Math.max(...runs.map((r) => r.maxRssMb)),
-  };
-}
-
-/** Wall time and peak RSS of a command, via GNU time. */
-async function measure(cmd: string, args: string[]): Promise<Measured> {
-  const { stderr } = await execFileP("/usr/bin/time", ["-f", "BENCH %e %U %S %M", cmd, ...args], {
-    maxBuffer: 256 << 20,
-  });
-  const m = /BENCH ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(stderr);
-  if (!m) throw new Error(`no timing from /usr/bin/time: ${stderr.slice(-500)}`);
-  return {
-    seconds: Number(m[1]),
-    cpuSeconds: Number(m[2]) + Number(m[3]),
-    maxRssMb: Number(m[4]) / 1024,
-  };
+/** Extract and test `cab` with ours and the peers; print medians and ratios. */
+export async function readBench(cab: string, dir: string, count = ROUNDS): Promise<void> {
+  // Warm the page cache so every reader sees the same conditions.
+  await execFileP("cat", [cab], { maxBuffer: 1 << 30 }).catch(() => undefined);
+  const out = join(dir, "out");
+  console.log(`  test (${load()})`);
+  const t = await rounds(count, [
+    { label: "cabextract -t", run: () => measure("cabextract", ["-q", "-t", cab]) },
+    {
+      label: "cabwright cab test",
+      run: () => measure(process.execPath, [CLI, "cab", "test", cab]),
+    },
+    { label: "7zz t", run: () => measure("7zz", ["t", "-bd", cab]) },
+  ]);
+  const tBase = t.get("cabextract -t")!;
+  for (const [label, m] of t) console.log(row(label, m, tBase));
+  console.log(`  extract (${load()})`);
+  const x = await rounds(count, [
+    ...extractTools(cab, out),
+    {
+      label: "7zz x",
+      before: freshDir(out),
+      run: () => measure("7zz", ["x", "-bd", "-y", `-o${out}`, cab]),
+    },
+  ]);
+  await rm(out, { recursive: true, force: true });
+  const xBase = x.get("cabextract -d")!;
+  for (const [label, m] of x) console.log(row(label, m, xBase));
+  const ratio = (a: number, b: number) => (a / b).toFixed(2);
+  const ourTest = t.get("cabwright cab test")!;
+  const ourExtract = x.get("cabwright cab extract")!;
+  console.log(
+    `  cab test / cabextract -t ${ratio(ourTest.seconds, tBase.seconds)}x wall (target <= 0.60); cab extract / cabextract -d ${ratio(ourExtract.seconds, xBase.seconds)}x wall (target <= 1.00); peak ${Math.max(ourTest.maxRssMb, ourExtract.maxRssMb).toFixed(0)} MB (target < 200) (${load()})`,
+  );
 }
 
 export async function benchCabTest(): Promise<void> {
@@ -71,33 +70,15 @@ export async function benchCabTest(): Promise<void> {
     await execFileP("gcab", ["-c", "-z", "-n", cab, ...inputs], { maxBuffer: 64 << 20 });
     const cabSize = (await stat(cab)).size;
     console.log(
-      `cab test: ${inputs.length} Wine x64 DLLs, ${(total / 1048576).toFixed(1)} MB -> ${(cabSize / 1048576).toFixed(1)} MB MSZIP (gcab -c -z)`,
+      `cab test / extract: ${inputs.length} Wine x64 DLLs, ${(total / 1048576).toFixed(1)} MB -> ${(cabSize / 1048576).toFixed(1)} MB MSZIP (gcab -c -z), medians of ${ROUNDS}`,
     );
-    // Warm the page cache so both readers see the same conditions.
-    await execFileP("cat", [cab], { maxBuffer: 1 << 30 }).catch(() => undefined);
-    // Alternate the two, three rounds, and keep each one's best: the machine is shared.
-    const theirRuns: Measured[] = [];
-    const ourRuns: Measured[] = [];
-    const libRuns: Measured[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      theirRuns.push(await measure("cabextract", ["-q", "-t", cab]));
-      ourRuns.push(await measure(process.execPath, [cli, "cab", "test", cab]));
-      libRuns.push(await measure(process.execPath, ["-e", libraryScript, cab]));
-    }
-    const theirs = best(theirRuns);
-    const ours = best(ourRuns);
-    const lib = best(libRuns);
-    const row = (label: string, m: Measured) =>
-      `  ${label.padEnd(16)} ${m.seconds.toFixed(2)} s wall  ${m.cpuSeconds.toFixed(2)} s CPU  peak ${m.maxRssMb.toFixed(0)} MB`;
-    console.log(row("cabextract -t", theirs));
-    console.log(row("cabwright test", ours));
-    console.log(row("library test()", lib));
-    const ratio = (m: Measured) =>
-      `${(m.seconds / theirs.seconds).toFixed(2)}x wall, ${(m.cpuSeconds / theirs.cpuSeconds).toFixed(2)}x CPU`;
-    console.log(
-      `  test time vs cabextract -t (target <= 1.2x): CLI ${ratio(ours)}; library ${ratio(lib)}`,
-    );
-    console.log(`  peak memory ${ours.maxRssMb.toFixed(0)} MB (target < 200 MB)`);
+    const start = await rounds(ROUNDS, [
+      { label: "node -e 0", run: () => measure(process.execPath, ["-e", "0"]) },
+      { label: "cabwright --version", run: () => measure(process.execPath, [CLI, "--version"]) },
+    ]);
+    console.log(`  start-up (${load()})`);
+    for (const [label, m] of start) console.log(row(label, m));
+    await readBench(cab, dir);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -9,6 +9,8 @@ import { fileURLToPath } from "node:url";
 const benches: ReadonlyArray<readonly [string, () => Promise<void>]> = [
   ["cab-write", async () => (await import("./cab-write.js")).run()],
   ["cab-test", async () => (await import("./cab-test.js")).benchCabTest()],
+  ["cab-small", async () => (await import("./cab-small.js")).run()],
+  ["cab-curve", async () => (await import("./cab-curve.js")).run()],
   ["lzx", async () => (await import("./lzx.js")).benchLzx()],
   ["build", async () => (await import("./build.js")).run()],
   ["build-curve", async () => (await import("./build.js")).runCurve()],

@@ -56,7 +56,7 @@ export {
 } from "./read/extract.js";
 export { type FolderPlan, folderBlocks } from "./read/folder-stream.js";
 export { findCabinets } from "./read/search.js";
-export type { CabTestFile, CabTestReport } from "./read/verify.js";
+export type { CabTestFile, CabTestReport, TestOptions } from "./read/verify.js";
 export {
   compressionLabel,
   compressionSpecProblem,

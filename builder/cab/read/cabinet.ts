@@ -17,7 +17,7 @@ import { type FolderPlan, type FolderSegment, folderBlocks } from "./folder-stre
 import { findCabinets } from "./search.js";
 import { CabSource } from "./source.js";
 import { type CabinetStructure, readStructure } from "./structure.js";
-import { type CabTestReport, testCabinet } from "./verify.js";
+import { type CabTestReport, type TestOptions, testCabinet } from "./verify.js";
 
 export interface OpenOptions {
   /** Where the cabinet starts in the file (default 0). */
@@ -78,7 +78,7 @@ export interface Cabinet {
   /** The file's bytes, decompressed, streamed. */
   openFile(entry: CabFileEntry): Readable;
   /** Decode everything: every checksum, every file's size. */
-  test(): Promise<CabTestReport>;
+  test(opts?: TestOptions): Promise<CabTestReport>;
   close(): Promise<void>;
 }
 
@@ -339,8 +339,8 @@ function assemble(
     openFile(entry) {
       return Readable.from(fileBytes(folderPlans, cursors, entry), { objectMode: false });
     },
-    test() {
-      return testCabinet(cabinet);
+    test(opts) {
+      return testCabinet(cabinet, opts);
     },
     async close() {
       await Promise.all(sources.map((s) => s.close().catch(() => undefined)));

@@ -18,8 +18,8 @@
  */
 
 import { randomBytes } from "node:crypto";
-import { constants as fsConstants } from "node:fs";
-import { type FileHandle, lstat, mkdir, open, realpath, rename, rm } from "node:fs/promises";
+import { realpathSync, renameSync, rmSync } from "node:fs";
+import { lstat, mkdir, realpath } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { CabError } from "../format/errors.js";
 import { safeSegments } from "../format/names.js";
@@ -31,6 +31,7 @@ import {
   openCabinet,
 } from "./cabinet.js";
 import { folderBlocks, missingBlocksWarning, newBlockStats } from "./folder-stream.js";
+import { OutputFile, WriteBudget } from "./output-file.js";
 
 export interface ExtractOptions extends OpenOptions {
   /** Only these entries (by display name); default all. */
@@ -61,9 +62,7 @@ const MAX_OPEN_OUTPUTS = 256;
 interface Output {
   readonly entry: CabFileEntry;
   readonly target: string;
-  readonly temp: string;
-  readonly fh: FileHandle;
-  written: number;
+  readonly file: OutputFile;
 }
 
 /** The path an entry is written to under `root`; throws if it would leave `root`. */
@@ -101,49 +100,72 @@ export async function extractOpened(
   // The folder the user named may itself be a link (their choice); below it, none may be.
   const realRoot = await realpath(root).catch((err) => fsError(root, err));
   const folders = new LinkFreeFolders(root);
-  for (const f of chosen) await folders.refuseLinks(dirname(targetPath(root, f)));
+  // Each entry's path, worked out once (and every one checked before anything is written).
+  const targets = new Map<CabFileEntry, string>();
+  for (const f of chosen) {
+    const target = targetPath(root, f);
+    targets.set(f, target);
+    await folders.refuseLinks(dirname(target));
+  }
   const done: ExtractedFile[] = [];
   const failed: { name: string; error: string }[] = [];
   const open_: Output[] = [];
   const warnings = [...cab.warnings];
+  const budget = new WriteBudget();
+  // Temporary names: unguessable per extraction, numbered per file (O_EXCL refuses a
+  // name that exists anyway).
+  const tempPrefix = `.cabwright-${process.pid}-${randomBytes(6).toString("hex")}-`;
+  let temps = 0;
   let bytes = 0;
   const finish = async (o: Output) => {
-    await o.fh.close();
-    const parent = dirname(o.target);
-    const expected = join(realRoot, relative(root, parent));
-    const real = await realpath(parent).catch((err) => fsError(parent, err));
-    if (real !== expected) throw linkError(parent, `resolves to ${real}`);
-    await rename(o.temp, o.target).catch((err) => fsError(o.target, err));
+    // A failed write stops the extraction (as a full disk should); what follows it only
+    // skips this file.
+    try {
+      await o.file.finishWrites();
+    } catch (err) {
+      await o.file.abandon();
+      rmSync(o.file.temp, { force: true });
+      fsError(o.file.temp, err);
+    }
+    try {
+      o.file.close(opts.setTimes === false ? undefined : entryTime(o.entry));
+      const parent = dirname(o.target);
+      const expected = join(realRoot, relative(root, parent));
+      let real: string;
+      try {
+        real = realpathSync.native(parent);
+      } catch (err) {
+        fsError(parent, err);
+      }
+      if (real !== expected) throw linkError(parent, `resolves to ${real}`);
+      try {
+        renameSync(o.file.temp, o.target);
+      } catch (err) {
+        fsError(o.target, err);
+      }
+    } catch (err) {
+      rmSync(o.file.temp, { force: true });
+      if (!(err instanceof CabError)) throw err;
+      failed.push({ name: o.entry.name, error: err.message });
+      return;
+    }
     done.push({ name: o.entry.name, path: o.target, size: o.entry.size });
   };
   const start = async (entry: CabFileEntry): Promise<Output | undefined> => {
-    const target = targetPath(root, entry);
-    const temp = join(
-      dirname(target),
-      `.cabwright-${process.pid}-${randomBytes(4).toString("hex")}.tmp`,
-    );
-    let fh: FileHandle;
+    const target = targets.get(entry)!;
+    const temp = join(dirname(target), `${tempPrefix}${temps++}.tmp`);
     try {
       await folders.make(dirname(target));
-      fh = await open(temp, EXCLUSIVE_NEW_FILE, 0o666);
+      return { entry, target, file: OutputFile.create(temp, budget) };
     } catch (err) {
       if (err instanceof CabError) throw err;
       const e = err as NodeJS.ErrnoException;
       failed.push({ name: entry.name, error: `cannot create ${target} (${e.code ?? e.message})` });
       return undefined;
     }
-    if (opts.setTimes !== false) await setTime(fh, entry);
-    return { entry, target, temp, fh, written: 0 };
   };
   const finishOrSkip = async (o: Output | undefined) => {
-    if (!o) return;
-    try {
-      await finish(o);
-    } catch (err) {
-      await rm(o.temp, { force: true });
-      if (!(err instanceof CabError)) throw err;
-      failed.push({ name: o.entry.name, error: err.message });
-    }
+    if (o) await finish(o);
   };
   try {
     const byFolder = new Map<number, CabFileEntry[]>();
@@ -181,14 +203,15 @@ export async function extractOpened(
           const o = open_[i]!;
           const fStart = o.entry.offsetInFolder;
           const fEnd = fStart + o.entry.size;
-          const from = Math.max(fStart + o.written, pos);
+          const from = Math.max(fStart + o.file.written, pos);
           const to = Math.min(fEnd, bEnd);
           if (to > from) {
-            await o.fh.write(block, from - pos, to - from).catch((err) => fsError(o.temp, err));
-            o.written += to - from;
+            await o.file
+              .append(block.subarray(from - pos, to - pos))
+              .catch((err) => fsError(o.file.temp, err));
             bytes += to - from;
           }
-          if (o.written === o.entry.size) {
+          if (o.file.written === o.entry.size) {
             open_.splice(i, 1);
             await finishOrSkip(o);
           } else i++;
@@ -212,18 +235,14 @@ export async function extractOpened(
   } catch (err) {
     await Promise.all(
       open_.map(async (o) => {
-        await o.fh.close().catch(() => undefined);
-        await rm(o.temp, { force: true });
+        await o.file.abandon();
+        rmSync(o.file.temp, { force: true });
       }),
     );
     throw err;
   }
   return { destDir: root, files: done, failed, bytes, warnings };
 }
-
-/** Create a new file, never an existing name, never through a link at the last segment. */
-const EXCLUSIVE_NEW_FILE =
-  fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | (fsConstants.O_NOFOLLOW ?? 0);
 
 function linkError(path: string, how = "is a symbolic link or junction"): CabError {
   return new CabError(
@@ -243,16 +262,26 @@ class LinkFreeFolders {
   readonly #checked = new Set<string>();
   /** Folders refuseLinks found real (made folders are checked again by make()). */
   readonly #seen = new Set<string>();
+  /**
+   * Folders refuseLinks found absent. Nothing is made until every entry has been through
+   * refuseLinks, so what was absent stays so for that pass, and so does all below it.
+   */
+  readonly #absent = new Set<string>();
   constructor(root: string) {
     this.#root = root;
   }
 
   /** Refuse if a folder on the way to `dir` that exists is a link; create nothing. */
   async refuseLinks(dir: string): Promise<void> {
+    if (this.#seen.has(dir)) return;
     for (const p of this.#chain(dir)) {
       if (this.#seen.has(p)) continue;
+      if (this.#absent.has(p)) return;
       const st = await lstat(p).catch(() => undefined);
-      if (!st) return;
+      if (!st) {
+        this.#absent.add(p);
+        return;
+      }
       if (st.isSymbolicLink()) throw linkError(p);
       this.#seen.add(p);
     }
@@ -260,6 +289,8 @@ class LinkFreeFolders {
 
   /** Make every folder on the way to `dir`, refusing links. */
   async make(dir: string): Promise<void> {
+    // The last of the chain is `dir` itself: checked means all above it were too.
+    if (this.#checked.has(dir)) return;
     for (const p of this.#chain(dir)) {
       if (this.#checked.has(p)) continue;
       let st = await lstat(p).catch(() => undefined);
@@ -291,12 +322,12 @@ class LinkFreeFolders {
   }
 }
 
-async function setTime(fh: FileHandle, entry: CabFileEntry): Promise<void> {
+/** An entry's DOS date and time read as UTC, or undefined when they are not a date. */
+function entryTime(entry: CabFileEntry): Date | undefined {
   const t = entry.datetime;
   const ms = Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second);
-  if (!Number.isFinite(ms) || t.month < 1 || t.month > 12 || t.day < 1) return;
-  const d = new Date(ms);
-  await fh.utimes(d, d).catch(() => undefined);
+  if (!Number.isFinite(ms) || t.month < 1 || t.month > 12 || t.day < 1) return undefined;
+  return new Date(ms);
 }
 
 function fsError(path: string, err: unknown): never {

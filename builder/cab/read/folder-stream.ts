@@ -66,14 +66,29 @@ export function checkBlockSum(
 }
 
 /**
- * The folder's uncompressed blocks in order. Throws CabError on the first damaged block
- * (or when the decoder is not available).
+ * One CFDATA block read and checked (limits, checksum), not yet decoded; a block split
+ * across two cabinets comes joined. `input` is valid only until the next block is read.
  */
-export async function* folderBlocks(
+export interface RawBlock {
+  readonly input: Uint8Array;
+  readonly uncompressedSize: number;
+  /** "CFDATA 3 of folder 0", for messages. */
+  readonly what: string;
+  /** The cabinet file holding (the last piece of) the block, and its header's offset. */
+  readonly file: string;
+  readonly offset: number;
+  /** The offset just past the block. */
+  readonly end: number;
+}
+
+/**
+ * The folder's blocks in order, read and checked but not decoded. Throws CabError on the
+ * first block that is damaged (or cut short).
+ */
+export async function* rawBlocks(
   folder: FolderPlan,
   stats: BlockStats = newBlockStats(),
-): AsyncGenerator<Uint8Array> {
-  const decoder: BlockDecoder = await createDecoder(folder.typeCompress);
+): AsyncGenerator<RawBlock> {
   let carry: Uint8Array | undefined; // first part of a block split across cabinets
   for (let s = 0; s < folder.segments.length; s++) {
     const seg = folder.segments[s]!;
@@ -110,6 +125,7 @@ export async function* folderBlocks(
       if (h.checksum === 0) stats.checksumsAbsent++;
       else stats.checksumsVerified++;
       if (rule === "no-reserve") stats.checksumsWithoutReserve++;
+      const offset = pos;
       pos = dataAt + h.compressedSize;
 
       const splitHere =
@@ -120,28 +136,7 @@ export async function* folderBlocks(
       }
       const input = carry ? concat(carry, data) : data;
       carry = undefined;
-      let out: Uint8Array;
-      try {
-        out = decoder.decompress(input, h.uncompressedSize);
-      } catch (err) {
-        const reason = err instanceof Error ? err.message : String(err);
-        throw new CabError(
-          "invalid-data",
-          `${file}: ${what} at offset ${hex(pos - h.compressedSize - headLen)}: ${reason}`,
-          {
-            file,
-            offset: pos,
-          },
-        );
-      }
-      if (out.length !== h.uncompressedSize) {
-        throw new CabError(
-          "invalid-data",
-          `${file}: ${what} decodes to ${out.length} bytes but says ${h.uncompressedSize}`,
-          { file, offset: pos },
-        );
-      }
-      yield out;
+      yield { input, uncompressedSize: h.uncompressedSize, what, file, offset, end: pos };
     }
   }
   if (carry) {
@@ -149,6 +144,42 @@ export async function* folderBlocks(
       "invalid-data",
       `folder ${folder.index}: its last block continues into a cabinet that is not there`,
     );
+  }
+}
+
+/** The CabError for a block that does not decode (`reason`: the decoder's words). */
+export function decodeError(block: RawBlock, reason: string): CabError {
+  return new CabError(
+    "invalid-data",
+    `${block.file}: ${block.what} at offset ${hex(block.offset)}: ${reason}`,
+    { file: block.file, offset: block.end },
+  );
+}
+
+/**
+ * The folder's uncompressed blocks in order. Throws CabError on the first damaged block
+ * (or when the decoder is not available).
+ */
+export async function* folderBlocks(
+  folder: FolderPlan,
+  stats: BlockStats = newBlockStats(),
+): AsyncGenerator<Uint8Array> {
+  const decoder: BlockDecoder = createDecoder(folder.typeCompress);
+  for await (const block of rawBlocks(folder, stats)) {
+    let out: Uint8Array;
+    try {
+      out = decoder.decompress(block.input, block.uncompressedSize);
+    } catch (err) {
+      throw decodeError(block, err instanceof Error ? err.message : String(err));
+    }
+    if (out.length !== block.uncompressedSize) {
+      throw new CabError(
+        "invalid-data",
+        `${block.file}: ${block.what} decodes to ${out.length} bytes but says ${block.uncompressedSize}`,
+        { file: block.file, offset: block.end },
+      );
+    }
+    yield out;
   }
 }
 

@@ -2,7 +2,14 @@
  * Reading an input file's bytes straight into the writer's buffers, checked against the
  * size the plan promised. Path sources are read with positional reads into the caller's
  * buffer (no intermediate buffers); stream sources are copied piece by piece.
+ *
+ * A small file is read with synchronous calls: an asynchronous open, read and close each
+ * cross to libuv's thread pool and back, which costs far more than the system call itself
+ * (20,000 small files: 2.3 s of CPU in those hops, against 0.2 s for the calls). Each
+ * read asks for one byte more than the file should have left, so that the end of the
+ * file is seen in the same call: one read per file, not a read and a probe.
  */
+import { closeSync, openSync, readSync } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 import { invalidData, invalidInput } from "../format/errors.js";
 import type { PlannedFile } from "./writer-types.js";
@@ -13,10 +20,23 @@ export interface SourceReader {
   close(): Promise<void>;
 }
 
+/**
+ * Files up to this size are read synchronously: one such read blocks the event loop for
+ * well under a millisecond from the page cache, and a larger file's thread-pool hops are
+ * a small share of its cost.
+ */
+const SYNC_READ_MAX = 1 << 20;
+
 export async function openPlannedFile(file: PlannedFile): Promise<SourceReader> {
   const where = { file: file.name };
   try {
-    if (typeof file.source === "string") return new PathReader(file, await open(file.source, "r"));
+    if (typeof file.source === "string") {
+      const io =
+        file.size <= SYNC_READ_MAX
+          ? syncIo(openSync(file.source, "r"))
+          : asyncIo(await open(file.source, "r"));
+      return new PathReader(file, io);
+    }
     return new StreamReader(file, file.source()[Symbol.asyncIterator]());
   } catch (err) {
     throw invalidInput(`file "${file.name}": cannot open its source: ${message(err)}`, where);
@@ -44,34 +64,64 @@ function readError(file: PlannedFile, err: unknown) {
   });
 }
 
+/** Positional reads of one open file, and its close. */
+interface FileIo {
+  read(buf: Uint8Array, length: number, position: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Asynchronous calls (libuv's thread pool): for large files. */
+function asyncIo(fh: FileHandle): FileIo {
+  return {
+    read: async (buf, length, position) => (await fh.read(buf, 0, length, position)).bytesRead,
+    close: () => fh.close(),
+  };
+}
+
+/** Synchronous calls: for small files (see SYNC_READ_MAX). */
+function syncIo(fd: number): FileIo {
+  return {
+    read: async (buf, length, position) => readSync(fd, buf, 0, length, position),
+    close: async () => closeSync(fd),
+  };
+}
+
 class PathReader implements SourceReader {
   private got = 0;
+  private eof = false;
   constructor(
     private readonly file: PlannedFile,
-    private readonly fh: FileHandle,
+    private readonly io: FileIo,
   ) {}
 
   async read(dest: Uint8Array): Promise<number> {
-    const want = Math.min(dest.length, this.file.size - this.got);
-    try {
-      if (this.got === this.file.size) {
-        // At the declared end: the file must end here too.
-        const probe = await this.fh.read(new Uint8Array(1), 0, 1, this.got);
-        if (probe.bytesRead > 0) throw tooLong(this.file);
-        return 0;
-      }
-      if (want === 0) throw new Error("cab writer: read into an empty buffer");
-      const { bytesRead } = await this.fh.read(dest, 0, want, this.got);
-      if (bytesRead === 0) throw tooShort(this.file, this.got);
-      this.got += bytesRead;
-      return bytesRead;
-    } catch (err) {
-      throw readError(this.file, err);
+    if (this.eof) return 0;
+    const { file, got } = this;
+    // At the declared end with no room left (a folder's end), a one-byte probe only
+    // checks that the file ends there.
+    if (dest.length === 0 && got < file.size) {
+      throw new Error("cab writer: read into an empty buffer");
     }
+    const buf = dest.length > 0 ? dest : new Uint8Array(1);
+    const left = file.size - got;
+    // One byte more than is left, when there is room: a longer file shows in this read.
+    const asked = Math.min(buf.length, left + 1);
+    let n: number;
+    try {
+      n = await this.io.read(buf, asked, got);
+    } catch (err) {
+      throw readError(file, err);
+    }
+    if (n > left) throw tooLong(file);
+    if (n === 0 && left > 0) throw tooShort(file, got);
+    this.got += n;
+    // Asked past the declared end and got nothing there: the file ends where declared.
+    this.eof = n === left && asked > left;
+    return n;
   }
 
   close(): Promise<void> {
-    return this.fh.close();
+    return this.io.close();
   }
 }
 

@@ -17,7 +17,6 @@ import {
   writeCabinet,
 } from "@cabwright/cab";
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { locateCabinet } from "../../sfx/locate.js";
 import { InputError } from "../../util/errors.js";
 import { openInputFile } from "../../util/fs.js";
 import { type CommonFlags, outputFor } from "../output.js";
@@ -86,6 +85,8 @@ async function openOptions(file: string, flags: ReadFlags): Promise<OpenOptions>
     }
     opts.offset = n;
   } else if (!flags.search && (await isProgram(file))) {
+    // Loaded only for a package: a bare cabinet's commands start without the PE reader.
+    const { locateCabinet } = await import("../../sfx/locate.js");
     opts.offset = locateCabinet(file).offset;
   }
   return opts;

@@ -11,40 +11,64 @@ import type { BlockDecoder } from "../shared/block-decoder.js";
 /** Deflate's window: how far back a block may refer. */
 const HISTORY_SIZE = 32768;
 
+/**
+ * Decode one MSZIP block to exactly `outputSize` bytes, with `dictionary` (the folder's
+ * last 32 KB of output, shorter at its start) as deflate's history.
+ */
+export function inflateMszipBlock(
+  input: Uint8Array,
+  outputSize: number,
+  dictionary: Uint8Array,
+): Buffer {
+  if (input.length < 2 || (input[0]! | (input[1]! << 8)) !== MSZIP_SIGNATURE) {
+    throw new CabError("invalid-data", 'MSZIP block does not start with "CK"');
+  }
+  if (outputSize > MAX_BLOCK_UNCOMPRESSED) {
+    throw new CabError(
+      "invalid-data",
+      `MSZIP block expands to ${outputSize} bytes (at most ${MAX_BLOCK_UNCOMPRESSED})`,
+    );
+  }
+  let out: Buffer;
+  try {
+    out = inflateRawSync(input.subarray(2), {
+      // A block without a final deflate block still yields what it holds; the size check
+      // below decides.
+      finishFlush: constants.Z_SYNC_FLUSH,
+      maxOutputLength: MAX_BLOCK_UNCOMPRESSED + 1,
+      // One output chunk holds a whole block: no concatenation (measured 25% faster).
+      chunkSize: MAX_BLOCK_UNCOMPRESSED + 1024,
+      ...(dictionary.length > 0 ? { dictionary } : {}),
+    });
+  } catch (err) {
+    const reason = (err as Error).message ?? String(err);
+    throw new CabError("invalid-data", `MSZIP block is damaged (${reason})`);
+  }
+  if (out.length !== outputSize) {
+    throw new CabError(
+      "invalid-data",
+      `MSZIP block expands to ${out.length} bytes but says ${outputSize}`,
+    );
+  }
+  return out;
+}
+
+/**
+ * How long a block's history is: what the folder's blocks before it hold, up to 32 KB.
+ * Whether a block decodes, and to how many bytes, depends on that length only, never on
+ * the history's bytes: inflate reads history only to copy from it, and refuses a distance
+ * by comparing it with how much history there is. So a folder's blocks can be tested
+ * apart, each against zeros of that length (read/parallel-test.ts).
+ */
+export function mszipHistoryLength(bytesBefore: number): number {
+  return Math.min(HISTORY_SIZE, bytesBefore);
+}
+
 export class MszipDecoder implements BlockDecoder {
   private history: Uint8Array = new Uint8Array(0);
 
   decompress(input: Uint8Array, outputSize: number): Uint8Array {
-    if (input.length < 2 || (input[0]! | (input[1]! << 8)) !== MSZIP_SIGNATURE) {
-      throw new CabError("invalid-data", 'MSZIP block does not start with "CK"');
-    }
-    if (outputSize > MAX_BLOCK_UNCOMPRESSED) {
-      throw new CabError(
-        "invalid-data",
-        `MSZIP block expands to ${outputSize} bytes (at most ${MAX_BLOCK_UNCOMPRESSED})`,
-      );
-    }
-    let out: Buffer;
-    try {
-      out = inflateRawSync(input.subarray(2), {
-        // A block without a final deflate block still yields what it holds; the size check
-        // below decides.
-        finishFlush: constants.Z_SYNC_FLUSH,
-        maxOutputLength: MAX_BLOCK_UNCOMPRESSED + 1,
-        // One output chunk holds a whole block: no concatenation (measured 25% faster).
-        chunkSize: MAX_BLOCK_UNCOMPRESSED + 1024,
-        ...(this.history.length > 0 ? { dictionary: this.history } : {}),
-      });
-    } catch (err) {
-      const reason = (err as Error).message ?? String(err);
-      throw new CabError("invalid-data", `MSZIP block is damaged (${reason})`);
-    }
-    if (out.length !== outputSize) {
-      throw new CabError(
-        "invalid-data",
-        `MSZIP block expands to ${out.length} bytes but says ${outputSize}`,
-      );
-    }
+    const out = inflateMszipBlock(input, outputSize, this.history);
     this.remember(out);
     return out;
   }

@@ -1,0 +1,100 @@
+/**
+ * `cab.test()` on several threads (read/parallel-test.ts, issue 18) reports exactly what
+ * the one-thread test does, for a sound MSZIP folder and for damaged ones: a block that
+ * does not decode, a failed checksum before it, a cabinet cut short. cabextract agrees
+ * on which are damaged.
+ */
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { type CabInputFile, openCabinet, writeCabinet } from "@cabwright/cab";
+import test from "ava";
+import { requirePeer, run, tempDir } from "./helpers/peers.js";
+
+const DATE = new Date(Date.UTC(2012, 0, 2, 3, 4, 6));
+
+/** Seeded bytes with some repetition: MSZIP blocks that refer back into their history. */
+function bytes(seed: number, size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let x = seed + 1;
+  for (let i = 0; i < size; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    out[i] = i > 64 && x % 3 === 0 ? out[i - 1 - (x % 60)]! : 65 + ((x >>> 20) % 40);
+  }
+  return out;
+}
+
+/** Each CFDATA's offset in a one-folder cabinet without reserves. */
+function blockOffsets(cab: Uint8Array): number[] {
+  const view = new DataView(cab.buffer, cab.byteOffset, cab.byteLength);
+  let pos = view.getUint32(36, true); // CFFOLDER.coffCabStart
+  const count = view.getUint16(40, true); // CFFOLDER.cCFData
+  const out: number[] = [];
+  for (let i = 0; i < count; i++) {
+    out.push(pos);
+    pos += 8 + view.getUint16(pos + 4, true);
+  }
+  return out;
+}
+
+async function reports(path: string) {
+  const out = [];
+  for (const threads of [1, 2, 3]) {
+    const cab = await openCabinet(path);
+    try {
+      out.push(await cab.test({ threads }));
+    } finally {
+      await cab.close();
+    }
+  }
+  return out;
+}
+
+test("a test on several threads reports what the one-thread test does, sound or damaged", async (t) => {
+  const cabextract = requirePeer("cabextract");
+  const dir = await tempDir(t);
+  const files: CabInputFile[] = [];
+  for (let i = 0; i < 12; i++) {
+    const data = bytes(i, 900_000 + i * 7_777);
+    files.push({
+      name: `f${i}.bin`,
+      source: () =>
+        (async function* () {
+          yield data;
+        })(),
+      size: data.length,
+      date: DATE,
+    });
+  }
+  const good = join(dir, "good.cab");
+  await writeCabinet(good, files);
+  const sound = await readFile(good);
+  const at = blockOffsets(sound);
+  t.true(at.length >= 300, `${at.length} blocks: enough for the threaded test`);
+
+  const variants: [string, Uint8Array][] = [["sound", sound]];
+  // Block 290's deflate bytes garbled, its checksum set to 0 ("none"): only decoding sees it.
+  const garbled = Uint8Array.from(sound);
+  garbled.fill(0, at[290]!, at[290]! + 4);
+  garbled.fill(0xff, at[290]! + 12, at[290]! + 60);
+  variants.push(["a block that does not decode", garbled]);
+  // And block 7's checksum wrong as well: the earlier failure is the one reported.
+  const both = Uint8Array.from(garbled);
+  both[at[7]!] = both[at[7]!]! ^ 1;
+  variants.push(["a bad checksum before it", both]);
+  // Cut in the middle of block 299.
+  variants.push(["cut short", sound.subarray(0, at[299]! + 100)]);
+
+  for (const [label, bytes_] of variants) {
+    const path = join(dir, `${label.replace(/ /g, "-")}.cab`);
+    await writeFile(path, bytes_);
+    const [one, two, three] = await reports(path);
+    t.deepEqual(two, one, `${label}: 2 threads`);
+    t.deepEqual(three, one, `${label}: 3 threads`);
+    const r = await run(cabextract, ["-q", "-t", path]);
+    t.is(one!.ok, r.code === 0, `${label}: cabextract -t agrees (${r.stderr.trim()})`);
+    if (label === "a bad checksum before it") t.regex(one!.errors[0]!, /CFDATA 7 .*checksum/);
+    if (label === "a block that does not decode") {
+      t.regex(one!.errors[0]!, /CFDATA 290 of folder 0 at offset 0x[0-9a-f]+: MSZIP block/);
+    }
+  }
+});
