@@ -104,7 +104,7 @@ test("a byte changed inside one file fails verify naming that file (and only it)
   t.false(report.ok);
   // The stub's own check comes first: the payload CRC-32 no longer matches (it exits 13).
   t.deepEqual(
-    report.mismatches.map((m) => [m.file, m.field]),
+    report.mismatches.map((m) => [m.path, m.field]),
     [
       ["tampered.exe", "payloadCrc"],
       ["Updspapi.dll", "data"],
@@ -122,10 +122,10 @@ test("a truncated cabinet fails verify naming the files whose data is gone", asy
   const report = await verifyPackage(cab, await loadManifest(seedManifest), defaultToolkit());
   t.false(report.ok);
   t.true(
-    report.mismatches.some((m) => m.file === "Updspapi.dll" && m.field === "data"),
+    report.mismatches.some((m) => m.path === "Updspapi.dll" && m.field === "data"),
     JSON.stringify(report.mismatches.slice(0, 3)),
   );
-  t.false(report.mismatches.some((m) => m.file === "Adonavigator.dll"));
+  t.false(report.mismatches.some((m) => m.path === "Adonavigator.dll"));
 });
 
 /** A copy of the demo drop with three files, and a manifest for them. */
@@ -299,8 +299,8 @@ test("CLI: table PACKAGE, verify (ok, and exit 1 with one line per mismatch), --
     "checks",
     "contents",
   ]);
-  t.like(report, { schema: "cabwright.verify/1", ok: false, files: 64 });
-  t.deepEqual(Object.keys(report.mismatches[0]), ["file", "field", "expected", "found"]);
+  t.like(report, { schema: "cabwright.verify/2", ok: false, files: 64 });
+  t.deepEqual(Object.keys(report.mismatches[0]), ["path", "field", "expected", "found"]);
 });
 
 test("CLI: build --json prints the summary and the record; a bad drop is exit 2 with one line", async (t) => {
@@ -356,7 +356,7 @@ test("verify against a manifest that differs names each file, field, expected an
   await writeFile(m, changed);
   const report = await verifyPackage(result.layout.exe, await loadManifest(m), defaultToolkit());
   t.deepEqual(
-    report.mismatches.map((x) => [x.file, x.field, x.expected, x.found]),
+    report.mismatches.map((x) => [x.path, x.field, x.expected, x.found]),
     [
       ["Adonavigator.dll", "size", "421233", "421232"],
       ["Sfxcab.exe", "date", "2010-07-15", "2010-07-14"],

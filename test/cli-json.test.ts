@@ -101,7 +101,7 @@ test("--quiet: nothing on success, the problems on failure, the same exit codes"
   // The data asked for still comes: --json, and a table.
   const j = await cli(["verify", r.layout.exe, "--json", "--quiet"]);
   t.is(j.code, 0);
-  t.is(JSON.parse(j.stdout).schema, "cabwright.verify/1");
+  t.is(JSON.parse(j.stdout).schema, "cabwright.verify/2");
   const table = await cli(["table", c.manifest, "--format", "tsv", "--quiet"]);
   t.is(table.stdout.split("\n")[0], "name\tversion\tsize\tdate\ttime\tplatform");
   // A failure is as loud as ever, with its exit code.

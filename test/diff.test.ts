@@ -371,7 +371,7 @@ test("the four formats show the same content; html is escaped and self-contained
     "plan",
     "package",
   ]);
-  t.is(json.schema, "cabwright.diff/1");
+  t.is(json.schema, "cabwright.diff/2");
   t.deepEqual(json.changed[0], {
     path: "A.dll",
     name: "A.dll",

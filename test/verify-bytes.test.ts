@@ -114,7 +114,7 @@ for (const [what, file, change] of sameSizeEdits) {
     t.false(report.ok);
     t.like(report.contents, { compared: true });
     t.deepEqual(
-      report.mismatches.map((m) => [m.file, m.field]),
+      report.mismatches.map((m) => [m.path, m.field]),
       [
         [file, "sha256"],
         ["small.exe", "cabinetSha256"],
@@ -168,7 +168,7 @@ test("CLI verify: same-size edit is exit 1, one line per mismatch; --record name
     "install-plan",
   ]);
   t.deepEqual(
-    report.mismatches.map((m: { file: string; field: string }) => `${m.file}:${m.field}`),
+    report.mismatches.map((m: { path: string; field: string }) => `${m.path}:${m.field}`),
     ["app.dll:sha256", "alone.exe:cabinetSha256", "alone.exe:executableSha256"],
   );
   // A record that cannot be read is bad input, one line.
@@ -210,7 +210,7 @@ test("a CFDATA checksum set to 0 (no checksum): the payload CRC-32 fails, as the
   // ...and verify says what the stub says.
   const report = await verifyPackage(exe, b.loaded, tk);
   t.deepEqual(
-    report.mismatches.map((m) => [m.file, m.field]),
+    report.mismatches.map((m) => [m.path, m.field]),
     [["zeroed.exe", "payloadCrc"]],
   );
   t.regex(report.mismatches[0]!.found, /the stub refuses the package, exit 13/);
@@ -228,7 +228,7 @@ test("a CFDATA checksum set to 0 (no checksum): the payload CRC-32 fails, as the
   await copyFile(b.r.layout.record, join(dir, "small.build.json"));
   const c = await verifyPackage(cabPath, b.loaded, tk);
   t.deepEqual(
-    c.mismatches.map((m) => [m.file, m.field]),
+    c.mismatches.map((m) => [m.path, m.field]),
     [["small.cab", "cabinetSha256"]],
   );
 });
@@ -243,7 +243,7 @@ test("a damaged package header is a failed verification naming it, not a crash",
   await writeFile(exe, bytes);
   const report = await verifyPackage(exe, b.loaded, defaultToolkit());
   t.deepEqual(
-    report.mismatches.map((m) => [m.file, m.field]),
+    report.mismatches.map((m) => [m.path, m.field]),
     [["bad.exe", "packageHeader"]],
   );
   t.regex(report.mismatches[0]!.found, /CRC-32 does not match/);
@@ -260,7 +260,7 @@ test("a duplicate entry in the cabinet is reported", async (t) => {
   ]);
   const report = await verifyPackage(exe, b.loaded, defaultToolkit(), { record: false });
   t.deepEqual(
-    report.mismatches.map((m) => [m.file, m.field, m.expected, m.found]),
+    report.mismatches.map((m) => [m.path, m.field, m.expected, m.found]),
     [["readme.txt", "duplicate", "1 entry", "2 entries"]],
   );
 });
@@ -291,7 +291,7 @@ test("a FileVersion string changed with the binary version unchanged is reported
   );
   const report = await verifyPackage(exe, b.loaded, defaultToolkit(), { record: false });
   t.deepEqual(
-    report.mismatches.map((m) => [m.file, m.field, m.expected, m.found]),
+    report.mismatches.map((m) => [m.path, m.field, m.expected, m.found]),
     [
       ["app.dll", "fileVersionString", "1.2.3.4", "1.2.3.5"],
       ["app.dll", "productVersionString", "1.2.3.4", "1.2.3.6"],
@@ -367,7 +367,7 @@ test("a package signed after the build (osslsigncode) still verifies against its
   await copyFile(b.r.layout.record, join(dir, "edited", "small.build.json"));
   const bad = await verifyPackage(editedSigned, b.loaded, tk);
   t.deepEqual(
-    bad.mismatches.map((m) => [m.file, m.field]),
+    bad.mismatches.map((m) => [m.path, m.field]),
     [
       ["readme.txt", "sha256"],
       ["small.exe", "cabinetSha256"],

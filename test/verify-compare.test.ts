@@ -94,7 +94,7 @@ test("property (seeded): each perturbed field is exactly one mismatch, nothing e
         const entries = [...base];
         for (const [i, f] of edits) entries[i] = change[f](entries[i]!);
         const got = compareWithManifest(manifest, entries)
-          .map((m) => `${m.file}|${m.field}`)
+          .map((m) => `${m.path}|${m.field}`)
           .sort();
         const want = edits.map(([i, f]) => `${base[i]!.path}|${f}`).sort();
         return JSON.stringify(got) === JSON.stringify(want);

@@ -122,7 +122,7 @@ test("verify of a package with a damaged cabinet block fails: the payload CRC an
     record: false,
   });
   t.false(report.ok);
-  const fields = report.mismatches.map((m) => `${m.file} ${m.field}`);
+  const fields = report.mismatches.map((m) => `${m.path} ${m.field}`);
   t.true(fields.includes("damaged.exe payloadCrc"), fields.join("; "));
   for (const f of walked.files.filter((x) => x.folder === 0 && x.folderOffset < 32768)) {
     t.true(fields.includes(`${f.name} data`), `${f.name}: ${fields.join("; ")}`);

@@ -138,7 +138,7 @@ export interface SideSummary {
   readonly files: number;
 }
 
-export const DIFF_SCHEMA = "cabwright.diff/1";
+export const DIFF_SCHEMA = "cabwright.diff/2";
 
 export interface DiffResult {
   readonly schema: typeof DIFF_SCHEMA;

@@ -54,7 +54,7 @@ export const stubChecks: VerifyCheck = {
     if (facts.foundBy !== "header") {
       return [
         {
-          file: packageName,
+          path: packageName,
           field: "packageHeader",
           expected: "a cabwright package header after the image",
           found: "none (the stub refuses the package, exit 13)",
@@ -65,7 +65,7 @@ export const stubChecks: VerifyCheck = {
     if (crc && crc.expected !== crc.actual) {
       return [
         {
-          file: packageName,
+          path: packageName,
           field: "payloadCrc",
           expected: `${hex8(crc.expected)} (stored in the package header)`,
           found: `${hex8(crc.actual)} (the stub refuses the package, exit 13)`,
@@ -94,7 +94,7 @@ export const duplicateChecks: VerifyCheck = {
     return [...count.values()]
       .filter((c) => c.n > 1)
       .map((c) => ({
-        file: c.path,
+        path: c.path,
         field: "duplicate" as const,
         expected: "1 entry",
         found: `${c.n} entries`,
@@ -130,7 +130,7 @@ export const versionStringChecks: VerifyCheck = {
       if (f.stamp) {
         if (sameBinary && fv !== f.version) {
           out.push({
-            file: e.path,
+            path: e.path,
             field: "fileVersionString",
             expected: f.version,
             found: fv ?? "none",
@@ -140,7 +140,7 @@ export const versionStringChecks: VerifyCheck = {
         const want = stampedProductVersion(manifest.package, f);
         if (pv !== want) {
           out.push({
-            file: e.path,
+            path: e.path,
             field: "productVersionString",
             expected: want,
             found: pv ?? "none",
@@ -149,7 +149,7 @@ export const versionStringChecks: VerifyCheck = {
       } else if (sameBinary && fv !== undefined) {
         const lead = leadingVersion(fv);
         if (lead !== undefined && lead !== f.version) {
-          out.push({ file: e.path, field: "fileVersionString", expected: f.version, found: fv });
+          out.push({ path: e.path, field: "fileVersionString", expected: f.version, found: fv });
         }
       }
     }
@@ -175,14 +175,14 @@ export const contentChecks: VerifyCheck = {
       if (e.readError !== undefined || e.sha256 === undefined) continue;
       if (!want) {
         out.push({
-          file: e.path,
+          path: e.path,
           field: "sha256",
           expected: `no such file ${from}`,
           found: e.sha256,
         });
       } else if (want.sha256 !== e.sha256) {
         out.push({
-          file: e.path,
+          path: e.path,
           field: "sha256",
           expected: `${want.sha256} ${from}`,
           found: e.sha256,
@@ -192,7 +192,7 @@ export const contentChecks: VerifyCheck = {
     for (const [key, f] of built) {
       if (!seen.has(key)) {
         out.push({
-          file: f.path,
+          path: f.path,
           field: "sha256",
           expected: `${f.sha256} ${from}`,
           found: "absent",
@@ -201,7 +201,7 @@ export const contentChecks: VerifyCheck = {
     }
     if (expected.cabinetSha256 !== undefined && expected.cabinetSha256 !== facts.cabinetSha256) {
       out.push({
-        file: packageName,
+        path: packageName,
         field: "cabinetSha256",
         expected: `${expected.cabinetSha256} ${from}`,
         found: facts.cabinetSha256,
@@ -212,7 +212,7 @@ export const contentChecks: VerifyCheck = {
     const exe = expected.executableSha256;
     if (isExecutable && exe !== undefined && exe !== facts.fileSha256 && !facts.signed) {
       out.push({
-        file: packageName,
+        path: packageName,
         field: "executableSha256",
         expected: `${exe} ${from}`,
         found: facts.fileSha256,

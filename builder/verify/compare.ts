@@ -56,7 +56,7 @@ export type MismatchField = (typeof MismatchField)[keyof typeof MismatchField];
 
 export interface Mismatch {
   /** The file's path in the package (or in the manifest when it is missing). */
-  readonly file: string;
+  readonly path: string;
   readonly field: MismatchField;
   readonly expected: string;
   readonly found: string;
@@ -84,16 +84,16 @@ export function compareWithManifest(
     expectedPaths.add(key);
     const e = byPath.get(key);
     if (!e) {
-      out.push({ file: f.path, field: "presence", expected: "present", found: "absent" });
+      out.push({ path: f.path, field: "presence", expected: "present", found: "absent" });
       continue;
     }
     const check = (field: MismatchField, expected: string, found: string) => {
-      if (expected !== found) out.push({ file: e.path, field, expected, found });
+      if (expected !== found) out.push({ path: e.path, field, expected, found });
     };
     check("name", f.name, baseName(e.path));
     check("path", f.path, e.path);
     if (e.readError !== undefined) {
-      out.push({ file: e.path, field: "data", expected: "intact", found: e.readError });
+      out.push({ path: e.path, field: "data", expected: "intact", found: e.readError });
     }
     // Unreadable data has no version or platform to compare: "data" already says why.
     if (e.readError === undefined) check("version", f.version, e.version);
@@ -104,7 +104,7 @@ export function compareWithManifest(
   }
   for (const e of entries) {
     if (!expectedPaths.has(e.path.toLowerCase())) {
-      out.push({ file: e.path, field: "presence", expected: "absent", found: "present" });
+      out.push({ path: e.path, field: "presence", expected: "absent", found: "present" });
     }
   }
   return out;
@@ -125,5 +125,5 @@ export function packageTableRows(entries: readonly PackageEntry[]): TableRow[] {
 
 /** One line per mismatch: "Foo.dll: version: expected 1.2.3.4, found 1.2.3.0". */
 export function formatMismatch(m: Mismatch): string {
-  return `${m.file}: ${m.field}: expected ${m.expected}, found ${m.found}`;
+  return `${m.path}: ${m.field}: expected ${m.expected}, found ${m.found}`;
 }

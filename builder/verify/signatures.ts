@@ -65,11 +65,11 @@ async function checkOne(
   const found = bytes ? signatureProblems(bytes, name) : undefined;
   if (!found || !file) {
     return required
-      ? [{ file: name, field: "signature", expected: "signed", found: "unsigned" }]
+      ? [{ path: name, field: "signature", expected: "signed", found: "unsigned" }]
       : [];
   }
   const out: Mismatch[] = found.problems.map((p) => ({
-    file: name,
+    path: name,
     field: "signature",
     expected: "a valid Authenticode signature",
     found: p,
@@ -79,7 +79,7 @@ async function checkOne(
       ? await onDisk(file, name, (p) => chainProblem(p, opts))
       : undefined;
   if (chain)
-    out.push({ file: name, field: "signature", expected: "a trusted signer", found: chain });
+    out.push({ path: name, field: "signature", expected: "a trusted signer", found: chain });
   return out;
 }
 

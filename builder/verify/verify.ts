@@ -1,7 +1,7 @@
 /**
  * verify: a package read back against its manifest and, when one is known, against the
  * bytes that were built (a build record, or in build the staged files). The report's JSON
- * shape is stable (schema cabwright.verify/1); add fields, never change one.
+ * shape is stable (schema cabwright.verify/2: /1 named a mismatch's file `file`); add fields, never change one.
  */
 import { access } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
@@ -23,7 +23,7 @@ import {
   type SignatureCheckOptions,
 } from "./signatures.js";
 
-export const VERIFY_REPORT_SCHEMA = "cabwright.verify/1";
+export const VERIFY_REPORT_SCHEMA = "cabwright.verify/2";
 
 /** Whether the files' bytes were compared with what was built, and against what. */
 export type ContentsCompared =
@@ -154,7 +154,7 @@ export async function verifyPackage(
   if (facts.damaged !== undefined) {
     // The stub refuses such a package before it reads a file; so does verify.
     const m: Mismatch = {
-      file: packageName,
+      path: packageName,
       field: "packageHeader",
       expected: "a package the stub accepts",
       found: facts.damaged,
@@ -200,7 +200,7 @@ export async function verifyPackage(
     // A damaged plan is a failed verification (the stub refuses it, exit 13), not bad input.
     if (!(err instanceof InputError)) throw err;
     const m: Mismatch = {
-      file: packageName,
+      path: packageName,
       field: "installPlan",
       expected: "an install plan the stub accepts",
       found: err.message,
