@@ -13,7 +13,7 @@
  *   back with its trees left out (`deferred`), and the folder's writer (lzx-compress.ts)
  *   codes them once it knows the previous lengths.
  *
- * The format's rules kept here (see lzx.ts and docs/cab-writer.md):
+ * The format's rules kept here (see decode.ts and docs/cab-writer.md):
  * - blocks are whole frames; each frame's bits end padded to 16 bits; no match crosses a
  *   frame end;
  * - a frame that would not compress is an uncompressed block of its own (header, R0..R2,
