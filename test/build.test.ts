@@ -13,6 +13,7 @@ import {
   type Toolkit,
   verifyPackage,
 } from "cabwright";
+import { checkBuildRecord } from "../builder/pipeline/record-check.js";
 import { demoBuild, removeDemoBuild, repo, seedManifest } from "./helpers/demo-build.js";
 import { run, tempDir } from "./helpers/peers.js";
 
@@ -396,5 +397,22 @@ test("a damaged build record is one line naming the field, for table, report and
     t.is(r.code, 2, args.join(" "));
     t.is(r.stderr.trim().split("\n").length, 1, r.stderr);
     t.regex(r.stderr, /x\.build\.json: tool\.version: expected a string/);
+  }
+});
+
+test("a build record whose optional package facts have the wrong type is one line naming the field", async (t) => {
+  const { result } = await demoBuild();
+  const record = result.record as unknown as { package: Record<string, unknown> };
+  t.notThrows(() => checkBuildRecord("r.build.json", record));
+  for (const [key, value, expected] of [
+    ["kb", 982146, "a string of digits"],
+    ["restart", true, "a string"],
+    ["prerequisite", { product: "x" }, "an object with product and range"],
+    ["entry", { command: "setup.exe", args: [1] }, "an object with command and args"],
+  ] as const) {
+    const bad = { ...record, package: { ...record.package, [key]: value } };
+    t.throws(() => checkBuildRecord("r.build.json", bad), {
+      message: `r.build.json: package.${key}: expected ${expected}`,
+    });
   }
 });

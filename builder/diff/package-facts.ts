@@ -14,7 +14,6 @@ import {
 } from "../manifest/types.js";
 import type { PeInfo } from "../pe/types.js";
 import { windowsCommandLine } from "../sfx/header.js";
-import { InputError } from "../util/errors.js";
 import {
   type DiffSide,
   PACKAGE_FIELDS,
@@ -33,40 +32,11 @@ export function entryText(command: string, commandLine: string): string {
 const KB_COMMENT = /^KB(\d+)$/;
 
 /**
- * A manifest's or build record's package section as facts. `label` names a build record
- * in messages: its optional fields are checked here, as the diff is what reads them.
+ * A manifest's or build record's package section as facts (a record's optional fields are
+ * checked where it is read, pipeline/record-check.ts).
  */
-export function packageInfoFacts(pkg: PackageInfo, label?: string): PackageLevelFacts {
-  const bad = (field: string, expected: string): never => {
-    throw new InputError(`${label}: package.${field}: expected ${expected}`);
-  };
-  const optional = <T>(field: string, v: T | undefined, ok: (v: T) => boolean, what: string) =>
-    v === undefined || ok(v) ? v : bad(field, what);
-  const isText = (v: unknown) => typeof v === "string";
-  const kb = optional("kb", pkg.kb, isText, "a string of digits");
-  const restart = optional("restart", pkg.restart, isText, "a string");
-  const prerequisite = optional<Prerequisite>(
-    "prerequisite",
-    pkg.prerequisite,
-    (p) =>
-      typeof p === "object" &&
-      p !== null &&
-      isText(p.product) &&
-      isText(p.range) &&
-      (p.description === undefined || isText(p.description)),
-    "an object with product and range",
-  );
-  const entry = optional<EntryCommand>(
-    "entry",
-    pkg.entry,
-    (e) =>
-      typeof e === "object" &&
-      e !== null &&
-      isText(e.command) &&
-      Array.isArray(e.args) &&
-      e.args.every(isText),
-    "an object with command and args",
-  );
+export function packageInfoFacts(pkg: PackageInfo): PackageLevelFacts {
+  const { kb, restart, prerequisite, entry } = pkg;
   return {
     name: pkg.name,
     title: pkg.title,

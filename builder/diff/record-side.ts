@@ -29,7 +29,7 @@ export function buildRecordSide(label: string, value: unknown): DiffSide {
     kind: SideKind.buildRecord,
     label,
     packageVersion: record.package.version,
-    package: packageInfoFacts(record.package, label),
+    package: packageInfoFacts(record.package),
     files,
     installPlan: record.install?.plan ?? null,
   };

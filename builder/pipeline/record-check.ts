@@ -66,6 +66,26 @@ export function checkBuildRecord(label: string, value: unknown): BuildRecord {
   for (const key of ["name", "title", "product", "version", "company", "copyright", "platform"]) {
     str(pkg, key, "package");
   }
+  const isText = (v: unknown) => typeof v === "string";
+  const optional = (key: string, ok: (v: unknown) => boolean, expected: string) => {
+    if (pkg[key] !== undefined && !ok(pkg[key])) fail(`package.${key}`, expected);
+  };
+  optional("kb", isText, "a string of digits");
+  optional("restart", isText, "a string");
+  optional(
+    "prerequisite",
+    (p) =>
+      isObject(p) &&
+      isText(p.product) &&
+      isText(p.range) &&
+      (p.description === undefined || isText(p.description)),
+    "an object with product and range",
+  );
+  optional(
+    "entry",
+    (e) => isObject(e) && isText(e.command) && Array.isArray(e.args) && e.args.every(isText),
+    "an object with command and args",
+  );
   if (!Array.isArray(record.files)) fail("files", "an array");
   (record.files as unknown[]).forEach((v, i) => {
     const at = `files[${i}]`;
