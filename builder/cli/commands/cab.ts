@@ -19,7 +19,7 @@ import {
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { InputError } from "../../util/errors.js";
 import { openInputFile } from "../../util/fs.js";
-import { type CommonFlags, outputFor } from "../output.js";
+import { type CliOutput, type CommonFlags, outputFor } from "../output.js";
 import { CliSchema, jsonText } from "./json.js";
 import { jsonOption, outDirOption } from "./options.js";
 import type { RegisterCommand } from "./types.js";
@@ -164,8 +164,7 @@ function listJson(cab: Cabinet): string {
 }
 
 /** The cabinet's warnings, as the run's problem lines (none with --quiet). */
-function warnAll(warnings: readonly string[], flags: CommonFlags): void {
-  const out = outputFor(flags);
+function warnAll(out: CliOutput, warnings: readonly string[]): void {
   for (const w of warnings) out.warn(printableName(w));
 }
 
@@ -183,7 +182,7 @@ export const registerCabList: RegisterCommand = (program) => {
         process.stdout.write(listJson(cab));
         return;
       }
-      warnAll(cab.warnings, flags);
+      warnAll(outputFor(flags), cab.warnings);
       const lines = cab.files.map(
         (f) =>
           `${String(f.size).padStart(12)}  ${formatDate(f)}  ${attributeLetters(f.attributes)}  ${printableName(f.name)}`,
@@ -216,7 +215,7 @@ export const registerCabTest: RegisterCommand = (program) => {
           jsonText(CliSchema.cabTest, { path: file, ...report, warnings: cab.warnings }),
         );
       } else {
-        warnAll(cab.warnings, flags);
+        warnAll(out, cab.warnings);
         for (const f of report.files) {
           const line = `${f.ok ? "OK  " : "FAIL"}  ${printableName(f.name)}${f.error ? `: ${printableName(f.error)}` : ""}`;
           if (f.ok) out.status(line);
@@ -254,8 +253,9 @@ export const registerCabExtract: RegisterCommand = (program) => {
     if (flags.json) {
       process.stdout.write(jsonText(CliSchema.cabExtract, { path: file, ...report }));
     } else {
-      warnAll(report.warnings, flags);
-      outputFor(flags).status(
+      const out = outputFor(flags);
+      warnAll(out, report.warnings);
+      out.status(
         `${file}: extracted ${report.files.length} files (${report.bytes} bytes) to ${report.destDir}`,
       );
     }

@@ -70,7 +70,7 @@ export const registerInit: RegisterCommand = (program) => {
           exclude: opts.exclude,
           onExcluded: (_path, pattern) => excluded.set(pattern, (excluded.get(pattern) ?? 0) + 1),
         });
-        const yaml = manifestFromDrop(opts.fromDrop, files, {
+        const yaml = manifestFromDrop(drop, files, {
           ...(opts.name ? { name: opts.name } : {}),
           exclude: opts.exclude,
         });
@@ -79,7 +79,7 @@ export const registerInit: RegisterCommand = (program) => {
           out,
           yaml,
           opts.output,
-          `${files.length} files of ${opts.fromDrop}${left ? ` (left out: ${left})` : ""}`,
+          `${files.length} files of ${drop}${left ? ` (left out: ${left})` : ""}`,
         );
         return;
       }
