@@ -64,7 +64,7 @@ export interface VerifyOptions {
   readonly record?: string | false;
   /** The digests to compare with, when not from a record (build: the staged files). */
   readonly expected?: ExpectedContents;
-  /** Where files are extracted to be read (default: the system's temporary folder). */
+  /** Where a PE over IN_MEMORY_FILE_LIMIT is copied to be read (default: the system's temporary folder). */
   readonly workDir?: string;
   /** Default VERIFY_CHECKS. */
   readonly checks?: readonly VerifyCheck[];
