@@ -5,7 +5,7 @@
  * reported is the first in manifest order (a file-by-file stage's).
  */
 import { createHash } from "node:crypto";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import test from "ava";
 import { InputError, inspectPe, minimalPe } from "cabwright";
@@ -39,6 +39,37 @@ test("a file staged on a worker: stamped, written with its date, digests of the 
     t.is(done.shipped?.fileVersion, "1.2.3.4");
     t.is(inspectPe(written).fileVersion, "1.2.3.4", "our reader agrees on the file written");
     t.regex(done.neutralSha256 ?? "", /^[0-9a-f]{64}$/);
+  } finally {
+    await stager.close();
+  }
+});
+
+test("a file staged on a worker, stamped or copied, has the manifest's date", async (t) => {
+  const dir = await tempDir(t);
+  const pe = join(dir, "app.dll");
+  const text = join(dir, "notes.txt");
+  await writeFile(pe, minimalPe({ arch: "x64", dll: true, timestamp: 0 }));
+  await writeFile(text, "notes");
+  const stager = workerStager(1);
+  try {
+    for (const [source, stamp] of [
+      [pe, request],
+      [text, undefined],
+    ] as const) {
+      const staged = join(dir, "staged", `${source === pe ? "pe" : "text"}`, "f");
+      await stager.stage(
+        {
+          source,
+          staged,
+          label: source,
+          isPe: stamp !== undefined,
+          ...(stamp ? { stamp } : {}),
+          date,
+        },
+        8,
+      );
+      t.is((await stat(staged)).mtimeMs, date, source);
+    }
   } finally {
     await stager.close();
   }

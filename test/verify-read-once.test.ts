@@ -128,3 +128,36 @@ test("verify of a package with a damaged cabinet block fails: the payload CRC an
     t.true(fields.includes(`${f.name} data`), `${f.name}: ${fields.join("; ")}`);
   }
 });
+
+test("verify of an intact package decodes every file once and extracts none", async (t) => {
+  const c = await smallCase(await tempDir(t));
+  const r = await build({ manifest: c.manifest, drop: c.drop, out: c.out });
+  const tk = defaultToolkit();
+  const reads: number[] = [];
+  let extracted = 0;
+  const counting: typeof tk = {
+    ...tk,
+    async openPackage(path) {
+      const cab = await tk.openPackage(path);
+      return {
+        files: cab.files,
+        extractAll: (dir, only) => {
+          extracted++;
+          return cab.extractAll(dir, only);
+        },
+        read: (i) => {
+          reads.push(i);
+          return cab.read(i);
+        },
+        test: () => cab.test(),
+        close: () => cab.close(),
+      };
+    },
+  };
+  const report = await verifyPackage(r.layout.exe, await loadManifest(c.manifest), counting, {
+    record: false,
+  });
+  t.true(report.ok, JSON.stringify(report.mismatches));
+  t.deepEqual(reads, [0, 1, 2], "each file read once, in the cabinet's order");
+  t.is(extracted, 0, "nothing written to disk");
+});

@@ -16,6 +16,7 @@
 import { mkdir, open, readdir, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import type { LoadedManifest } from "../manifest/load.js";
+import { pathExists } from "../util/fs.js";
 import { recordJson } from "./make-record.js";
 import { type OutputLayout, outputTime } from "./plan.js";
 import type { BuildProgress } from "./progress.js";
@@ -77,12 +78,6 @@ async function renameDir(from: string, to: string): Promise<void> {
   }
 }
 
-const exists = (path: string) =>
-  stat(path).then(
-    () => true,
-    () => false,
-  );
-
 /** Flush a file's bytes to disk (a power cut after publish must not leave empty files). */
 async function flush(path: string): Promise<void> {
   const handle = await open(path, "r+");
@@ -131,7 +126,7 @@ export async function publish(
   const old = join(root, `${leftoverPrefix(basename(layout.dir), "old")}${suffix}`);
   let moved = false;
   try {
-    if (await exists(layout.dir)) {
+    if (await pathExists(layout.dir)) {
       await renameDir(layout.dir, old);
       moved = true;
     }
@@ -156,7 +151,7 @@ export async function publish(
     // The new set is published; the old one stays aside (an immutable file, a file held open
     // on Windows) and the next build tries again.
     await rm(old, { recursive: true, force: true }).catch(() => undefined);
-    return (await exists(old)) ? { leftover: old } : {};
+    return (await pathExists(old)) ? { leftover: old } : {};
   }
 }
 
@@ -170,7 +165,7 @@ export async function recoverOutput(outRoot: string, name: string): Promise<stri
   const dir = join(outRoot, name);
   const entries = await readdir(outRoot).catch(() => [] as string[]);
   const olds = entries.filter((e) => isLeftover(e, name, "old"));
-  if (olds.length > 0 && !(await exists(dir))) {
+  if (olds.length > 0 && !(await pathExists(dir))) {
     // Only one can exist (each build recovers first, under the lock); the newest if not.
     const times = await Promise.all(olds.map(async (o) => (await stat(join(outRoot, o))).mtimeMs));
     const newest = olds[times.indexOf(Math.max(...times))]!;
@@ -181,7 +176,7 @@ export async function recoverOutput(outRoot: string, name: string): Promise<stri
   }
   for (const e of entries) {
     const mine = isLeftover(e, name, "staging") || isLeftover(e, name, "old");
-    if (!mine || !(await exists(join(outRoot, e)))) continue;
+    if (!mine || !(await pathExists(join(outRoot, e)))) continue;
     try {
       await rm(join(outRoot, e), { recursive: true });
       said.push(`removed ${join(outRoot, e)}, left by an earlier build`);

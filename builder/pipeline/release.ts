@@ -24,8 +24,9 @@ const SHOWN_MISMATCHES = 5;
 /**
  * The package as a customer reads it, against the manifest and against the staged files:
  * every file's bytes must be the staged file's (its SHA-256 taken when it was staged), and
- * the cabinet inside the .exe the staged cabinet. Extraction happens in `workDir` (the
- * build's staging folder, beside the output), never in the system's temporary folder.
+ * the cabinet inside the .exe the staged cabinet. Files are read back in memory; a PE over
+ * verify's in-memory limit is copied to `workDir` (the build's staging folder, beside the
+ * output), never to the system's temporary folder.
  */
 export async function verifyBuilt(
   exePath: string,

@@ -3,7 +3,6 @@
  * stamp the ones the manifest marks, check the shipped size against the manifest, and
  * give each the manifest's UTC date and time.
  */
-import { createHash } from "node:crypto";
 import { basename, join } from "node:path";
 import type { CollectedFile } from "../collect/collect.js";
 import { type FilePosition, fileLabel, sizeProblem } from "../collect/plan.js";
@@ -24,10 +23,6 @@ export interface StagedFile extends CollectedFile {
   readonly shipped: PeFacts;
   readonly neutralSha256?: string;
   readonly date: Date;
-}
-
-export function sha256(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
 }
 
 export async function stageFiles(

@@ -4,7 +4,7 @@
  * refused the file; "input": the user's error; "bug": anything else, with its stack).
  */
 import { parentPort } from "node:worker_threads";
-import { type StageJob, stageOne } from "./stage-one.js";
+import { type StageDone, type StageJob, stageOne } from "./stage-one.js";
 
 export interface StageRequest {
   readonly id: number;
@@ -12,7 +12,7 @@ export interface StageRequest {
 }
 
 export type StageReply =
-  | { readonly id: number; readonly done: Awaited<ReturnType<typeof stageOne>> }
+  | { readonly id: number; readonly done: StageDone }
   | {
       readonly id: number;
       readonly error: {

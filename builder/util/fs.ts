@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { constants, createWriteStream, type WriteStream } from "node:fs";
-import { type FileHandle, mkdir, open, rename, rm, writeFile } from "node:fs/promises";
+import { type FileHandle, mkdir, open, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { InputError } from "./errors.js";
 
@@ -46,6 +46,14 @@ export async function openInputFile(path: string, what: string): Promise<FileHan
     throw new InputError(`${path}: is ${kind}, not a regular file (expected ${what})`);
   }
   return fh;
+}
+
+/** Whether something is at `path` (any failure to stat it: no). */
+export function pathExists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** A temporary name in the same folder as `target`, so the final rename is atomic. */

@@ -21,8 +21,9 @@ import type { PackageEntry } from "./compare.js";
 
 /**
  * The largest file read back in memory (64 MiB). verify holds one file at a time, so this
- * bounds what it holds for files; a larger file costs a temporary copy (a PE) or nothing
- * (any other file: only hashed).
+ * bounds what it holds for files that are not PEs; a larger file costs nothing (only
+ * hashed) or, a PE, a temporary copy that the PE reader (inspectFile) and the signature
+ * check (signatures.ts) each then read whole: a PE's size is not bounded here.
  */
 export const IN_MEMORY_FILE_LIMIT = 64 * 1048576;
 

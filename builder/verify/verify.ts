@@ -3,7 +3,6 @@
  * bytes that were built (a build record, or in build the staged files). The report's JSON
  * shape is stable (schema cabwright.verify/2: /1 named a mismatch's file `file`); add fields, never change one.
  */
-import { access } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { comparePlans, type PlanChange } from "../install/compare.js";
 import { compilePlan } from "../install/compile.js";
@@ -14,6 +13,7 @@ import type { BuildRecord } from "../pipeline/record.js";
 import { readBuildRecord } from "../pipeline/record-check.js";
 import type { PackageFacts, Toolkit } from "../pipeline/toolkit.js";
 import { InputError } from "../util/errors.js";
+import { pathExists } from "../util/fs.js";
 import { type ExpectedContents, VERIFY_CHECKS, type VerifyCheck } from "./checks.js";
 import type { Mismatch } from "./compare.js";
 import { readPackage } from "./read-package.js";
@@ -64,7 +64,7 @@ export interface VerifyOptions {
   readonly record?: string | false;
   /** The digests to compare with, when not from a record (build: the staged files). */
   readonly expected?: ExpectedContents;
-  /** Where files are extracted to be read (default: the system's temporary folder). */
+  /** Where a PE over IN_MEMORY_FILE_LIMIT is copied to be read (default: the system's temporary folder). */
   readonly workDir?: string;
   /** Default VERIFY_CHECKS. */
   readonly checks?: readonly VerifyCheck[];
@@ -105,11 +105,7 @@ async function resolveExpected(
   let path = opts.record;
   if (path === undefined) {
     const beside = recordBeside(packagePath);
-    const found = await access(beside).then(
-      () => true,
-      () => false,
-    );
-    if (!found) {
+    if (!(await pathExists(beside))) {
       return {
         contents: {
           compared: false,
@@ -274,11 +270,7 @@ export async function verifyAgainstRecord(
   } = {},
 ): Promise<VerifyReport> {
   const path = opts.record ?? recordBeside(packagePath);
-  const found = await access(path).then(
-    () => true,
-    () => false,
-  );
-  if (!found) {
+  if (!(await pathExists(path))) {
     throw new InputError(
       `${packagePath}: no --manifest given and no build record ${path} to verify against (give --manifest FILE or --record FILE)`,
     );
