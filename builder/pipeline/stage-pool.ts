@@ -53,6 +53,22 @@ export function workerStager(
   let bytes = 0;
   let nextId = 0;
   let failed: Error | undefined;
+  let closing = false;
+
+  /** A worker is gone: its jobs and every queued one fail, and no job starts again. */
+  const lose = (w: Worker, err: Error) => {
+    failed ??= err;
+    for (const [id, p] of running) {
+      if (p.worker !== w) continue;
+      running.delete(id);
+      bytes -= p.size;
+      p.reject(err);
+    }
+    for (const p of queue.splice(0)) p.reject(err);
+  };
+  const cancelQueued = () => {
+    for (const p of queue.splice(0)) p.reject(new StageCancelled());
+  };
 
   const spawn = () => {
     const w = new Worker(new URL("./stage-worker.js", import.meta.url));
@@ -65,14 +81,11 @@ export function workerStager(
       else p.reject(toError(reply.error));
       pump();
     });
-    w.on("error", (err) => {
-      failed = err;
-      for (const [id, p] of running) {
-        if (p.worker !== w) continue;
-        running.delete(id);
-        p.reject(err);
-      }
-      for (const p of queue.splice(0)) p.reject(err);
+    w.on("error", (err) => lose(w, err));
+    // A worker that stops without an error (killed, out of memory) must not leave its job
+    // pending for ever: the build would hang.
+    w.on("exit", (code) => {
+      if (!closing) lose(w, new Error(`stage worker stopped (exit code ${code})`));
     });
     all.push(w);
     return w;
@@ -100,11 +113,10 @@ export function workerStager(
         pump();
       });
     },
-    cancelQueued() {
-      for (const p of queue.splice(0)) p.reject(new StageCancelled());
-    },
+    cancelQueued,
     async close() {
-      this.cancelQueued();
+      closing = true;
+      cancelQueued();
       await Promise.all(all.map((w) => w.terminate()));
       for (const p of running.values()) p.reject(new Error("stage worker stopped"));
       running.clear();
