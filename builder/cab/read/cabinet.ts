@@ -13,7 +13,12 @@ import { type CalendarTime, fromDosDateTime } from "../format/dostime.js";
 import { CabError } from "../format/errors.js";
 import { type CabHeader, hex } from "../format/layout-parse.js";
 import { checkEncoding, DEFAULT_NAME_ENCODING, decodeName, displayName } from "../format/names.js";
-import { type FolderPlan, type FolderSegment, folderBlocks } from "./folder-stream.js";
+import {
+  declaredBlocks,
+  type FolderPlan,
+  type FolderSegment,
+  folderBlocks,
+} from "./folder-stream.js";
 import { findCabinets } from "./search.js";
 import { CabSource } from "./source.js";
 import { type CabinetStructure, readStructure } from "./structure.js";
@@ -329,7 +334,7 @@ function assemble(
       index: p.index,
       typeCompress: p.typeCompress,
       compression: compressionName(p.typeCompress),
-      blockCount: p.segments.reduce((n, s) => n + s.blockCount, 0),
+      blockCount: declaredBlocks(p),
       cabinetCount: p.segments.length,
     })),
     files,

@@ -30,7 +30,12 @@ import {
   type OpenOptions,
   openCabinet,
 } from "./cabinet.js";
-import { folderBlocks, missingBlocksWarning, newBlockStats } from "./folder-stream.js";
+import {
+  declaredBlocks,
+  folderBlocks,
+  missingBlocksWarning,
+  newBlockStats,
+} from "./folder-stream.js";
 import { OutputFile, WriteBudget } from "./output-file.js";
 
 export interface ExtractOptions extends OpenOptions {
@@ -219,8 +224,7 @@ export async function extractOpened(
         pos = bEnd;
         if (pos >= lastEnd) break;
       }
-      const declared = plan.segments.reduce((n, s) => n + s.blockCount, 0);
-      if (stats.blocks < declared) {
+      if (stats.blocks < declaredBlocks(plan)) {
         const w = await missingBlocksWarning(plan);
         if (w) warnings.push(w);
       }

@@ -26,6 +26,11 @@ export interface FolderPlan {
   readonly segments: readonly FolderSegment[];
 }
 
+/** The CFDATA blocks a folder declares, over all its segments. */
+export function declaredBlocks(folder: FolderPlan): number {
+  return folder.segments.reduce((n, s) => n + s.blockCount, 0);
+}
+
 /** Which checksum rule a block matched: [MS-CAB]'s (data reserve included) or libmspack's. */
 export type ChecksumRule = "none" | "spec" | "no-reserve";
 

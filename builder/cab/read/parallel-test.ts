@@ -14,6 +14,7 @@ import { COMPRESSION_TYPE_MASK, CompressionType } from "../format/constants.js";
 import { CabError } from "../format/errors.js";
 import {
   type BlockStats,
+  declaredBlocks,
   decodeError,
   type FolderPlan,
   type RawBlock,
@@ -40,7 +41,7 @@ export function worthTestingInParallel(folder: FolderPlan, pool: TestPool): bool
   return (
     (folder.typeCompress & COMPRESSION_TYPE_MASK) === CompressionType.mszip &&
     pool.threads > 1 &&
-    folder.segments.reduce((n, s) => n + s.blockCount, 0) >= MIN_PARALLEL_BLOCKS
+    declaredBlocks(folder) >= MIN_PARALLEL_BLOCKS
   );
 }
 
