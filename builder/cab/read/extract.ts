@@ -123,17 +123,17 @@ export async function extractOpened(
   let temps = 0;
   let bytes = 0;
   const finish = async (o: Output) => {
-    // A failed write stops the extraction (as a full disk should); what follows it only
-    // skips this file.
+    // A failed write or close (a full disk, a quota met at close) stops the extraction,
+    // as one line; what follows it only skips this file.
     try {
       await o.file.finishWrites();
+      o.file.close(opts.setTimes === false ? undefined : entryTime(o.entry));
     } catch (err) {
       await o.file.abandon();
       rmSync(o.file.temp, { force: true });
       fsError(o.file.temp, err);
     }
     try {
-      o.file.close(opts.setTimes === false ? undefined : entryTime(o.entry));
       const parent = dirname(o.target);
       const expected = join(realRoot, relative(root, parent));
       let real: string;
