@@ -81,9 +81,9 @@ export class TestPool {
     for (let i = 0; i < n; i++) {
       const w = new Worker(url, { resourceLimits: WORKER_LIMITS });
       w.on("message", (r: TestReply) => {
-        const w = this.waiting.get(r.id);
+        const waiter = this.waiting.get(r.id);
         this.waiting.delete(r.id);
-        w?.resolve(r);
+        waiter?.resolve(r);
       });
       w.on("error", (err) => this.fail(err));
       w.on("exit", (code) => {
