@@ -18,6 +18,7 @@ import {
   type FolderPlan,
   type FolderSegment,
   folderBlocks,
+  missingBytesMessage,
 } from "./folder-stream.js";
 import { findCabinets } from "./search.js";
 import { CabSource } from "./source.js";
@@ -414,10 +415,7 @@ async function* fileBytes(
       }
       if (next.done) {
         cursor.done = true;
-        throw new CabError(
-          "invalid-data",
-          `"${entry.name}" needs bytes ${start}..${end} of folder ${entry.folderIndex}, which holds only ${bEnd}`,
-        );
+        throw new CabError("invalid-data", missingBytesMessage(entry, entry.folderIndex, bEnd));
       }
       cursor.blockStart = bEnd;
       cursor.block = next.value;

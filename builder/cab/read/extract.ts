@@ -34,6 +34,7 @@ import {
   declaredBlocks,
   folderBlocks,
   missingBlocksWarning,
+  missingBytesMessage,
   newBlockStats,
 } from "./folder-stream.js";
 import { OutputFile, WriteBudget } from "./output-file.js";
@@ -232,7 +233,7 @@ export async function extractOpened(
       if (missing) {
         throw new CabError(
           "invalid-data",
-          `${cab.path}: "${missing.name}" needs bytes ${missing.offsetInFolder}..${missing.offsetInFolder + missing.size} of folder ${plan.index}, which holds only ${pos}`,
+          `${cab.path}: ${missingBytesMessage(missing, plan.index, pos)}`,
         );
       }
     }
