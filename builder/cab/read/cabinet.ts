@@ -13,7 +13,13 @@ import { type CalendarTime, fromDosDateTime } from "../format/dostime.js";
 import { CabError } from "../format/errors.js";
 import { type CabHeader, hex } from "../format/layout-parse.js";
 import { checkEncoding, DEFAULT_NAME_ENCODING, decodeName, displayName } from "../format/names.js";
-import { type FolderPlan, type FolderSegment, folderBlocks } from "./folder-stream.js";
+import {
+  declaredBlocks,
+  type FolderPlan,
+  type FolderSegment,
+  folderBlocks,
+  missingBytesMessage,
+} from "./folder-stream.js";
 import { findCabinets } from "./search.js";
 import { CabSource } from "./source.js";
 import { type CabinetStructure, readStructure } from "./structure.js";
@@ -329,7 +335,7 @@ function assemble(
       index: p.index,
       typeCompress: p.typeCompress,
       compression: compressionName(p.typeCompress),
-      blockCount: p.segments.reduce((n, s) => n + s.blockCount, 0),
+      blockCount: declaredBlocks(p),
       cabinetCount: p.segments.length,
     })),
     files,
@@ -409,10 +415,7 @@ async function* fileBytes(
       }
       if (next.done) {
         cursor.done = true;
-        throw new CabError(
-          "invalid-data",
-          `"${entry.name}" needs bytes ${start}..${end} of folder ${entry.folderIndex}, which holds only ${bEnd}`,
-        );
+        throw new CabError("invalid-data", missingBytesMessage(entry, entry.folderIndex, bEnd));
       }
       cursor.blockStart = bEnd;
       cursor.block = next.value;

@@ -30,7 +30,13 @@ import {
   type OpenOptions,
   openCabinet,
 } from "./cabinet.js";
-import { folderBlocks, missingBlocksWarning, newBlockStats } from "./folder-stream.js";
+import {
+  declaredBlocks,
+  folderBlocks,
+  missingBlocksWarning,
+  missingBytesMessage,
+  newBlockStats,
+} from "./folder-stream.js";
 import { OutputFile, WriteBudget } from "./output-file.js";
 
 export interface ExtractOptions extends OpenOptions {
@@ -118,17 +124,17 @@ export async function extractOpened(
   let temps = 0;
   let bytes = 0;
   const finish = async (o: Output) => {
-    // A failed write stops the extraction (as a full disk should); what follows it only
-    // skips this file.
+    // A failed write or close (a full disk, a quota met at close) stops the extraction,
+    // as one line; what follows it only skips this file.
     try {
       await o.file.finishWrites();
+      o.file.close(opts.setTimes === false ? undefined : entryTime(o.entry));
     } catch (err) {
       await o.file.abandon();
       rmSync(o.file.temp, { force: true });
       fsError(o.file.temp, err);
     }
     try {
-      o.file.close(opts.setTimes === false ? undefined : entryTime(o.entry));
       const parent = dirname(o.target);
       const expected = join(realRoot, relative(root, parent));
       let real: string;
@@ -219,8 +225,7 @@ export async function extractOpened(
         pos = bEnd;
         if (pos >= lastEnd) break;
       }
-      const declared = plan.segments.reduce((n, s) => n + s.blockCount, 0);
-      if (stats.blocks < declared) {
+      if (stats.blocks < declaredBlocks(plan)) {
         const w = await missingBlocksWarning(plan);
         if (w) warnings.push(w);
       }
@@ -228,7 +233,7 @@ export async function extractOpened(
       if (missing) {
         throw new CabError(
           "invalid-data",
-          `${cab.path}: "${missing.name}" needs bytes ${missing.offsetInFolder}..${missing.offsetInFolder + missing.size} of folder ${plan.index}, which holds only ${pos}`,
+          `${cab.path}: ${missingBytesMessage(missing, plan.index, pos)}`,
         );
       }
     }

@@ -26,6 +26,20 @@ export interface FolderPlan {
   readonly segments: readonly FolderSegment[];
 }
 
+/** Why a file cannot be read whole: its folder's bytes end at `holds`, before the file does. */
+export function missingBytesMessage(
+  file: { readonly name: string; readonly offsetInFolder: number; readonly size: number },
+  folderIndex: number,
+  holds: number,
+): string {
+  return `"${file.name}" needs bytes ${file.offsetInFolder}..${file.offsetInFolder + file.size} of folder ${folderIndex}, which holds only ${holds}`;
+}
+
+/** The CFDATA blocks a folder declares, over all its segments. */
+export function declaredBlocks(folder: FolderPlan): number {
+  return folder.segments.reduce((n, s) => n + s.blockCount, 0);
+}
+
 /** Which checksum rule a block matched: [MS-CAB]'s (data reserve included) or libmspack's. */
 export type ChecksumRule = "none" | "spec" | "no-reserve";
 

@@ -61,8 +61,6 @@ export class WriteBudget {
 }
 
 export class OutputFile {
-  /** Bytes handed to append() so far. */
-  written = 0;
   private chunks: Uint8Array[] = [];
   private chunkBytes = 0;
   /** File offset of chunks[0]. */
@@ -78,6 +76,11 @@ export class OutputFile {
     private readonly budget: WriteBudget,
   ) {}
 
+  /** Bytes handed to append() so far: those issued, and those collected. */
+  get written(): number {
+    return this.position + this.chunkBytes;
+  }
+
   /** Create `temp` exclusively (it must not exist, and is not followed if a link). */
   static create(temp: string, budget: WriteBudget): OutputFile {
     return new OutputFile(temp, openSync(temp, EXCLUSIVE_NEW_FILE, 0o666), budget);
@@ -88,7 +91,6 @@ export class OutputFile {
     this.check();
     this.chunks.push(bytes);
     this.chunkBytes += bytes.length;
-    this.written += bytes.length;
     if (this.chunkBytes >= WRITE_BATCH || this.chunks.length >= MAX_BATCH_PIECES) {
       await this.flush(false);
     }

@@ -14,6 +14,7 @@ import { COMPRESSION_TYPE_MASK, CompressionType } from "../format/constants.js";
 import { CabError } from "../format/errors.js";
 import {
   type BlockStats,
+  declaredBlocks,
   decodeError,
   type FolderPlan,
   type RawBlock,
@@ -40,7 +41,7 @@ export function worthTestingInParallel(folder: FolderPlan, pool: TestPool): bool
   return (
     (folder.typeCompress & COMPRESSION_TYPE_MASK) === CompressionType.mszip &&
     pool.threads > 1 &&
-    folder.segments.reduce((n, s) => n + s.blockCount, 0) >= MIN_PARALLEL_BLOCKS
+    declaredBlocks(folder) >= MIN_PARALLEL_BLOCKS
   );
 }
 
@@ -80,9 +81,9 @@ export class TestPool {
     for (let i = 0; i < n; i++) {
       const w = new Worker(url, { resourceLimits: WORKER_LIMITS });
       w.on("message", (r: TestReply) => {
-        const w = this.waiting.get(r.id);
+        const waiter = this.waiting.get(r.id);
         this.waiting.delete(r.id);
-        w?.resolve(r);
+        waiter?.resolve(r);
       });
       w.on("error", (err) => this.fail(err));
       w.on("exit", (code) => {

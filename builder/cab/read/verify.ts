@@ -4,7 +4,13 @@
  */
 
 import { CabError } from "../format/errors.js";
-import { type BlockStats, type FolderPlan, folderBlocks, newBlockStats } from "./folder-stream.js";
+import {
+  type BlockStats,
+  type FolderPlan,
+  folderBlocks,
+  missingBytesMessage,
+  newBlockStats,
+} from "./folder-stream.js";
 import {
   type FolderTest,
   TestPool,
@@ -91,7 +97,7 @@ export async function testCabinet(
       uncompressedBytes += good;
       for (const f of files) {
         if (fileError.has(f) || f.offsetInFolder + f.size <= good || f.size === 0) continue;
-        const msg = `"${f.name}" needs bytes ${f.offsetInFolder}..${f.offsetInFolder + f.size} of folder ${plan.index}, which holds only ${good}`;
+        const msg = missingBytesMessage(f, plan.index, good);
         fileError.set(f, msg);
         errors.push(msg);
       }

@@ -51,7 +51,7 @@ interface Pending {
 }
 
 class WorkerPool implements Compressor {
-  private readonly workers: { worker: Worker; busy: number }[] = [];
+  private readonly workers: Slot[] = [];
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private failure: Error | undefined;
@@ -66,9 +66,10 @@ class WorkerPool implements Compressor {
     const url = new URL("./compress-worker.js", import.meta.url);
     for (let i = 0; i < this.threads; i++) {
       const worker = new Worker(url, { resourceLimits: WORKER_LIMITS });
-      const slot = { worker, busy: 0 };
+      const slot: Slot = { worker, busy: 0, idle: undefined };
       worker.on("message", (reply: WorkerReply) => {
         slot.busy--;
+        if (slot.busy === 0) slot.idle?.();
         const p = this.pending.get(reply.id);
         if (!p) return;
         this.pending.delete(reply.id);
@@ -78,6 +79,8 @@ class WorkerPool implements Compressor {
       });
       worker.on("error", (err) => this.fail(err));
       worker.on("exit", (code) => {
+        slot.busy = 0;
+        slot.idle?.();
         if (code !== 0) this.fail(new Error(`compression worker exited with code ${code}`));
       });
       this.workers.push(slot);
@@ -133,6 +136,25 @@ class WorkerPool implements Compressor {
 
   async close(): Promise<void> {
     this.failure ??= new Error("compressor closed");
-    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+    // A worker terminated inside a zlib call aborts the whole process (Node 20: "close
+    // before init", SIGABRT), as when a write fails with jobs in flight: let them end first.
+    await Promise.all(
+      this.workers.map(async (slot) => {
+        if (slot.busy > 0) {
+          await new Promise<void>((resolve) => {
+            slot.idle = resolve;
+          });
+        }
+        await slot.worker.terminate();
+      }),
+    );
   }
+}
+
+interface Slot {
+  readonly worker: Worker;
+  /** Jobs posted and not answered. */
+  busy: number;
+  /** Called when busy drops to 0 (or the worker exits), while close() waits for it. */
+  idle: (() => void) | undefined;
 }

@@ -23,7 +23,7 @@ export async function cabInputsFromPaths(
   for (const p of paths) {
     const full = resolve(base, p);
     const rel = relative(base, full);
-    if (rel === "" ? false : rel.startsWith(`..${sep}`) || rel === ".." || isAbsolute(rel)) {
+    if (rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
       throw invalidInput(
         `path "${p}" is outside the folder ${base} (names are stored relative to it)`,
         {
