@@ -6,12 +6,7 @@
  */
 import { requirementText } from "../install/compile.js";
 import type { InstallPlan } from "../install/plan.js";
-import {
-  type EntryCommand,
-  NOT_APPLICABLE,
-  type PackageInfo,
-  type Prerequisite,
-} from "../manifest/types.js";
+import { NOT_APPLICABLE, type PackageInfo } from "../manifest/types.js";
 import type { PeInfo } from "../pe/types.js";
 import { windowsCommandLine } from "../sfx/header.js";
 import {
