@@ -6,7 +6,7 @@
  * older init wrote; unclaimed drop files failing a CI build. Real PEs from mingw-w64 with
  * windres version resources.
  */
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import test, { type ExecutionContext } from "ava";
 import { setFileSizes } from "cabwright";
@@ -139,17 +139,17 @@ test("init --from-drop with excludes, a version set by hand, a first build that 
   t.is(await readFile(manifest, "utf8"), after);
 });
 
-test("the sizes an unstamped drop had fail the build with both numbers; --update-manifest writes the stamped ones in place", async (t) => {
+test("the sizes an unstamped drop had fail the build with both numbers; --update-manifest writes the stamped ones in place, the file's mode kept", async (t) => {
   const { dir, drop, manifest } = await initCase(t);
   // What an older init wrote: every file's size as found, before stamping.
-  const { size: exeSize } = await import("node:fs/promises").then((fs) =>
-    fs.stat(join(drop, "tool.exe")),
-  );
+  const { size: exeSize } = await stat(join(drop, "tool.exe"));
   const stale = setVersion(await readFile(manifest, "utf8")).replace(
     /(- name: tool\.exe\n)/,
     `$1    size: ${exeSize} # as found in the drop\n`,
   );
   await writeFile(manifest, stale);
+  // Kept group-writable in a shared checkout: rewriting it must not reset that.
+  await chmod(manifest, 0o664);
   const out = join(dir, "out");
   const failed = await build(manifest, drop, out);
   t.is(failed.code, 2, failed.stderr);
@@ -171,6 +171,7 @@ test("the sizes an unstamped drop had fail the build with both numbers; --update
     text.includes(`    size: ${stamped} # as found in the drop\n`),
     "the value replaced, its comment kept",
   );
+  if (process.platform !== "win32") t.is((await stat(manifest)).mode & 0o777, 0o664);
   const rebuilt = await build(manifest, drop, out);
   t.is(rebuilt.code, 0, rebuilt.stderr);
 });

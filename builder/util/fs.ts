@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { constants, createWriteStream, type WriteStream } from "node:fs";
-import { type FileHandle, mkdir, open, rename, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, type FileHandle, mkdir, open, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { InputError } from "./errors.js";
 
@@ -70,8 +70,15 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
     throw writeError(target, err);
   });
   const tmp = tempPathFor(target);
+  // A file replaced keeps its permission bits (a manifest kept read-only or group-writable
+  // stays so); a new file takes the default mode.
+  const mode = await stat(target).then(
+    (s) => (s.isFile() ? s.mode & 0o7777 : undefined),
+    () => undefined,
+  );
   try {
     await writeFile(tmp, data);
+    if (mode !== undefined) await chmod(tmp, mode);
     await rename(tmp, target);
   } catch (err) {
     await rm(tmp, { force: true });
