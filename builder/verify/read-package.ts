@@ -21,9 +21,9 @@ import type { PackageEntry } from "./compare.js";
 
 /**
  * The largest file read back in memory (64 MiB). verify holds one file at a time, so this
- * bounds what it holds for files that are not PEs; a larger file costs nothing (only
- * hashed) or, a PE, a temporary copy that the PE reader (inspectFile) and the signature
- * check (signatures.ts) each then read whole: a PE's size is not bounded here.
+ * bounds what it holds; a larger file costs nothing (only hashed) or, a PE, a temporary
+ * copy that the PE reader (inspectFile) and the signature check (signatures.ts) read where
+ * it lies: the headers, the resource section, the certificate table, digests in chunks.
  */
 export const IN_MEMORY_FILE_LIMIT = 64 * 1048576;
 
@@ -196,7 +196,7 @@ async function readLarge(
   try {
     for await (const piece of cab.read(i)) {
       if (isMz === undefined) {
-        // The PE reader needs the whole file; anything else is only hashed.
+        // The PE reader needs random access to the file; anything else is only hashed.
         isMz = piece.length >= 2 && (piece[0]! | (piece[1]! << 8)) === DOS_MAGIC;
         if (isMz) {
           const p = join(await workDir(), `large-${i}`);
