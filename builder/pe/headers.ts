@@ -34,6 +34,11 @@ export interface PeSource {
   readonly size: number;
   /** Up to `length` bytes at `offset` (fewer at the end of the file). */
   read(offset: number, length: number): Uint8Array;
+  /**
+   * Fill `into` from `offset` (fewer bytes at the end of the file), returning the count: a
+   * file read in chunks then reuses one buffer instead of making garbage for each.
+   */
+  readInto?(into: Uint8Array, offset: number): number;
 }
 
 export interface DataDirectory {
@@ -122,14 +127,24 @@ export function asSource(input: PeInput, name?: string): PeSource {
 /** Bytes read from a source in one pass: this many at a time. */
 export const READ_CHUNK = 1 << 20;
 
-/** [from, to) of a source in pieces of at most READ_CHUNK bytes, each with its offset. */
+/**
+ * [from, to) of a source in pieces of at most READ_CHUNK bytes, each with its offset. From a
+ * file, every piece is read into the same buffer: a piece is valid until the next one.
+ */
 export function* chunksOf(
   src: PeSource,
   from: number,
   to: number,
 ): Generator<[Uint8Array, number]> {
+  const buffer = src.readInto
+    ? new Uint8Array(Math.max(0, Math.min(READ_CHUNK, to - from)))
+    : undefined;
   for (let at = from; at < to; ) {
-    const piece = src.read(at, Math.min(READ_CHUNK, to - at));
+    const want = Math.min(READ_CHUNK, to - at);
+    const piece =
+      buffer && src.readInto
+        ? buffer.subarray(0, src.readInto(buffer.subarray(0, want), at))
+        : src.read(at, want);
     if (piece.length === 0) return;
     yield [piece, at];
     at += piece.length;

@@ -224,9 +224,13 @@ function pieces(
 
 /** How many bytes of [start, end) remain once its trailing zeros are cut (read from the end). */
 function lastNonZero(src: PeSource, start: number, end: number): number {
+  const buffer = src.readInto ? new Uint8Array(Math.min(READ_CHUNK, end - start)) : undefined;
   for (let to = end; to > start; ) {
     const from = Math.max(start, to - READ_CHUNK);
-    const piece = src.read(from, to - from);
+    const piece =
+      buffer && src.readInto
+        ? buffer.subarray(0, src.readInto(buffer.subarray(0, to - from), from))
+        : src.read(from, to - from);
     let n = piece.length;
     while (n > 0 && piece[n - 1] === 0) n--;
     if (n > 0) return from + n - start;

@@ -28,20 +28,24 @@ export function openFileSource(path: string, what = "a PE file"): FileSource {
     throw new InputError(`${path}: is ${kind}, not a regular file (expected ${what})`);
   }
   const size = st.size;
+  const readInto = (into: Uint8Array, offset: number) => {
+    const want = Math.max(0, Math.min(into.length, size - offset));
+    let got = 0;
+    while (got < want) {
+      const n = readSync(fd, into, got, want - got, offset + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return got;
+  };
   return {
     name: path,
     size,
     read(offset, length) {
-      const want = Math.max(0, Math.min(length, size - offset));
-      const buf = Buffer.allocUnsafe(want);
-      let got = 0;
-      while (got < want) {
-        const n = readSync(fd, buf, got, want - got, offset + got);
-        if (n === 0) break;
-        got += n;
-      }
-      return buf.subarray(0, got);
+      const buf = new Uint8Array(Math.max(0, Math.min(length, size - offset)));
+      return buf.subarray(0, readInto(buf, offset));
     },
+    readInto,
     close: () => closeSync(fd),
   };
 }
