@@ -33,6 +33,8 @@ export interface StageJob {
   readonly stamp?: StampRequest;
   /** The staged file's modification time (ms since 1970, UTC). */
   readonly date: number;
+  /** Default IN_MEMORY_STAGE_LIMIT (tests lower it to take the streamed path). */
+  readonly inMemoryLimit?: number;
 }
 
 export interface StageDone {
@@ -69,7 +71,8 @@ function refused(err: unknown): unknown {
 export async function stageOne(job: StageJob): Promise<StageDone> {
   await mkdir(dirname(job.staged), { recursive: true });
   const inMemory =
-    (job.isPe || job.stamp !== undefined) && (await stat(job.source)).size <= IN_MEMORY_STAGE_LIMIT;
+    (job.isPe || job.stamp !== undefined) &&
+    (await stat(job.source)).size <= (job.inMemoryLimit ?? IN_MEMORY_STAGE_LIMIT);
   const done = inMemory
     ? await stageInMemory(job)
     : job.isPe || job.stamp
