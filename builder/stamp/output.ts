@@ -7,14 +7,12 @@
  */
 import type { FileHandle } from "node:fs/promises";
 import { PeChecksum } from "../pe/checksum.js";
-import { chunksOf, type PeSource, READ_CHUNK, viewOf } from "../pe/headers.js";
+import { type PeSource, READ_CHUNK, viewOf } from "../pe/headers.js";
 
 /** `length` bytes of the input from offset `from`, or bytes of our own, at output offset `at`. */
 type Part =
   | { readonly at: number; readonly length: number; readonly from: number }
   | { readonly at: number; readonly length: number; readonly bytes: Uint8Array };
-
-const ZEROS = new Uint8Array(READ_CHUNK);
 
 export class OutputImage implements PeSource {
   readonly name: string;
@@ -78,14 +76,8 @@ export class OutputImage implements PeSource {
 
   /** A copy of [offset, offset + length), cut at the end of the output. */
   read(offset: number, length: number): Uint8Array {
-    const end = Math.min(this.size, offset + length);
-    const out = new Uint8Array(Math.max(0, end - offset));
-    for (const p of this.#parts) {
-      const from = Math.max(offset, p.at);
-      const to = Math.min(end, p.at + p.length);
-      if (to <= from) continue;
-      out.set(this.#bytesOf(p, from - p.at, to - from), from - offset);
-    }
+    const out = new Uint8Array(Math.max(0, Math.min(this.size, offset + length) - offset));
+    this.#fill(out, offset);
     return out;
   }
 
@@ -95,48 +87,51 @@ export class OutputImage implements PeSource {
   }
 
   /**
-   * Write the output to `fh` from its start, in chunks, and return its CheckSum (the field
-   * at `checksumOffset` counted as zeros, as it must be); the caller stores it.
+   * Write the output to `fh` from its start, 1 MiB at a time (each chunk assembled in one
+   * buffer, the input read straight into it), and return its CheckSum (the field at
+   * `checksumOffset` counted as zeros, as it must be); the caller stores it.
    */
   async writeTo(fh: FileHandle, checksumOffset: number): Promise<number> {
     this.setUint32(checksumOffset, 0);
     const sum = new PeChecksum();
-    const emit = async (bytes: Uint8Array, at: number) => {
-      sum.add(bytes, at);
-      let done = 0;
-      while (done < bytes.length) {
-        const { bytesWritten } = await fh.write(bytes, done, bytes.length - done, at + done);
+    const buffer = new Uint8Array(Math.min(READ_CHUNK, this.size));
+    for (let at = 0; at < this.size; at += buffer.length) {
+      const chunk = buffer.subarray(0, Math.min(buffer.length, this.size - at));
+      chunk.fill(0);
+      this.#fill(chunk, at);
+      sum.add(chunk, at);
+      for (let done = 0; done < chunk.length; ) {
+        const { bytesWritten } = await fh.write(chunk, done, chunk.length - done, at + done);
         done += bytesWritten;
       }
-    };
-    const zeros = async (from: number, to: number) => {
-      for (let at = from; at < to; at += READ_CHUNK) {
-        await emit(ZEROS.subarray(0, Math.min(READ_CHUNK, to - at)), at);
-      }
-    };
-    let pos = 0;
-    for (const p of this.#parts) {
-      await zeros(pos, p.at);
-      const length = p.length;
-      if ("bytes" in p) await emit(p.bytes.subarray(0, length), p.at);
-      else {
-        for (const [piece, offset] of chunksOf(this.input, p.from, p.from + length)) {
-          await emit(piece, p.at + (offset - p.from));
-        }
-      }
-      pos = p.at + length;
     }
-    await zeros(pos, this.size);
     return sum.value();
   }
 
-  #bytesOf(p: Part, offset: number, length: number): Uint8Array {
-    if ("bytes" in p) return p.bytes.subarray(offset, offset + length);
-    const got = this.input.read(p.from + offset, length);
-    if (got.length !== length) {
-      throw new Error(`${this.name}: input changed while stamping (short read): this is a bug`);
+  /** Put what the parts hold of [offset, offset + into.length) into `into` (zeroed). */
+  #fill(into: Uint8Array, offset: number): void {
+    const end = offset + into.length;
+    for (const p of this.#parts) {
+      const from = Math.max(offset, p.at);
+      const to = Math.min(end, p.at + p.length);
+      if (to <= from) continue;
+      const target = into.subarray(from - offset, to - offset);
+      if ("bytes" in p) {
+        target.set(p.bytes.subarray(from - p.at, to - p.at));
+        continue;
+      }
+      const at = p.from + (from - p.at);
+      let got: number;
+      if (this.input.readInto) got = this.input.readInto(target, at);
+      else {
+        const piece = this.input.read(at, target.length);
+        target.set(piece);
+        got = piece.length;
+      }
+      if (got !== target.length) {
+        throw new Error(`${this.name}: input changed while stamping (short read): this is a bug`);
+      }
     }
-    return got;
   }
 
   /** Insert a part, cutting away what it covers of the parts already there. */
