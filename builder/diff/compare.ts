@@ -9,11 +9,11 @@ import { comparePackages } from "./package-facts.js";
 import {
   contentChanged,
   droppedFindings,
+  PLAN_FINDING_FILE,
   pairFindings,
   pairTouched,
   planFindings,
   sideFindings,
-  PLAN_FINDING_FILE,
   type Unplaced,
 } from "./rules.js";
 import {
