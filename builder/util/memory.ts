@@ -10,15 +10,17 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 
 /**
- * V8's full collection of this thread's heap, exposed to a context made for it (the flag
- * is turned off again at once, so no other context sees a `gc`).
+ * V8's full collection of this thread's heap, exposed to a context made for it; undefined
+ * if V8 does not give it. The flag stays set (it is the process's, and threads starting
+ * together would otherwise turn it off under each other): a vm context made later also
+ * has a `gc`; the contexts that exist already (this one, the main thread's) do not.
  */
-export function fullCollection(): () => void {
+export function fullCollection(): (() => void) | undefined {
   setFlagsFromString("--expose-gc");
   try {
     return runInNewContext("gc") as () => void;
-  } finally {
-    setFlagsFromString("--no-expose-gc");
+  } catch {
+    return undefined;
   }
 }
 
