@@ -15,7 +15,7 @@
  *   BENCH_CURVE_MB     the sizes (default 50,100,200,500,1000,2000; 0: none)
  *
  * Each build runs in a child process (this module, argv "child"), so that its maxRSS is
- * its own.
+ * its own, with the allocator settings the CLI gives a build (builder/cli/allocator.ts).
  */
 import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -34,6 +34,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { ALLOCATOR_ENV, isGlibc, needsAllocatorRestart } from "../builder/cli/allocator.js";
 import { build } from "../builder/pipeline/build.js";
 import { type BuildProgress, type BuildStage, StageTimer } from "../builder/pipeline/progress.js";
 import { benchManifest, gcabWrite, pickWineDlls, WINE_DLLS } from "./wine-drop.js";
@@ -99,8 +100,17 @@ async function child(args: { manifest: string; drop: string; out: string }): Pro
 async function buildInChild(manifest: string, drop: string, out: string): Promise<BuildRun> {
   await rm(out, { recursive: true, force: true });
   const arg = JSON.stringify({ manifest, drop, out });
+  // The allocator `cabwright build` runs with (builder/cli/allocator.ts).
+  const env = needsAllocatorRestart("build", {
+    platform: process.platform,
+    env: process.env,
+    glibc: isGlibc,
+  })
+    ? { ...process.env, ...ALLOCATOR_ENV }
+    : process.env;
   const p = spawn(process.execPath, [fileURLToPath(import.meta.url), "child", arg], {
     stdio: ["ignore", "pipe", "inherit"],
+    env,
   });
   let stdout = "";
   p.stdout.on("data", (d) => {

@@ -118,6 +118,39 @@ test("warnings, cabinet errors and per-file errors are annotated too", async (t)
   t.regex(inspect.stderr, /^::error::.*nope\.dll: /m);
 });
 
+test("diff findings are annotated at the entry they are about: warnings, errors with --fail-on", async (t) => {
+  const dir = await tempDir(t);
+  const a = join(dir, "a.yaml");
+  const b = join(dir, "b.yaml");
+  const entry = (v: string) =>
+    `  - name: keep.dll\n    version: 2.0.0.0\n  - name: tool.dll\n    version: ${v}\n`;
+  await writeFile(a, tinyManifest(`${entry("1.5.0.0")}  - name: gone.dll\n    version: 1.0.0.0\n`));
+  // tool.dll's entry starts at line 16 of b.yaml: its version went backwards.
+  await writeFile(b, tinyManifest(entry("1.4.0.0")));
+  const gh = envWith({ GITHUB_ACTIONS: "true", GITHUB_WORKSPACE: dir });
+  const warned = await cli(["diff", a, b], gh);
+  t.is(warned.code, 0, warned.stderr);
+  t.regex(warned.stdout, /version-backwards +tool\.dll: version went backwards/);
+  t.regex(
+    warned.stderr,
+    /^::warning file=b\.yaml,line=16,col=5::version-backwards: tool\.dll: version went backwards: 1\.5\.0\.0 -> 1\.4\.0\.0$/m,
+  );
+  // A file B dropped points at its entry in A.
+  t.regex(warned.stderr, /^::warning file=a\.yaml,line=18,col=5::dropped-file: gone\.dll: /m);
+
+  const failed = await cli(["diff", a, b, "--fail-on", "version-backwards"], gh);
+  t.is(failed.code, 1);
+  t.regex(failed.stderr, /^::error file=b\.yaml,line=16,col=5::version-backwards: /m);
+  t.regex(failed.stderr, /^::warning file=a\.yaml,line=18,col=5::dropped-file: /m);
+
+  const json = JSON.parse((await cli(["diff", a, b, "--json"], envWith())).stdout) as {
+    findings: { rule: string; at: string }[];
+  };
+  t.is(json.findings.find((f) => f.rule === "version-backwards")?.at, `${b}:16:5`);
+  const plain = await cli(["diff", a, b], envWith());
+  t.is(plain.stderr, "", "plain style: the report's lines say it, once");
+});
+
 test("locating a problem: FILE:LINE:COL with a drive letter, never a time of day", (t) => {
   t.like(locateProblem("C:\\rel\\m.yaml:3:5 files[0].size: negative"), {
     file: "C:\\rel\\m.yaml",

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
 import { ExitCode, exitCodeOf } from "../util/errors.js";
 import { toolVersion } from "../util/version.js";
+import { isGlibc, needsAllocatorRestart, rerunWithAllocator } from "./allocator.js";
 import { commandsFor } from "./commands/index.js";
 import { addCommonOptions } from "./commands/options.js";
 import { type CliOutput, type CommonFlags, outputFor } from "./output.js";
@@ -41,7 +42,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   // The first word that is not an option names the command (program options are -V, -h).
   // `--version` alone registers none: loading every command cost it 0.3 s (issue 18).
   const versionOnly = argv.length === 1 && (argv[0] === "-V" || argv[0] === "--version");
-  const commands = versionOnly ? [] : await commandsFor(argv.find((a) => !a.startsWith("-")));
+  const commands = versionOnly ? [] : await commandsFor(commandOf(argv));
   for (const register of commands) {
     register(program, (code) => {
       exitCode = Math.max(exitCode, code);
@@ -99,9 +100,30 @@ function dropWritesToClosedPipes(): void {
   }
 }
 
+/** The command line's command: its first word that is not an option (as main() finds it). */
+function commandOf(argv: readonly string[]): string | undefined {
+  return argv.find((a) => !a.startsWith("-"));
+}
+
+async function run(argv: readonly string[]): Promise<number> {
+  // A build runs with glibc's mmap threshold fixed, in a process started with it
+  // (allocator.ts): then its peak memory does not grow with the drop.
+  if (
+    needsAllocatorRestart(commandOf(argv), {
+      platform: process.platform,
+      env: process.env,
+      glibc: isGlibc,
+    })
+  ) {
+    const code = await rerunWithAllocator();
+    if (code !== undefined) return code;
+  }
+  return main(argv);
+}
+
 if (isEntryPoint()) {
   dropWritesToClosedPipes();
-  main(process.argv.slice(2)).then(
+  run(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
     },

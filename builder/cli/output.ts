@@ -138,10 +138,11 @@ export interface CliOutput {
   error(err: unknown): void;
   /**
    * A problem a command's report already prints as a line of its own (verify's
-   * mismatches), also written as an annotation of `file` for the CI service; nothing in
-   * plain style, where the report's line says it.
+   * mismatches, diff's findings), also written as an annotation for the CI service;
+   * nothing in plain style, where the report's line says it. `where` is a file, or
+   * FILE:LINE:COL.
    */
-  annotate(severity: Severity, file: string, message: string): void;
+  annotate(severity: Severity, where: string, message: string): void;
   /** One problem line as `warn` or `error` would print it (for progress displays). */
   line(severity: Severity, message: string): string;
 }
@@ -170,9 +171,13 @@ export function outputFor(
     error(err) {
       for (const p of problemsOf(err)) streams.stderr.write(`${format("error", p)}\n`);
     },
-    annotate(severity, file, message) {
+    annotate(severity, where, message) {
       if (style === AnnotationStyle.none) return;
-      const at = { file, line: undefined, column: undefined, message };
+      const p = locateProblem(where);
+      const at =
+        p.file !== undefined
+          ? { file: p.file, line: p.line, column: p.column, message }
+          : { file: where, line: undefined, column: undefined, message };
       streams.stderr.write(`${format(severity, { text: message, at })}\n`);
     },
     line,

@@ -9,10 +9,12 @@ import { comparePackages } from "./package-facts.js";
 import {
   contentChanged,
   droppedFindings,
+  PLAN_FINDING_FILE,
   pairFindings,
   pairTouched,
   planFindings,
   sideFindings,
+  type Unplaced,
 } from "./rules.js";
 import {
   COMPARED_FIELDS,
@@ -24,6 +26,7 @@ import {
   type FileFacts,
   type Finding,
   RULE_IDS,
+  RuleId,
   type SideSummary,
 } from "./types.js";
 
@@ -55,7 +58,7 @@ export function diffSides(a: DiffSide, b: DiffSide): DiffResult {
       ...sideFindings(b, touched),
       ...droppedFindings(removed, b),
       ...planFindings(plan),
-    ]),
+    ]).map((f) => placeFinding(f, a, b)),
     plan,
     package: comparePackages(a, b),
   };
@@ -105,8 +108,21 @@ export function canonicalFacts(f: FileFacts): FileFacts {
   };
 }
 
+/**
+ * Where a finding points: the entry of its file in B (in A, for a file B dropped), or the
+ * plan, when that side is a manifest; else the side's file.
+ */
+function placeFinding(f: Unplaced, a: DiffSide, b: DiffSide): Finding {
+  const side = f.rule === RuleId.droppedFile ? a : b;
+  const at =
+    f.path === PLAN_FINDING_FILE && f.rule === RuleId.installPlanChanged
+      ? side.positions?.plan
+      : side.positions?.files.get(f.path);
+  return { ...f, at: at ?? side.label };
+}
+
 /** Findings in B's file order, then rule order; each (rule, file) once. */
-function orderFindings(b: DiffSide, findings: Finding[]): Finding[] {
+function orderFindings(b: DiffSide, findings: Unplaced[]): Unplaced[] {
   const position = new Map<string, number>();
   b.files.forEach((f, i) => {
     if (!position.has(fileLabel(f))) position.set(fileLabel(f), i);

@@ -12,6 +12,9 @@ import { compareVersions, parseVersion } from "../manifest/validate-fields.js";
 import { fileLabel, type MatchedPair, nameKey } from "./match.js";
 import { type DiffSide, type FileFacts, type Finding, RuleId } from "./types.js";
 
+/** A finding before diffSides says where it points (compare.ts adds `at`). */
+export type Unplaced = Omit<Finding, "at">;
+
 /** One line per rule, for --help, docs and reports. */
 export const RULE_DESCRIPTIONS: Readonly<Record<RuleId, string>> = {
   [RuleId.rebuiltWithoutVersionBump]:
@@ -34,7 +37,7 @@ export const RULE_DESCRIPTIONS: Readonly<Record<RuleId, string>> = {
 export const PLAN_FINDING_FILE = "(install plan)";
 
 /** The plan's finding: one, naming the fields that changed. */
-export function planFindings(changes: readonly PlanChange[]): Finding[] {
+export function planFindings(changes: readonly PlanChange[]): Unplaced[] {
   if (changes.length === 0) return [];
   const fields = changes.map((c) => c.field);
   const shown = fields.slice(0, 5).join(", ") + (fields.length > 5 ? ", ..." : "");
@@ -65,9 +68,9 @@ export function contentChanged(a: FileFacts, b: FileFacts): boolean | undefined 
 }
 
 /** Findings about one matched file, in rule order. */
-export function pairFindings({ a, b }: MatchedPair): Finding[] {
+export function pairFindings({ a, b }: MatchedPair): Unplaced[] {
   const path = fileLabel(b);
-  const out: Finding[] = [];
+  const out: Unplaced[] = [];
   const bothVersions = isVersion(a.version) && isVersion(b.version);
   if (bothVersions && a.version === b.version && contentChanged(a, b) === true) {
     out.push({
@@ -138,7 +141,7 @@ export function pairTouched({ a, b }: MatchedPair, changed: boolean): boolean {
  * A file of A that B no longer ships: a cumulative update carries every earlier fix, so a
  * file it drops is worth a look (a file moved to another path is named).
  */
-export function droppedFindings(removed: readonly FileFacts[], b: DiffSide): Finding[] {
+export function droppedFindings(removed: readonly FileFacts[], b: DiffSide): Unplaced[] {
   const byName = new Map<string, FileFacts>();
   for (const g of b.files) if (!byName.has(nameKey(g))) byName.set(nameKey(g), g);
   return removed.map((f) => {
@@ -197,8 +200,8 @@ function versionCounts(side: DiffSide) {
 }
 
 /** Findings about side B's state, for files this diff touched. */
-export function sideFindings(b: DiffSide, touched: ReadonlySet<FileFacts>): Finding[] {
-  const out: Finding[] = [];
+export function sideFindings(b: DiffSide, touched: ReadonlySet<FileFacts>): Unplaced[] {
+  const out: Unplaced[] = [];
   const counts = versionCounts(b);
   const x86ByName = new Map<string, FileFacts>();
   for (const g of b.files) {

@@ -5,7 +5,7 @@
 import { type open, readFile } from "node:fs/promises";
 import { extname } from "node:path";
 import { compilePlan } from "../install/compile.js";
-import { loadManifest } from "../manifest/load.js";
+import { type LoadedManifest, loadManifest } from "../manifest/load.js";
 import type { Manifest } from "../manifest/types.js";
 import { looksLikeBuildRecord } from "../pipeline/record-check.js";
 import { InputError } from "../util/errors.js";
@@ -19,7 +19,17 @@ import { type DiffSide, SideKind } from "./types.js";
 const MSCF = Buffer.from("MSCF");
 const MZ = Buffer.from("MZ");
 
-export function manifestSide(label: string, manifest: Manifest): DiffSide {
+export function manifestSide(
+  label: string,
+  manifest: Manifest,
+  position?: LoadedManifest["position"],
+): DiffSide {
+  const files = new Map<string, string>();
+  if (position) {
+    manifest.files.forEach((f, i) => {
+      if (!files.has(f.path)) files.set(f.path, position(["files", i]));
+    });
+  }
   return {
     kind: SideKind.manifest,
     label,
@@ -35,7 +45,20 @@ export function manifestSide(label: string, manifest: Manifest): DiffSide {
       platform: f.platform,
     })),
     installPlan: compilePlan(manifest) ?? null,
+    ...(position
+      ? {
+          positions: {
+            files,
+            ...(manifest.install.engine ? { plan: position(["install"]) } : {}),
+          },
+        }
+      : {}),
   };
+}
+
+async function loadManifestSide(file: string): Promise<DiffSide> {
+  const loaded = await loadManifest(file);
+  return manifestSide(file, loaded.manifest, loaded.position);
 }
 
 async function head(file: string): Promise<Buffer> {
@@ -64,8 +87,7 @@ export async function loadSide(file: string): Promise<DiffSide> {
   if (first.subarray(0, 4).equals(MSCF)) return loadPackageSide(file, false);
   if (first.subarray(0, 2).equals(MZ)) return loadPackageSide(file, true);
   const ext = extname(file).toLowerCase();
-  if (ext === ".yaml" || ext === ".yml")
-    return manifestSide(file, (await loadManifest(file)).manifest);
+  if (ext === ".yaml" || ext === ".yml") return loadManifestSide(file);
   if (ext === ".json") {
     const text = await readFile(file, "utf8");
     let value: unknown;
@@ -75,7 +97,7 @@ export async function loadSide(file: string): Promise<DiffSide> {
       throw new InputError(`${file}: is not valid JSON (${(err as Error).message})`);
     }
     if (looksLikeBuildRecord(value)) return buildRecordSide(file, value);
-    return manifestSide(file, (await loadManifest(file)).manifest);
+    return loadManifestSide(file);
   }
   if (ext === ".exe" || ext === ".cab") {
     throw new InputError(

@@ -74,6 +74,11 @@ export interface DiffSide {
    * entry command); absent: the side cannot know (a bare .cab has no package header).
    */
   readonly installPlan?: InstallPlan | null;
+  /**
+   * A manifest side's "FILE:LINE:COL" of each file's entry (by path, else name) and of
+   * its install plan; absent for packages and build records.
+   */
+  readonly positions?: { readonly files: ReadonlyMap<string, string>; readonly plan?: string };
 }
 
 /** The fields compared per matched file, in report order. */
@@ -123,6 +128,11 @@ export interface Finding {
   /** The file the finding is about, named as in `changed` (path, else name). */
   readonly path: string;
   readonly message: string;
+  /**
+   * Where the finding points, for a CI annotation: FILE:LINE:COL of the file's entry in a
+   * manifest side, else the side's own file (B's; A's for a file B dropped).
+   */
+  readonly at: string;
 }
 
 /** A package-level fact that differs; before/after absent: that side has none. */

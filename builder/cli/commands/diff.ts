@@ -4,10 +4,11 @@ import { DIFF_FORMATS, type DiffFormat, formatDiff } from "../../diff/format.js"
 import { diffFiles } from "../../diff/index.js";
 import { RULE_IDS } from "../../diff/types.js";
 import { writeFileAtomic } from "../../util/fs.js";
+import { type CommonFlags, outputFor } from "../output.js";
 import { jsonFormatOption } from "./options.js";
 import type { RegisterCommand } from "./types.js";
 
-interface DiffOptions {
+interface DiffOptions extends CommonFlags {
   json?: boolean;
   format: DiffFormat;
   failOn?: string;
@@ -37,6 +38,16 @@ export const registerDiff: RegisterCommand = (program) => {
       const report = formatDiff(result, opts.json ? "json" : opts.format);
       if (opts.output !== undefined) await writeFileAtomic(opts.output, report);
       else process.stdout.write(report);
+      // In a CI log each finding is also an annotation of the entry it is about: an error
+      // when --fail-on names its rule, else a warning.
+      const out = outputFor(opts);
+      for (const f of result.findings) {
+        out.annotate(
+          failOn?.has(f.rule) ? "error" : "warning",
+          f.at,
+          `${f.rule}: ${f.path}: ${f.message}`,
+        );
+      }
       if (failOn) enforceFailOn(result, failOn);
     });
 };
