@@ -9,7 +9,16 @@
  */
 import { createHash } from "node:crypto";
 import { DATA_DIRECTORY_SIZE, DirectoryEntry } from "./constants.js";
-import { certificateTable, damaged, directoryEntryOffset, parsePeHeaders } from "./headers.js";
+import {
+  asSource,
+  certificateTable,
+  chunksOf,
+  damaged,
+  directoryEntryOffset,
+  type PeInput,
+  readPeHeaders,
+  viewOf,
+} from "./headers.js";
 
 /** WIN_CERTIFICATE: dwLength (4), wRevision (2), wCertificateType (2), then bCertificate. */
 export const WIN_CERTIFICATE = {
@@ -41,38 +50,34 @@ export interface AuthenticodeLayout {
 }
 
 /** Where the signature lives; undefined for a file that is not a PE. */
-export function authenticodeLayout(
-  bytes: Uint8Array,
-  label: string,
-): AuthenticodeLayout | undefined {
-  const h = parsePeHeaders(bytes, label);
+export function authenticodeLayout(input: PeInput, label: string): AuthenticodeLayout | undefined {
+  const src = asSource(input, label);
+  const h = readPeHeaders(src);
   if (!h) return undefined;
   const directoryOffset = directoryEntryOffset(h, DirectoryEntry.security);
   const dir = certificateTable(h);
   if (!dir) {
     return { checksumOffset: h.checksumOffset, directoryOffset, table: undefined, trailing: 0 };
   }
-  if (dir.rva + dir.size > bytes.length || dir.rva < h.imageEnd) {
+  if (dir.rva + dir.size > src.size || dir.rva < h.imageEnd) {
     throw damaged(
       label,
       directoryOffset ?? h.dataDirectoryOffset,
-      `the certificate table (offset 0x${dir.rva.toString(16)}, ${dir.size} bytes) lies outside the data after the image (0x${h.imageEnd.toString(16)}..0x${bytes.length.toString(16)})`,
+      `the certificate table (offset 0x${dir.rva.toString(16)}, ${dir.size} bytes) lies outside the data after the image (0x${h.imageEnd.toString(16)}..0x${src.size.toString(16)})`,
     );
   }
   return {
     checksumOffset: h.checksumOffset,
     directoryOffset,
     table: { offset: dir.rva, size: dir.size },
-    trailing: bytes.length - (dir.rva + dir.size),
+    trailing: src.size - (dir.rva + dir.size),
   };
 }
 
 /** The file's byte ranges the Authenticode digest covers, in order. */
-export function authenticodeRanges(
-  bytes: Uint8Array,
-  layout: AuthenticodeLayout,
-): [number, number][] {
-  const end = layout.table ? layout.table.offset : bytes.length;
+export function authenticodeRanges(input: PeInput, layout: AuthenticodeLayout): [number, number][] {
+  const size = asSource(input).size;
+  const end = layout.table ? layout.table.offset : size;
   const cuts: [number, number][] = [[layout.checksumOffset, layout.checksumOffset + 4]];
   if (layout.directoryOffset !== undefined) {
     cuts.push([layout.directoryOffset, layout.directoryOffset + DATA_DIRECTORY_SIZE]);
@@ -87,25 +92,28 @@ export function authenticodeRanges(
   ranges.push([at, end]);
   // Bytes after the table are hashed too (Windows does; verify refuses them anyway).
   if (layout.table && layout.trailing > 0)
-    ranges.push([layout.table.offset + layout.table.size, bytes.length]);
+    ranges.push([layout.table.offset + layout.table.size, size]);
   return ranges;
 }
 
 /**
  * The Authenticode digest of a PE (hex), with `algorithm` a node:crypto name ("sha256",
- * "sha1"); undefined for a file that is not a PE.
+ * "sha1"); undefined for a file that is not a PE. A file is hashed in chunks.
  */
 export function authenticodeDigest(
-  bytes: Uint8Array,
+  input: PeInput,
   label: string,
   algorithm = "sha256",
 ): string | undefined {
-  const layout = authenticodeLayout(bytes, label);
+  const src = asSource(input, label);
+  const layout = authenticodeLayout(src, label);
   if (!layout) return undefined;
   const hash = createHash(algorithm);
-  for (const [from, to] of authenticodeRanges(bytes, layout)) hash.update(bytes.subarray(from, to));
+  for (const [from, to] of authenticodeRanges(src, layout)) {
+    for (const [piece] of chunksOf(src, from, to)) hash.update(piece);
+  }
   if (!layout.table) {
-    const pad = (WIN_CERTIFICATE.alignment - (bytes.length % WIN_CERTIFICATE.alignment)) % 8;
+    const pad = (WIN_CERTIFICATE.alignment - (src.size % WIN_CERTIFICATE.alignment)) % 8;
     if (pad > 0) hash.update(new Uint8Array(pad));
   }
   return hash.digest("hex");
@@ -120,16 +128,26 @@ export interface CertificateEntry {
   readonly data: Uint8Array;
 }
 
-/** The WIN_CERTIFICATE entries of the certificate table; throws naming a damaged one. */
+/**
+ * The WIN_CERTIFICATE entries of the certificate table (read on its own from a file); throws
+ * naming a damaged one.
+ */
 export function certificateEntries(
-  bytes: Uint8Array,
+  input: PeInput,
   table: CertificateTable,
   label: string,
 ): CertificateEntry[] {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const base = table.offset;
+  const tableBytes = asSource(input, label).read(base, table.size);
+  const tableView = viewOf(tableBytes);
+  /** The table's fields at file offsets. */
+  const view = {
+    getUint16: (at: number, le: boolean) => tableView.getUint16(at - base, le),
+    getUint32: (at: number, le: boolean) => tableView.getUint32(at - base, le),
+  };
   const out: CertificateEntry[] = [];
   let at = table.offset;
-  const end = table.offset + table.size;
+  const end = table.offset + tableBytes.length;
   while (at + WIN_CERTIFICATE.headerSize <= end) {
     const length = view.getUint32(at + WIN_CERTIFICATE.length, true);
     if (length < WIN_CERTIFICATE.headerSize || at + length > end) {
@@ -143,7 +161,7 @@ export function certificateEntries(
       offset: at,
       revision: view.getUint16(at + WIN_CERTIFICATE.revision, true),
       type: view.getUint16(at + WIN_CERTIFICATE.certificateType, true),
-      data: bytes.subarray(at + WIN_CERTIFICATE.headerSize, at + length),
+      data: tableBytes.subarray(at + WIN_CERTIFICATE.headerSize - base, at + length - base),
     });
     at += Math.ceil(length / WIN_CERTIFICATE.alignment) * WIN_CERTIFICATE.alignment;
   }

@@ -6,7 +6,7 @@
  * incremental (PeChecksum: a package is summed while its cabinet streams through) with a
  * whole-file shorthand (peChecksum).
  */
-import { parsePeHeaders } from "./headers.js";
+import { asSource, chunksOf, type PeInput, readPeHeaders } from "./headers.js";
 
 /** 32-bit words summed between folds: keeps the running sum below 2^52. */
 const FOLD_EVERY = 1 << 20;
@@ -74,9 +74,9 @@ export class PeChecksum {
 }
 
 /** File offset of the CheckSum field, or undefined for a file that is not a PE. */
-export function checksumOffsetOf(bytes: Uint8Array): number | undefined {
+export function checksumOffsetOf(input: PeInput): number | undefined {
   try {
-    return parsePeHeaders(bytes)?.checksumOffset;
+    return readPeHeaders(asSource(input))?.checksumOffset;
   } catch {
     return undefined;
   }
@@ -84,18 +84,18 @@ export function checksumOffsetOf(bytes: Uint8Array): number | undefined {
 
 /**
  * The CheckSum value for these bytes (the stored CheckSum is ignored), correct for any length.
- * For bytes that are not a PE every byte counts.
+ * For bytes that are not a PE every byte counts. A file is read in chunks.
  */
-export function peChecksum(bytes: Uint8Array, checksumOffset = checksumOffsetOf(bytes)): number {
+export function peChecksum(input: PeInput, checksumOffset = checksumOffsetOf(input)): number {
+  const src = asSource(input);
   const sum = new PeChecksum();
-  if (checksumOffset === undefined) return sum.add(bytes, 0).value();
-  const at = Math.min(checksumOffset, bytes.length);
-  const after = Math.min(checksumOffset + 4, bytes.length);
-  return sum
-    .add(bytes.subarray(0, at), 0)
-    .add(new Uint8Array(after - at), at)
-    .add(bytes.subarray(after), after)
-    .value();
+  const field = checksumOffset ?? src.size;
+  const at = Math.min(field, src.size);
+  const after = Math.min(field + 4, src.size);
+  for (const [piece, offset] of chunksOf(src, 0, at)) sum.add(piece, offset);
+  if (after > at) sum.add(new Uint8Array(after - at), at);
+  for (const [piece, offset] of chunksOf(src, after, src.size)) sum.add(piece, offset);
+  return sum.value();
 }
 
 /** Write the correct CheckSum into a PE image in place. */

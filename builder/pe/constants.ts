@@ -50,6 +50,7 @@ export type OptionalMagic = (typeof OptionalMagic)[keyof typeof OptionalMagic];
 export const OPT = {
   magic: 0,
   sizeOfInitializedData: 8,
+  baseOfCode: 20,
   sectionAlignment: 32,
   fileAlignment: 36,
   sizeOfImage: 56,

@@ -34,6 +34,11 @@ export interface PeSource {
   readonly size: number;
   /** Up to `length` bytes at `offset` (fewer at the end of the file). */
   read(offset: number, length: number): Uint8Array;
+  /**
+   * Fill `into` from `offset` (fewer bytes at the end of the file), returning the count: a
+   * file read in chunks then reuses one buffer instead of making garbage for each.
+   */
+  readInto?(into: Uint8Array, offset: number): number;
 }
 
 export interface DataDirectory {
@@ -106,6 +111,44 @@ export function sourceOf(bytes: Uint8Array, name = "(bytes)"): PeSource {
     size: bytes.length,
     read: (offset, length) => bytes.subarray(offset, Math.min(bytes.length, offset + length)),
   };
+}
+
+/**
+ * What the readers take: a file's bytes in memory, or a PeSource over an open file (a
+ * large file is then read in pieces: the headers, the resource section, streamed hashes).
+ */
+export type PeInput = Uint8Array | PeSource;
+
+/** The input as a PeSource (bytes in memory: views, no copy). */
+export function asSource(input: PeInput, name?: string): PeSource {
+  return input instanceof Uint8Array ? sourceOf(input, name) : input;
+}
+
+/** Bytes read from a source in one pass: this many at a time. */
+export const READ_CHUNK = 1 << 20;
+
+/**
+ * [from, to) of a source in pieces of at most READ_CHUNK bytes, each with its offset. From a
+ * file, every piece is read into the same buffer: a piece is valid until the next one.
+ */
+export function* chunksOf(
+  src: PeSource,
+  from: number,
+  to: number,
+): Generator<[Uint8Array, number]> {
+  const buffer = src.readInto
+    ? new Uint8Array(Math.max(0, Math.min(READ_CHUNK, to - from)))
+    : undefined;
+  for (let at = from; at < to; ) {
+    const want = Math.min(READ_CHUNK, to - at);
+    const piece =
+      buffer && src.readInto
+        ? buffer.subarray(0, src.readInto(buffer.subarray(0, want), at))
+        : src.read(at, want);
+    if (piece.length === 0) return;
+    yield [piece, at];
+    at += piece.length;
+  }
 }
 
 /** Why a file is not a PE at all: the byte offset and what is missing there. */
@@ -368,14 +411,15 @@ export function debugEntryOffsets(h: PeHeaders, label: string): number[] {
  * has no CLR header or it is not in the file.
  */
 export function clrFlags(
-  bytes: Uint8Array,
+  input: PeInput,
   h: PeHeaders,
 ): { readonly flags: number; readonly offset: number } | undefined {
+  const src = asSource(input);
   const clr = presentDirectory(h, DirectoryEntry.clr);
   const at = clr ? rvaToOffset(h, clr.rva) : undefined;
-  if (at === undefined || at + COR20_FLAGS_OFFSET + 4 > bytes.length) return undefined;
+  if (at === undefined || at + COR20_FLAGS_OFFSET + 4 > src.size) return undefined;
   const offset = at + COR20_FLAGS_OFFSET;
-  return { flags: viewOf(bytes).getUint32(offset, true), offset };
+  return { flags: viewOf(src.read(offset, 4)).getUint32(0, true), offset };
 }
 
 export interface CoffSymbols {
@@ -391,7 +435,7 @@ export interface CoffSymbols {
  * the start of the certificate table); undefined when the COFF header points to none.
  */
 export function coffSymbols(
-  bytes: Uint8Array,
+  input: PeInput,
   h: PeHeaders,
   end: number,
   label: string,
@@ -409,7 +453,7 @@ export function coffSymbols(
       `${label}: COFF symbol table at offset ${hex(offset)} with ${h.numberOfSymbols} symbols runs past the end of the data (${hex(end)})`,
     );
   }
-  const stringsSize = Math.max(4, viewOf(bytes).getUint32(stringsAt, true));
+  const stringsSize = Math.max(4, viewOf(asSource(input).read(stringsAt, 4)).getUint32(0, true));
   if (stringsAt + stringsSize > end) {
     throw new InputError(
       `${label}: COFF string table at offset ${hex(stringsAt)} (${stringsSize} bytes) runs past the end of the data (${hex(end)})`,

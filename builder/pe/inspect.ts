@@ -1,12 +1,10 @@
 /** Read every attribute the KB table and the verifier need from a file's bytes. */
 import { NOT_APPLICABLE, Platform } from "../manifest/types.js";
-import { InputError } from "../util/errors.js";
-import { openInputFile } from "../util/fs.js";
 import { peChecksum } from "./checksum.js";
-import { DOS_MAGIC } from "./constants.js";
-import { certificateTable, parsePeHeaders } from "./headers.js";
+import { asSource, certificateTable, type PeInput, readPeHeaders } from "./headers.js";
 import { platformOfMachine } from "./platform.js";
 import { findVersionResources, preferredVersionResource } from "./resources.js";
+import { withFileSource } from "./source.js";
 import type { PeInfo } from "./types.js";
 import { parseVersionInfo } from "./version-info.js";
 
@@ -18,12 +16,16 @@ export function inspectPe(bytes: Uint8Array, label = "input"): PeInfo {
   return readPeInfo(bytes, label, true);
 }
 
-/** inspectPe, optionally without the checksum pass over the whole file. */
-export function readPeInfo(bytes: Uint8Array, label: string, withChecksum: boolean): PeInfo {
-  const h = parsePeHeaders(bytes, label);
+/**
+ * inspectPe, optionally without the checksum pass over the whole file. From a file it reads
+ * the headers and the resource section (and, for the checksum, the file in chunks).
+ */
+export function readPeInfo(input: PeInput, label: string, withChecksum: boolean): PeInfo {
+  const src = asSource(input, label);
+  const h = readPeHeaders(src);
   if (!h) {
     return {
-      size: bytes.length,
+      size: src.size,
       isPe: false,
       platform: Platform.notApplicable,
       fileVersion: NOT_APPLICABLE,
@@ -31,10 +33,10 @@ export function readPeInfo(bytes: Uint8Array, label: string, withChecksum: boole
       signed: false,
     };
   }
-  const res = preferredVersionResource(findVersionResources(bytes, h, label));
-  const version = res ? parseVersionInfo(bytes, res.offset, res.size, label) : undefined;
+  const res = preferredVersionResource(findVersionResources(src, h, label));
+  const version = res ? parseVersionInfo(src, res.offset, res.size, label) : undefined;
   const info: PeInfo = {
-    size: bytes.length,
+    size: src.size,
     isPe: true,
     machine: h.machine,
     platform: platformOfMachine(h.machine),
@@ -43,7 +45,7 @@ export function readPeInfo(bytes: Uint8Array, label: string, withChecksum: boole
     stringTables: (version?.stringTables ?? []).map((t) => ({ ...t, strings: { ...t.strings } })),
     signed: certificateTable(h) !== undefined,
     ...(withChecksum
-      ? { checksum: { stored: h.checksum, computed: peChecksum(bytes, h.checksumOffset) } }
+      ? { checksum: { stored: h.checksum, computed: peChecksum(src, h.checksumOffset) } }
       : {}),
     timeDateStamp: h.timeDateStamp,
   };
@@ -52,27 +54,14 @@ export function readPeInfo(bytes: Uint8Array, label: string, withChecksum: boole
 }
 
 /**
- * Inspect a file on disk; a missing or unreadable file is an InputError. Only a file that
- * starts with "MZ" is read whole: a multi-gigabyte .cab costs two bytes and a stat.
+ * Inspect a file on disk; a missing or unreadable file is an InputError. It is read where
+ * it lies: the headers and the resource section, and the file in chunks for the checksum,
+ * so a file of any size costs a few megabytes; a .cab costs a few bytes.
  */
 export async function inspectFile(path: string): Promise<PeInfo> {
-  let bytes: Uint8Array;
-  try {
-    const handle = await openInputFile(path, "a file to inspect");
-    try {
-      const { size } = await handle.stat();
-      const head = new Uint8Array(2);
-      const { bytesRead } = await handle.read(head, 0, 2, 0);
-      if (bytesRead < 2 || (head[0]! | (head[1]! << 8)) !== DOS_MAGIC) {
-        return { path, ...inspectPe(head.subarray(0, bytesRead), path), size };
-      }
-      bytes = await handle.readFile();
-    } finally {
-      await handle.close();
-    }
-  } catch (err) {
-    if (err instanceof InputError) throw err;
-    throw new InputError(`${path}: cannot read: ${(err as NodeJS.ErrnoException).code ?? err}`);
-  }
-  return { path, ...inspectPe(bytes, path) };
+  return withFileSource(
+    path,
+    (src) => ({ path, ...readPeInfo(src, path, true) }),
+    "a file to inspect",
+  );
 }

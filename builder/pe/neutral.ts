@@ -27,11 +27,16 @@ import { createHash, type Hash } from "node:crypto";
 import { InputError } from "../util/errors.js";
 import { COFF, DEBUG_ENTRY, DirectoryEntry, OPT, RT_VERSION } from "./constants.js";
 import {
+  asSource,
+  chunksOf,
   debugEntryOffsets,
   directoryEntryOffset,
   type PeHeaders,
-  parsePeHeaders,
+  type PeInput,
+  type PeSource,
   presentDirectory,
+  READ_CHUNK,
+  readPeHeaders,
   type SectionHeader,
   sectionForRva,
 } from "./headers.js";
@@ -45,22 +50,28 @@ interface Range {
   readonly end: number;
 }
 
+/** A piece of the canonical stream: bytes of the file, or zeros in place of some. */
+type Piece = { readonly start: number; readonly end: number } | { readonly zeros: number };
+
+const pieceLength = (p: Piece) => ("zeros" in p ? p.zeros : p.end - p.start);
+
 /**
  * SHA-256 (hex) of a PE with its version resource, checksum and timestamps neutralised;
- * undefined when the bytes are not a PE or are a damaged one.
+ * undefined when the bytes are not a PE or are a damaged one. A file is read in chunks.
  */
-export function neutralDigest(bytes: Uint8Array, label = "input"): string | undefined {
+export function neutralDigest(input: PeInput, label = "input"): string | undefined {
   try {
-    const h = parsePeHeaders(bytes, label);
+    const src = asSource(input, label);
+    const h = readPeHeaders(src);
     if (!h) return undefined;
-    return digestOf(bytes, h, label);
+    return digestOf(src, h, label);
   } catch (err) {
     if (err instanceof InputError) return undefined;
     throw err;
   }
 }
 
-function digestOf(bytes: Uint8Array, h: PeHeaders, label: string): string {
+function digestOf(src: PeSource, h: PeHeaders, label: string): string {
   const hash = createHash("sha256");
   const item = (data: Uint8Array | string) => {
     const b = typeof data === "string" ? Buffer.from(data, "utf8") : data;
@@ -70,11 +81,14 @@ function digestOf(bytes: Uint8Array, h: PeHeaders, label: string): string {
     hash.update(b);
   };
   /** One item made of several pieces: their total length, then each piece. */
-  const items = (parts: readonly Uint8Array[]) => {
+  const items = (parts: readonly Piece[]) => {
     const len = Buffer.alloc(4);
-    len.writeUInt32LE(parts.reduce((n, p) => n + p.length, 0));
+    len.writeUInt32LE(parts.reduce((n, p) => n + pieceLength(p), 0));
     hash.update(len);
-    for (const p of parts) hash.update(p);
+    for (const p of parts) {
+      if ("zeros" in p) hash.update(new Uint8Array(p.zeros));
+      else for (const [piece] of chunksOf(src, p.start, p.end)) hash.update(piece);
+    }
   };
   item(DOMAIN);
 
@@ -90,7 +104,7 @@ function digestOf(bytes: Uint8Array, h: PeHeaders, label: string): string {
     dedicated && s !== undefined && s.virtualAddress > resSection!.virtualAddress;
 
   // 1. Headers before the section table, variable fields zeroed.
-  const headers = Buffer.from(bytes.subarray(0, h.sectionTableOffset));
+  const headers = Buffer.from(src.read(0, h.sectionTableOffset));
   const zero = (at: number | undefined, length: number) => {
     if (at !== undefined && at + length <= headers.length) headers.fill(0, at, at + length);
   };
@@ -111,7 +125,7 @@ function digestOf(bytes: Uint8Array, h: PeHeaders, label: string): string {
   item(headers);
 
   // 2. Sections.
-  const resources = resourceLeaves(bytes, h, label);
+  const resources = resourceLeaves(src, h, label);
   const cut: Range[] = resources.map((l) => ({ start: l.offset, end: l.offset + l.size }));
   if (resDir && resSection) {
     const start = resSection.pointerToRawData + (resDir.rva - resSection.virtualAddress);
@@ -136,14 +150,14 @@ function digestOf(bytes: Uint8Array, h: PeHeaders, label: string): string {
     meta.writeUInt32LE(s.characteristics, 8);
     item(s.name);
     item(meta);
-    items(pieces(bytes, s.pointerToRawData, s.pointerToRawData + s.sizeOfRawData, cut, zeroed));
+    items(pieces(src, s.pointerToRawData, s.pointerToRawData + s.sizeOfRawData, cut, zeroed));
   }
 
   // 3. Resources other than the version, in a canonical order.
   const kept = resources.filter((l) => l.type !== RT_VERSION).sort(compareLeaves);
   for (const l of kept) {
     item(`${idText(l.type)}/${idText(l.name)}/${idText(l.lang)}`);
-    item(bytes.subarray(l.offset, l.offset + l.size));
+    items([{ start: l.offset, end: Math.min(l.offset + l.size, src.size) }]);
   }
 
   // 4. Overlay, without the certificate table (its directory entry holds a file offset).
@@ -151,21 +165,21 @@ function digestOf(bytes: Uint8Array, h: PeHeaders, label: string): string {
   const overlayCut: Range[] = security
     ? [{ start: security.rva, end: security.rva + security.size }]
     : [];
-  items(pieces(bytes, Math.min(h.imageEnd, bytes.length), bytes.length, overlayCut, []));
+  items(pieces(src, Math.min(h.imageEnd, src.size), src.size, overlayCut, []));
   return hashHex(hash);
 }
 
 /**
- * The bytes [start, end) of the file as pieces (views, no copies): the `cut` ranges left
- * out, the `zero` ranges replaced by zeros, trailing zeros (alignment padding) trimmed.
+ * The bytes [start, end) of the file as pieces (ranges, read when hashed): the `cut` ranges
+ * left out, the `zero` ranges replaced by zeros, trailing zeros (alignment padding) trimmed.
  */
 function pieces(
-  bytes: Uint8Array,
+  src: PeSource,
   start: number,
   end: number,
   cut: readonly Range[],
   zero: readonly Range[],
-): Uint8Array[] {
+): Piece[] {
   const clip = (r: Range) => ({ start: Math.max(start, r.start), end: Math.min(end, r.end) });
   const cuts = cut
     .map(clip)
@@ -182,31 +196,47 @@ function pieces(
     .map(clip)
     .filter((r) => r.end > r.start)
     .sort((x, y) => x.start - y.start);
-  const out: Uint8Array[] = [];
+  const out: Piece[] = [];
   for (const span of spans) {
     let pos = span.start;
     for (const z of zeros) {
       const zs = Math.max(z.start, pos);
       const ze = Math.min(z.end, span.end);
       if (ze <= zs) continue;
-      if (zs > pos) out.push(bytes.subarray(pos, zs));
-      out.push(new Uint8Array(ze - zs));
+      if (zs > pos) out.push({ start: pos, end: zs });
+      out.push({ zeros: ze - zs });
       pos = ze;
     }
-    if (pos < span.end) out.push(bytes.subarray(pos, span.end));
+    if (pos < span.end) out.push({ start: pos, end: span.end });
   }
   // Trim trailing zeros across pieces.
   while (out.length > 0) {
     const last = out[out.length - 1]!;
-    let n = last.length;
-    while (n > 0 && last[n - 1] === 0) n--;
+    const n = "zeros" in last ? 0 : lastNonZero(src, last.start, last.end);
     if (n > 0) {
-      out[out.length - 1] = last.subarray(0, n);
+      out[out.length - 1] = { start: (last as Range).start, end: (last as Range).start + n };
       break;
     }
     out.pop();
   }
   return out;
+}
+
+/** How many bytes of [start, end) remain once its trailing zeros are cut (read from the end). */
+function lastNonZero(src: PeSource, start: number, end: number): number {
+  const buffer = src.readInto ? new Uint8Array(Math.min(READ_CHUNK, end - start)) : undefined;
+  for (let to = end; to > start; ) {
+    const from = Math.max(start, to - READ_CHUNK);
+    const piece =
+      buffer && src.readInto
+        ? buffer.subarray(0, src.readInto(buffer.subarray(0, to - from), from))
+        : src.read(from, to - from);
+    let n = piece.length;
+    while (n > 0 && piece[n - 1] === 0) n--;
+    if (n > 0) return from + n - start;
+    to = from;
+  }
+  return 0;
 }
 
 function idText(id: ResourceId): string {

@@ -19,11 +19,13 @@ import {
   RT_VERSION,
 } from "./constants.js";
 import {
+  asSource,
   damaged,
   directory,
   directoryEntryOffset,
   hex,
   type PeHeaders,
+  type PeInput,
   rvaSpan,
   sectionForRva,
   viewOf,
@@ -54,21 +56,30 @@ export interface ResourceWalk {
   readonly strict?: boolean;
 }
 
-/** The leaves of the resource tree, in directory order; InputError naming a damaged place. */
+/**
+ * The leaves of the resource tree, in directory order; InputError naming a damaged place.
+ * Reads the tree's section from its start on (once), nothing else of the file.
+ */
 export function resourceLeaves(
-  bytes: Uint8Array,
+  input: PeInput,
   h: PeHeaders,
   label: string,
   walk: ResourceWalk = {},
 ): ResourceLeaf[] {
   const dir = directory(h, DirectoryEntry.resource);
   if (dir.rva === 0 || dir.size === 0) return [];
+  const src = asSource(input, label);
   const field = directoryEntryOffset(h, DirectoryEntry.resource)!;
   const base = rvaSpan(h, dir.rva, RESOURCE_DIRECTORY_SIZE, "resource directory", field, label);
   const section = sectionForRva(h, dir.rva)!;
   /** The tree's structures must lie in [base, limit): the rest of its section's raw data. */
-  const limit = Math.min(section.pointerToRawData + section.sizeOfRawData, bytes.length);
-  const view = viewOf(bytes);
+  const limit = Math.min(section.pointerToRawData + section.sizeOfRawData, src.size);
+  const tree = viewOf(src.read(base, limit - base));
+  /** The tree's bytes are read at file offsets. */
+  const view = {
+    getUint16: (at: number, le: boolean) => tree.getUint16(at - base, le),
+    getUint32: (at: number, le: boolean) => tree.getUint32(at - base, le),
+  };
   const inside = (at: number, length: number) => at >= base && at + length <= limit;
   const leaves: ResourceLeaf[] = [];
   const visited = new Set<number>();
@@ -160,12 +171,8 @@ export interface ResourceData {
 }
 
 /** Every version resource (all names, all languages), in directory order. */
-export function findVersionResources(
-  bytes: Uint8Array,
-  h: PeHeaders,
-  label: string,
-): ResourceData[] {
-  return resourceLeaves(bytes, h, label, { onlyType: RT_VERSION }).map((l) => ({
+export function findVersionResources(input: PeInput, h: PeHeaders, label: string): ResourceData[] {
+  return resourceLeaves(input, h, label, { onlyType: RT_VERSION }).map((l) => ({
     lang: typeof l.lang === "number" ? l.lang : 0,
     offset: l.offset,
     size: l.size,
@@ -181,6 +188,6 @@ export function preferredVersionResource(all: readonly ResourceData[]): Resource
 }
 
 /** Check the whole resource tree (strictly: see ResourceWalk) before a library walks it. */
-export function checkResourceTree(bytes: Uint8Array, h: PeHeaders, label: string): void {
-  resourceLeaves(bytes, h, label, { strict: true });
+export function checkResourceTree(input: PeInput, h: PeHeaders, label: string): void {
+  resourceLeaves(input, h, label, { strict: true });
 }

@@ -4,7 +4,7 @@
  * 4, Children }, alignment counted from the start of the resource data.
  */
 import { VS_FFI_SIGNATURE, VS_FIXEDFILEINFO_SIZE } from "./constants.js";
-import { damaged, viewOf } from "./headers.js";
+import { asSource, damaged, type PeInput, viewOf } from "./headers.js";
 
 export interface FixedFileInfo {
   readonly fileVersion: string;
@@ -46,12 +46,12 @@ export function versionString(ms: number, ls: number): string {
  * errors; offsets in errors are file offsets.
  */
 export function parseVersionInfo(
-  bytes: Uint8Array,
+  input: PeInput,
   offset: number,
   size: number,
   label: string,
 ): VersionInfoData {
-  const data = bytes.subarray(offset, offset + size);
+  const data = asSource(input, label).read(offset, size);
   const view = viewOf(data);
   const fail = (at: number, what: string) =>
     damaged(label, offset + at, `version resource: ${what}`);

@@ -7,6 +7,7 @@
  */
 import type { X509Certificate } from "node:crypto";
 import { authenticodeDigest } from "../pe/authenticode.js";
+import { asSource, type PeInput } from "../pe/headers.js";
 import { OID } from "./constants.js";
 import { readPeSignatures, type Signature } from "./signature.js";
 
@@ -19,11 +20,15 @@ export interface SignatureFacts {
   readonly timestamped: boolean;
 }
 
-/** Problems with a signed PE's signatures (empty when they hold); `undefined` if unsigned. */
+/**
+ * Problems with a signed PE's signatures (empty when they hold); `undefined` if unsigned.
+ * From a file: the headers and the certificate table, the digest hashed in chunks.
+ */
 export function signatureProblems(
-  bytes: Uint8Array,
+  input: PeInput,
   label: string,
 ): { problems: string[]; signatures: readonly Signature[]; digest: string } | undefined {
+  const bytes = asSource(input, label);
   const read = readPeSignatures(bytes, label);
   if (!read) return undefined;
   const problems: string[] = [];

@@ -8,7 +8,7 @@
 import { createHash, verify as cryptoVerify, X509Certificate } from "node:crypto";
 import * as asn1 from "asn1js";
 import { authenticodeLayout, certificateEntries, WIN_CERTIFICATE } from "../pe/authenticode.js";
-import { damaged } from "../pe/headers.js";
+import { damaged, type PeInput } from "../pe/headers.js";
 import { OID } from "./constants.js";
 
 export interface Signature {
@@ -63,11 +63,11 @@ function der(n: Node): Uint8Array {
 }
 
 /** The signatures in a PE's bytes; undefined when it has no certificate table. */
-export function readPeSignatures(bytes: Uint8Array, label: string): PeSignatures | undefined {
-  const layout = authenticodeLayout(bytes, label);
+export function readPeSignatures(input: PeInput, label: string): PeSignatures | undefined {
+  const layout = authenticodeLayout(input, label);
   if (!layout?.table) return undefined;
   const signatures: Signature[] = [];
-  for (const entry of certificateEntries(bytes, layout.table, label)) {
+  for (const entry of certificateEntries(input, layout.table, label)) {
     if (
       entry.revision !== WIN_CERTIFICATE.revision2 ||
       entry.type !== WIN_CERTIFICATE.pkcsSignedData

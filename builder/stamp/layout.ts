@@ -20,11 +20,12 @@ import {
   directoryEntryOffset,
   hex,
   type PeHeaders,
+  type PeSource,
   type SectionHeader,
   sectionForRva,
-  viewOf,
 } from "../pe/headers.js";
 import { InputError } from "../util/errors.js";
+import type { OutputImage } from "./output.js";
 
 /**
  * Sections must be in ascending address order without overlap, and their raw data too, as
@@ -86,7 +87,7 @@ export function resourceSection(h: PeHeaders, label: string): SectionHeader | un
 }
 
 /** Before adding a .rsrc section: the section table must have room for one more header. */
-export function checkRoomForSection(bytes: Uint8Array, h: PeHeaders, label: string): void {
+export function checkRoomForSection(src: PeSource, h: PeHeaders, label: string): void {
   const slot = h.sectionTableEnd;
   const slotEnd = slot + SECTION_HEADER_SIZE;
   const firstRaw = Math.min(
@@ -100,7 +101,7 @@ export function checkRoomForSection(bytes: Uint8Array, h: PeHeaders, label: stri
     slotEnd <= firstRaw &&
     slotEnd <= sizeOfHeaders &&
     bound.size === 0 &&
-    bytes.subarray(slot, slotEnd).every((b) => b === 0);
+    src.read(slot, SECTION_HEADER_SIZE).every((b) => b === 0);
   if (!free) {
     throw new InputError(
       `${label}: no room for a .rsrc section header at offset ${hex(slot)} (headers end at ${hex(Math.min(firstRaw, sizeOfHeaders))}); the file has no resources and cannot get a version resource`,
@@ -112,12 +113,12 @@ export function checkRoomForSection(bytes: Uint8Array, h: PeHeaders, label: stri
  * After the rebuild: every section keeps its place in the table; sections after .rsrc may
  * have moved. Data directories keep their sizes (pe-library sets some to the section size),
  * follow their section's move, and a moved section must be one nothing addresses: the base
- * relocations or discardable data. Debug entries follow their data. Edits `out` in place.
+ * relocations or discardable data. Debug entries follow their data. Edits `out`.
  */
 export function fixMovedSections(
   before: PeHeaders,
   after: PeHeaders,
-  out: Uint8Array,
+  out: OutputImage,
   rsrcIndex: number | undefined,
   tail: { readonly from: number; readonly delta: number },
   label: string,
@@ -129,7 +130,6 @@ export function fixMovedSections(
       );
     }
   }
-  const view = viewOf(out);
   const vaDelta = (s: SectionHeader) => after.sections[s.index]!.virtualAddress - s.virtualAddress;
   const rawDelta = (s: SectionHeader) =>
     after.sections[s.index]!.pointerToRawData - s.pointerToRawData;
@@ -152,8 +152,8 @@ export function fixMovedSections(
         `${label}: the ${DIRECTORY_NAMES[i]} directory in section ${s.name} would move; cannot stamp safely`,
       );
     }
-    view.setUint32(at, s ? d.rva + vaDelta(s) : d.rva, true);
-    view.setUint32(at + 4, d.size, true);
+    out.setUint32(at, s ? d.rva + vaDelta(s) : d.rva);
+    out.setUint32(at + 4, d.size);
   });
   const debug = directory(before, DirectoryEntry.debug);
   const debugSection = debug.rva ? sectionForRva(before, debug.rva) : undefined;
@@ -162,21 +162,19 @@ export function fixMovedSections(
       after.sections[debugSection.index]!.pointerToRawData +
       (debug.rva - debugSection.virtualAddress);
     for (let o = 0; o + DEBUG_ENTRY.size <= debug.size; o += DEBUG_ENTRY.size) {
-      const rva = view.getUint32(base + o + DEBUG_ENTRY.addressOfRawData, true);
-      const ptr = view.getUint32(base + o + DEBUG_ENTRY.pointerToRawData, true);
+      const rva = out.getUint32(base + o + DEBUG_ENTRY.addressOfRawData);
+      const ptr = out.getUint32(base + o + DEBUG_ENTRY.pointerToRawData);
       const byRva = rva ? sectionForRva(before, rva) : undefined;
-      if (byRva)
-        view.setUint32(base + o + DEBUG_ENTRY.addressOfRawData, rva + vaDelta(byRva), true);
+      if (byRva) out.setUint32(base + o + DEBUG_ENTRY.addressOfRawData, rva + vaDelta(byRva));
       const byPtr = before.sections.find(
         (s) =>
           s.sizeOfRawData > 0 &&
           ptr >= s.pointerToRawData &&
           ptr < s.pointerToRawData + s.sizeOfRawData,
       );
-      if (byPtr)
-        view.setUint32(base + o + DEBUG_ENTRY.pointerToRawData, ptr + rawDelta(byPtr), true);
+      if (byPtr) out.setUint32(base + o + DEBUG_ENTRY.pointerToRawData, ptr + rawDelta(byPtr));
       else if (ptr >= tail.from)
-        view.setUint32(base + o + DEBUG_ENTRY.pointerToRawData, ptr + tail.delta, true);
+        out.setUint32(base + o + DEBUG_ENTRY.pointerToRawData, ptr + tail.delta);
     }
   }
 }
@@ -207,33 +205,11 @@ export function checkSound(h: PeHeaders, before: PeHeaders, label: string): void
 }
 
 /**
- * Before a .rsrc section is appended: pe-library places it right where the last section's
- * raw data ends, so that end must be FileAlignment-aligned. Round the last section's
- * SizeOfRawData up (zero bytes, which the loader would map as zeros anyway).
- */
-export function alignLastSection(image: Uint8Array, h: PeHeaders): Uint8Array {
-  const withData = h.sections.filter((s) => s.sizeOfRawData > 0 && s.pointerToRawData > 0);
-  const last = withData.reduce<SectionHeader | undefined>(
-    (a, s) => (!a || s.pointerToRawData > a.pointerToRawData ? s : a),
-    undefined,
-  );
-  if (!last) return image;
-  const end = last.pointerToRawData + last.sizeOfRawData;
-  const aligned = Math.ceil(end / h.fileAlignment) * h.fileAlignment;
-  if (aligned === end) return image;
-  const out = new Uint8Array(Math.max(image.length, aligned));
-  out.set(image);
-  const at = last.headerOffset + SECTION.sizeOfRawData;
-  viewOf(out).setUint32(at, aligned - last.pointerToRawData, true);
-  return out;
-}
-
-/**
  * A strong-named .NET assembly: its strong-name signature hashes the whole image, resources
  * included, so any stamp breaks it and the runtime refuses to load the assembly.
  */
-export function checkNotStrongNamed(bytes: Uint8Array, h: PeHeaders, label: string): void {
-  const clr = clrFlags(bytes, h);
+export function checkNotStrongNamed(src: PeSource, h: PeHeaders, label: string): void {
+  const clr = clrFlags(src, h);
   if (clr && clr.flags & COMIMAGE_FLAGS_STRONGNAMESIGNED) {
     throw new InputError(
       `${label}: strong-name signed .NET assembly (COR20 flags 0x${clr.flags.toString(16)} at offset ${hex(clr.offset)}); stamping would invalidate the strong name: set the version when building the assembly instead`,

@@ -1,9 +1,10 @@
 /**
- * Take a PE apart into what pe-library can rebuild (the image: headers and section data) and
- * what it cannot, kept aside byte for byte: the tail after the image, which holds the COFF
- * symbol table with its string table and any overlay, and the Authenticode certificate table.
- * pe-library refuses files with symbols, so the image handed to it says it has none; the
- * stamp stage puts the tail back and points PointerToSymbolTable at its new place.
+ * Take a PE apart into what is rebuilt as pe-library would rebuild it (the image: headers and
+ * section data) and what it cannot, kept aside byte for byte: the tail after the image, which
+ * holds the COFF symbol table with its string table and any overlay, and the Authenticode
+ * certificate table. pe-library refuses files with symbols, so the image's headers say it has
+ * none; the stamp stage puts the tail back and points PointerToSymbolTable at its new place.
+ * Nothing here copies section data: each part is a range of the input.
  */
 import {
   CERTIFICATE_ALIGNMENT,
@@ -18,6 +19,7 @@ import {
   directoryEntryOffset,
   hex,
   type PeHeaders,
+  type PeSource,
   type SectionHeader,
   sectionForRva,
   viewOf,
@@ -42,20 +44,27 @@ export interface Detached {
   readonly headers: readonly Uint8Array[];
   /** Their section indexes in the input. */
   readonly indexes: readonly number[];
-  /** Raw data block [offset, offset + data.length) of the input, gaps included. */
+  /** Raw data block [offset, offset + length) of the input, gaps included. */
   readonly offset: number;
-  readonly data: Uint8Array;
+  readonly length: number;
   readonly firstVirtualAddress: number;
 }
 
 export interface SplitPe {
-  /** Headers and section data of the kept sections, with no symbols and no certificate. */
-  readonly image: Uint8Array;
+  /**
+   * The image's headers and section table, [0, sectionTableEnd) of the input, a copy with no
+   * symbols, no checksum, no certificate entry and the detached sections out of the count.
+   */
+  readonly head: Uint8Array;
+  /** The sections rebuilt: all up to the detached ones. */
+  readonly kept: readonly SectionHeader[];
+  /** The image's section data lies in [0, imageLength) of the input. */
+  readonly imageLength: number;
   readonly detached: Detached | undefined;
-  /** Bytes [imageEnd, end of file or start of the certificate table). */
-  readonly tail: Uint8Array;
-  /** Where the tail started in the input. */
+  /** The tail: bytes [tailOffset, tailOffset + tailLength) of the input, from imageEnd to
+   * the end of the file or the start of the certificate table. */
   readonly tailOffset: number;
+  readonly tailLength: number;
   readonly symbols: SymbolTable | undefined;
   /** Whether the tail holds anything besides the symbol table: a real overlay. */
   readonly hasOverlay: boolean;
@@ -87,13 +96,13 @@ function detachable(h: PeHeaders, rsrc: SectionHeader | undefined, label: string
 }
 
 export function splitPe(
-  bytes: Uint8Array,
+  src: PeSource,
   h: PeHeaders,
   rsrc: SectionHeader | undefined,
   label: string,
   stripSignature: boolean,
 ): SplitPe {
-  let end = bytes.length;
+  let end = src.size;
   let strippedSignature = 0;
   const cert = certificateTable(h);
   if (cert) {
@@ -106,15 +115,15 @@ export function splitPe(
     // The table is 8-byte aligned at the end of the file; allow its alignment padding.
     if (
       cert.rva < h.imageEnd ||
-      certEnd > bytes.length ||
-      bytes.length - certEnd >= CERTIFICATE_ALIGNMENT
+      certEnd > src.size ||
+      src.size - certEnd >= CERTIFICATE_ALIGNMENT
     ) {
       throw new InputError(
-        `${label}: certificate table at offset ${hex(cert.rva)} (${cert.size} bytes) is not at the end of the file (${hex(bytes.length)}); cannot strip it safely`,
+        `${label}: certificate table at offset ${hex(cert.rva)} (${cert.size} bytes) is not at the end of the file (${hex(src.size)}); cannot strip it safely`,
       );
     }
     end = cert.rva;
-    strippedSignature = bytes.length - cert.rva;
+    strippedSignature = src.size - cert.rva;
   }
   const tailOffset = Math.min(h.imageEnd, end);
   if (h.pointerToSymbolTable !== 0 && h.pointerToSymbolTable < h.imageEnd) {
@@ -122,13 +131,13 @@ export function splitPe(
       `${label}: COFF symbol table at offset ${hex(h.pointerToSymbolTable)} (field at ${hex(h.coffOffset + COFF.pointerToSymbolTable)}) lies inside the image (section data ends at ${hex(h.imageEnd)}); cannot move it`,
     );
   }
-  const coff = coffSymbols(bytes, h, end, label);
+  const coff = coffSymbols(src, h, end, label);
   const symbols: SymbolTable | undefined = coff && {
     offsetInTail: coff.offset - tailOffset,
     length: coff.length,
     count: coff.count,
   };
-  const tail = bytes.subarray(tailOffset, end);
+  const tailLength = end - tailOffset;
   const symbolBytes = symbols?.length ?? 0;
   const after = detachable(h, rsrc, label);
   let detached: Detached | undefined;
@@ -139,38 +148,38 @@ export function splitPe(
       ? Math.min(...withData.map((s) => s.pointerToRawData))
       : tailOffset;
     detached = {
-      headers: after.map(
-        (s) => new Uint8Array(bytes.subarray(s.headerOffset, s.headerOffset + SECTION_HEADER_SIZE)),
-      ),
+      headers: after.map((s) => new Uint8Array(src.read(s.headerOffset, SECTION_HEADER_SIZE))),
       indexes: after.map((s) => s.index),
       offset,
-      data: bytes.subarray(offset, tailOffset),
+      length: tailOffset - offset,
       firstVirtualAddress: after[0]!.virtualAddress,
     };
     imageLength = offset;
   }
-  // A real copy: on a Node Buffer, slice() is a view, and the edits below would reach the input.
-  const image = new Uint8Array(bytes.subarray(0, imageLength));
-  const imageView = viewOf(image);
+  // A real copy: on a Node Buffer, a read is a view, and the edits below would reach the input.
+  const head = new Uint8Array(src.read(0, h.sectionTableEnd));
+  const headView = viewOf(head);
   if (after.length > 0) {
-    imageView.setUint16(h.coffOffset + COFF.numberOfSections, after[0]!.index, true);
+    headView.setUint16(h.coffOffset + COFF.numberOfSections, after[0]!.index, true);
   }
-  imageView.setUint32(h.coffOffset + COFF.pointerToSymbolTable, 0, true);
-  imageView.setUint32(h.coffOffset + COFF.numberOfSymbols, 0, true);
+  headView.setUint32(h.coffOffset + COFF.pointerToSymbolTable, 0, true);
+  headView.setUint32(h.coffOffset + COFF.numberOfSymbols, 0, true);
   // A zero CheckSum stops pe-library computing its own (wrong for odd lengths); ours follows.
-  imageView.setUint32(h.checksumOffset, 0, true);
+  headView.setUint32(h.checksumOffset, 0, true);
   const certField = directoryEntryOffset(h, DirectoryEntry.security);
   if (certField !== undefined) {
-    imageView.setUint32(certField, 0, true);
-    imageView.setUint32(certField + 4, 0, true);
+    headView.setUint32(certField, 0, true);
+    headView.setUint32(certField + 4, 0, true);
   }
   return {
-    image,
+    head,
+    kept: after.length > 0 ? h.sections.slice(0, after[0]!.index) : h.sections,
+    imageLength,
     detached,
-    tail,
     tailOffset,
+    tailLength,
     symbols,
-    hasOverlay: tail.length > symbolBytes,
+    hasOverlay: tailLength > symbolBytes,
     strippedSignature,
   };
 }

@@ -1,25 +1,29 @@
 /**
- * stampPe: write a version resource into a PE image, pure bytes in, bytes out.
+ * stampPe: write a version resource into a PE image, pure bytes in, bytes out; stampToFile:
+ * the same from a file to a file, streamed (a file of any size costs its headers and its
+ * resource section in memory). Both plan the output first (planStamp), then write it.
  *
  *   check      section table, resource tree and version resources sound before any library
  *   split      headers + sections up to .rsrc/.reloc | detached sections after them (debug)
  *              | tail (COFF symbols, overlay) | certificate (refused or stripped)
- *   rebuild    pe-library + resedit rewrite .rsrc (or add it) in the image only
+ *   rebuild    resedit rewrites .rsrc (or adds it); the image is laid out around it as
+ *              pe-library lays it out (rebuild.ts), its section data left in the input
  *   reattach   detached sections after the rebuilt ones, moved as one block
  *   fix up     directories and debug entries of moved sections; tail placed back; symbol
- *              pointer, TimeDateStamp, CheckSum (always recomputed, valid for any length)
- *   read back  our own reader must see the new versions, or nothing is returned
+ *              pointer, TimeDateStamp
+ *   read back  our own reader must see the new versions, or nothing is written
+ *   write      in chunks from the input, the CheckSum (always recomputed, valid for any
+ *              length) summed on the way and stored last
  */
-import { NtExecutable, NtExecutableResource } from "resedit";
+import { type FileHandle, open } from "node:fs/promises";
 import { writeChecksum } from "../pe/checksum.js";
 import { COFF, DirectoryEntry, OPT, SECTION, SECTION_HEADER_SIZE } from "../pe/constants.js";
-import { type PeHeaders, parsePeHeaders, viewOf } from "../pe/headers.js";
+import { asSource, type PeInput, type PeSource, readPeHeaders, viewOf } from "../pe/headers.js";
 import { readPeInfo } from "../pe/inspect.js";
 import { checkResourceTree, findVersionResources } from "../pe/resources.js";
 import { parseVersionInfo } from "../pe/version-info.js";
 import { InputError } from "../util/errors.js";
 import {
-  alignLastSection,
   checkNotStrongNamed,
   checkRoomForSection,
   checkSectionTable,
@@ -27,68 +31,23 @@ import {
   fixMovedSections,
   resourceSection,
 } from "./layout.js";
+import type { OutputImage } from "./output.js";
+import { rebuildImage } from "./rebuild.js";
 import { type Detached, splitPe } from "./split.js";
 import { OverlayMode, type StampOptions } from "./types.js";
 import { parseVersionParts } from "./version.js";
-import { editVersionResources } from "./version-resource.js";
 
 const hex = (n: number) => `0x${n.toString(16)}`;
-
-/** Rebuild the image (no tail) with the new version resources through pe-library. */
-function rebuildImage(
-  image: Uint8Array,
-  h: PeHeaders,
-  opts: StampOptions,
-  label: string,
-): Uint8Array {
-  const file = parseVersionParts(opts.fileVersion, "file version");
-  const product = parseVersionParts(opts.productVersion ?? opts.fileVersion, "product version");
-  let exe: NtExecutable;
-  let res: NtExecutableResource;
-  try {
-    exe = NtExecutable.from(image, { ignoreCert: true });
-    res = NtExecutableResource.from(exe);
-  } catch (err) {
-    throw new InputError(`${label}: cannot read the PE resources: ${(err as Error).message}`);
-  }
-  let out: Uint8Array;
-  try {
-    editVersionResources(res, {
-      file,
-      product,
-      strings: { FileVersion: file.text, ProductVersion: product.text, ...(opts.strings ?? {}) },
-      isDll: h.isDll,
-    });
-    res.outputResource(exe);
-    out = new Uint8Array(exe.generate());
-  } catch (err) {
-    throw new InputError(`${label}: cannot rewrite the PE resources: ${(err as Error).message}`);
-  }
-  const after = parsePeHeaders(out, label);
-  if (!after) throw new Error(`${label}: rebuilt image lost its PE signature: this is a bug`);
-  // pe-library pads .rsrc with "PADDINGX"; zeros, as linkers write, compress better in a cab.
-  const rsrcDir = after.dataDirectories[DirectoryEntry.resource];
-  const rsrc = after.sections.find((s) => s.virtualAddress === rsrcDir?.rva);
-  if (rsrc && rsrc.virtualSize < rsrc.sizeOfRawData) {
-    out.fill(
-      0,
-      rsrc.pointerToRawData + rsrc.virtualSize,
-      rsrc.pointerToRawData + rsrc.sizeOfRawData,
-    );
-  }
-  // pe-library rounds the file up to FileAlignment; the image ends where the sections do.
-  return out.subarray(0, after.imageEnd);
-}
 
 /**
  * Put the detached sections back after the rebuilt ones: their raw block right after the new
  * image (same offset when it still fits), their addresses moved up only if .rsrc grew into them.
  */
-function reattach(image: Uint8Array, detached: Detached | undefined, label: string): Uint8Array {
-  if (!detached) return image;
-  const h = parsePeHeaders(image, label)!;
+function reattach(image: OutputImage, detached: Detached | undefined): void {
+  if (!detached) return;
+  const h = readPeHeaders(image)!;
   const alignUp = (n: number, a: number) => Math.ceil(n / a) * a;
-  const rawAt = Math.max(alignUp(image.length, h.fileAlignment), detached.offset);
+  const rawAt = Math.max(alignUp(image.size, h.fileAlignment), detached.offset);
   const rawShift = rawAt - detached.offset;
   const vaEnd = Math.max(
     ...h.sections.map((s) =>
@@ -96,48 +55,53 @@ function reattach(image: Uint8Array, detached: Detached | undefined, label: stri
     ),
   );
   const vaShift = Math.max(0, vaEnd - detached.firstVirtualAddress);
-  const out = new Uint8Array(rawAt + detached.data.length);
-  out.set(image);
-  out.set(detached.data, rawAt);
-  const view = viewOf(out);
+  image.resize(rawAt);
+  image.copy(rawAt, detached.offset, detached.length);
+  image.resize(rawAt + detached.length);
   let sizeOfImage = vaEnd;
   detached.headers.forEach((header, j) => {
     const at = h.sectionTableEnd + j * SECTION_HEADER_SIZE;
-    out.set(header, at);
-    const hv = viewOf(header);
+    const copy = new Uint8Array(header);
+    const hv = viewOf(copy);
     const va = hv.getUint32(SECTION.virtualAddress, true) + vaShift;
-    view.setUint32(at + SECTION.virtualAddress, va, true);
+    hv.setUint32(SECTION.virtualAddress, va, true);
     const ptr = hv.getUint32(SECTION.pointerToRawData, true);
-    if (ptr !== 0) view.setUint32(at + SECTION.pointerToRawData, ptr + rawShift, true);
+    if (ptr !== 0) hv.setUint32(SECTION.pointerToRawData, ptr + rawShift, true);
+    image.set(at, copy);
     const vsize = Math.max(hv.getUint32(SECTION.virtualSize, true), 1);
     sizeOfImage = Math.max(sizeOfImage, alignUp(va + vsize, h.sectionAlignment));
   });
-  view.setUint16(
+  image.setUint16(
     h.coffOffset + COFF.numberOfSections,
     h.sections.length + detached.headers.length,
-    true,
   );
-  view.setUint32(h.optionalOffset + OPT.sizeOfImage, sizeOfImage, true);
-  return out;
+  image.setUint32(h.optionalOffset + OPT.sizeOfImage, sizeOfImage);
+}
+
+/** The stamped file, planned: its parts, and where its CheckSum goes (not yet summed). */
+export interface StampPlan {
+  readonly out: OutputImage;
+  readonly checksumOffset: number;
 }
 
 /**
- * Stamp a PE image. Pure: returns new bytes, the input is untouched. `label` names the file in
- * errors. Throws InputError for a file that is not a PE, damaged, signed (unless
- * stripSignature), or laid out so that stamping would break it.
+ * Plan the stamp of a PE (in memory or an open file; nothing is copied from it yet). `label`
+ * names the file in errors. Throws InputError for a file that is not a PE, damaged, signed
+ * (unless stripSignature), or laid out so that stamping would break it.
  */
-export function stampPe(bytes: Uint8Array, opts: StampOptions, label = "input"): Uint8Array {
-  const h = parsePeHeaders(bytes, label);
+export function planStamp(input: PeInput, opts: StampOptions, label = "input"): StampPlan {
+  const src = asSource(input, label);
+  const h = readPeHeaders(src);
   if (!h) {
     throw new InputError(
       `${label}: not a PE file (no "MZ" at offset 0x0 or no "PE\\0\\0" where e_lfanew at offset 0x3c points)`,
     );
   }
   // Validate versions before any work so the message is about the option, not the file.
-  parseVersionParts(opts.fileVersion, "file version");
-  if (opts.productVersion !== undefined) parseVersionParts(opts.productVersion, "product version");
+  const file = parseVersionParts(opts.fileVersion, "file version");
+  const product = parseVersionParts(opts.productVersion ?? opts.fileVersion, "product version");
   checkSectionTable(h, label);
-  checkNotStrongNamed(bytes, h, label);
+  checkNotStrongNamed(src, h, label);
   if (h.dataDirectories.length <= DirectoryEntry.security) {
     // pe-library writes the resource and certificate entries whatever the count says.
     throw new InputError(
@@ -145,34 +109,45 @@ export function stampPe(bytes: Uint8Array, opts: StampOptions, label = "input"):
     );
   }
   const rsrc = resourceSection(h, label);
-  checkResourceTree(bytes, h, label);
+  checkResourceTree(src, h, label);
   // resedit loops forever on a zero-length block: every version resource must parse first.
-  for (const r of findVersionResources(bytes, h, label)) {
-    parseVersionInfo(bytes, r.offset, r.size, label);
+  for (const r of findVersionResources(src, h, label)) {
+    parseVersionInfo(src, r.offset, r.size, label);
   }
-  if (!rsrc) checkRoomForSection(bytes, h, label);
-  const split = splitPe(bytes, h, rsrc, label, opts.stripSignature === true);
+  if (!rsrc) checkRoomForSection(src, h, label);
+  const split = splitPe(src, h, rsrc, label, opts.stripSignature === true);
 
-  const toRebuild = rsrc ? split.image : alignLastSection(split.image, h);
-  const image = reattach(rebuildImage(toRebuild, h, opts, label), split.detached, label);
+  const out = rebuildImage(
+    src,
+    h,
+    split,
+    rsrc?.index,
+    {
+      file,
+      product,
+      strings: { FileVersion: file.text, ProductVersion: product.text, ...(opts.strings ?? {}) },
+      isDll: h.isDll,
+    },
+    label,
+  );
+  reattach(out, split.detached);
   const mode = opts.overlay ?? OverlayMode.keepOffset;
-  let tailAt = image.length;
+  let tailAt = out.size;
   if (split.hasOverlay && mode === OverlayMode.keepOffset) {
-    if (image.length > split.tailOffset) {
+    if (out.size > split.tailOffset) {
       throw new InputError(
-        `${label}: the stamped image (${hex(image.length)} bytes) would run into the ${split.tail.length}-byte overlay at offset ${hex(split.tailOffset)}; if the program finds its overlay from the end of the image or of the file, stamp with --overlay move`,
+        `${label}: the stamped image (${hex(out.size)} bytes) would run into the ${split.tailLength}-byte overlay at offset ${hex(split.tailOffset)}; if the program finds its overlay from the end of the image or of the file, stamp with --overlay move`,
       );
     }
     tailAt = split.tailOffset;
   }
-  const out = new Uint8Array(tailAt + split.tail.length);
-  out.set(image);
-  out.set(split.tail, tailAt);
+  out.resize(tailAt);
+  out.copy(tailAt, split.tailOffset, split.tailLength);
+  out.resize(tailAt + split.tailLength);
 
   // Section names as they were, byte for byte (pe-library re-encodes them as text).
-  for (const s of h.sections)
-    out.set(bytes.subarray(s.headerOffset, s.headerOffset + 8), s.headerOffset);
-  const after = parsePeHeaders(out, label);
+  for (const s of h.sections) out.set(s.headerOffset, src.read(s.headerOffset, 8));
+  const after = readPeHeaders(out);
   if (!after) throw new Error(`${label}: stamped file lost its PE signature: this is a bug`);
   fixMovedSections(
     h,
@@ -182,26 +157,63 @@ export function stampPe(bytes: Uint8Array, opts: StampOptions, label = "input"):
     { from: split.tailOffset, delta: tailAt - split.tailOffset },
     label,
   );
-  const view = viewOf(out);
   if (split.symbols) {
-    view.setUint32(
+    out.setUint32(
       after.coffOffset + COFF.pointerToSymbolTable,
       tailAt + split.symbols.offsetInTail,
-      true,
     );
-    view.setUint32(after.coffOffset + COFF.numberOfSymbols, split.symbols.count, true);
+    out.setUint32(after.coffOffset + COFF.numberOfSymbols, split.symbols.count);
   }
   if (opts.timeDateStamp !== undefined) {
-    view.setUint32(after.coffOffset + COFF.timeDateStamp, opts.timeDateStamp >>> 0, true);
+    out.setUint32(after.coffOffset + COFF.timeDateStamp, opts.timeDateStamp >>> 0);
   }
   checkSound(after, h, label);
-  writeChecksum(out, after.checksumOffset);
   readBack(out, opts, label);
+  return { out, checksumOffset: after.checksumOffset };
+}
+
+/**
+ * Stamp a PE image. Pure: returns new bytes, the input is untouched. `label` names the file in
+ * errors. Throws as planStamp does.
+ */
+export function stampPe(bytes: Uint8Array, opts: StampOptions, label = "input"): Uint8Array {
+  const plan = planStamp(bytes, opts, label);
+  const out = plan.out.toBytes();
+  writeChecksum(out, plan.checksumOffset);
   return out;
 }
 
-/** Our own reader must find what was written, or the stamp did not happen. */
-function readBack(out: Uint8Array, opts: StampOptions, label: string): void {
+/**
+ * Write a planned stamp to `fh` (an empty file open for writing), streamed from the input,
+ * the CheckSum summed on the way and stored last. Returns the file's size.
+ */
+export async function writeStamp(plan: StampPlan, fh: FileHandle): Promise<number> {
+  const checksum = await plan.out.writeTo(fh, plan.checksumOffset);
+  const field = new Uint8Array(4);
+  viewOf(field).setUint32(0, checksum, true);
+  await fh.write(field, 0, 4, plan.checksumOffset);
+  plan.out.set(plan.checksumOffset, field);
+  return plan.out.size;
+}
+
+/** Stamp the PE `src` (an open file) into the new file `path`; returns its size. */
+export async function stampToFile(
+  src: PeSource,
+  opts: StampOptions,
+  path: string,
+  label = src.name,
+): Promise<number> {
+  const plan = planStamp(src, opts, label);
+  const fh = await open(path, "w");
+  try {
+    return await writeStamp(plan, fh);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Our own reader must find what is to be written, or the stamp does not happen. */
+function readBack(out: PeSource, opts: StampOptions, label: string): void {
   let info: ReturnType<typeof readPeInfo>;
   try {
     info = readPeInfo(out, label, false);

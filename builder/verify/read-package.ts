@@ -21,9 +21,9 @@ import type { PackageEntry } from "./compare.js";
 
 /**
  * The largest file read back in memory (64 MiB). verify holds one file at a time, so this
- * bounds what it holds for files that are not PEs; a larger file costs nothing (only
- * hashed) or, a PE, a temporary copy that the PE reader (inspectFile) and the signature
- * check (signatures.ts) each then read whole: a PE's size is not bounded here.
+ * bounds what it holds; a larger file costs nothing (only hashed) or, a PE, a temporary
+ * copy that the PE reader (inspectFile) and the signature check (signatures.ts) read where
+ * it lies: the headers, the resource section, the certificate table, digests in chunks.
  */
 export const IN_MEMORY_FILE_LIMIT = 64 * 1048576;
 
@@ -55,7 +55,8 @@ export interface ReadPackageOptions {
   /** Take every file's SHA-256 (verify compares them with what was built). */
   readonly digests?: boolean;
   /**
-   * Called with each intact file's bytes while they are held (verify's signature check);
+   * Called with each intact file's bytes while they are held (verify's signature check;
+   * the bytes are valid during the call only: the next file is read into the same buffer);
    * `damaged` is called instead, once, when the cabinet turns out damaged.
    */
   readonly examine?: (index: number, entry: CabEntry, file: ReadBack) => Promise<void> | void;
@@ -82,10 +83,12 @@ export async function readPackage(
     return tmp;
   };
   try {
+    /** One buffer for the files read back in memory, grown to the largest (no garbage per file). */
+    const buffer = { bytes: new Uint8Array(0) };
     const errors = new Map<number, string>();
     const read = new Map<number, FileRead>();
     const readOne = async (i: number) => {
-      read.set(i, await readFile(cab, i, toolkit, opts, workDir));
+      read.set(i, await readFile(cab, i, toolkit, opts, workDir, buffer));
     };
     try {
       // Every block checksum is checked as the folders decode: one pass when all is well.
@@ -152,12 +155,16 @@ async function readFile(
   toolkit: Pick<Toolkit, "inspect" | "inspectBytes">,
   opts: ReadPackageOptions,
   workDir: () => Promise<string>,
+  buffer: { bytes: Uint8Array },
 ): Promise<FileRead> {
   const entry = cab.files[i]!;
   const hash = opts.digests ? createHash("sha256") : undefined;
   let r: FileRead;
   if (entry.size <= (opts.inMemoryLimit ?? IN_MEMORY_FILE_LIMIT)) {
-    const bytes = new Uint8Array(entry.size);
+    // Valid while this file is read: the digest, the PE reader and examine are done with it
+    // before the next file is decoded into the same buffer.
+    if (buffer.bytes.length < entry.size) buffer.bytes = new Uint8Array(entry.size);
+    const bytes = buffer.bytes.subarray(0, entry.size);
     let size = 0;
     for await (const piece of cab.read(i)) {
       if (size + piece.length <= bytes.length) bytes.set(piece, size);
@@ -186,17 +193,17 @@ async function readLarge(
   let size = 0;
   let copy: { path: string; fh: FileHandle } | undefined;
   let isMz: boolean | undefined;
-  const pending: Uint8Array[] = [];
+  // The copy's pieces gathered into one buffer, written when full (no garbage per piece).
+  const pending = new Uint8Array(COPY_WRITE_BYTES);
   let pendingBytes = 0;
   const flush = async () => {
-    if (copy && pendingBytes > 0) await copy.fh.write(Buffer.concat(pending, pendingBytes));
-    pending.length = 0;
+    if (copy && pendingBytes > 0) await copy.fh.write(pending, 0, pendingBytes);
     pendingBytes = 0;
   };
   try {
     for await (const piece of cab.read(i)) {
       if (isMz === undefined) {
-        // The PE reader needs the whole file; anything else is only hashed.
+        // The PE reader needs random access to the file; anything else is only hashed.
         isMz = piece.length >= 2 && (piece[0]! | (piece[1]! << 8)) === DOS_MAGIC;
         if (isMz) {
           const p = join(await workDir(), `large-${i}`);
@@ -206,9 +213,13 @@ async function readLarge(
       hash?.update(piece);
       size += piece.length;
       if (!copy) continue;
-      pending.push(Buffer.from(piece));
-      pendingBytes += piece.length;
-      if (pendingBytes >= COPY_WRITE_BYTES) await flush();
+      for (let at = 0; at < piece.length; ) {
+        const n = Math.min(piece.length - at, COPY_WRITE_BYTES - pendingBytes);
+        pending.set(piece.subarray(at, at + n), pendingBytes);
+        pendingBytes += n;
+        at += n;
+        if (pendingBytes === COPY_WRITE_BYTES) await flush();
+      }
     }
     await flush();
   } finally {

@@ -5,11 +5,12 @@
  * signing section requires a signature, one must be there; with a CA file, each signed file
  * must also chain to it (osslsigncode verify -CAfile).
  */
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import type { LoadedManifest } from "../manifest/load.js";
 import { type ManifestFile, NOT_APPLICABLE } from "../manifest/types.js";
+import { withFileSource } from "../pe/source.js";
 import type { CabEntry, Toolkit } from "../pipeline/toolkit.js";
 import { signatureProblems } from "../sign/check.js";
 import { lastLine, runTool } from "../sign/engine.js";
@@ -61,8 +62,13 @@ async function checkOne(
   required: boolean,
   opts: SignatureCheckOptions,
 ): Promise<Mismatch[]> {
-  const bytes = file && ("bytes" in file ? file.bytes : await readFile(file.path));
-  const found = bytes ? signatureProblems(bytes, name) : undefined;
+  // A file on disk (the package, a large PE read back) is read where it lies: its headers
+  // and certificate table, the digest hashed in chunks.
+  const found = !file
+    ? undefined
+    : "bytes" in file
+      ? signatureProblems(file.bytes, name)
+      : await withFileSource(file.path, (src) => signatureProblems(src, name));
   if (!found || !file) {
     return required
       ? [{ path: name, field: "signature", expected: "signed", found: "unsigned" }]
