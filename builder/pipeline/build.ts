@@ -19,10 +19,15 @@ import { digestFile } from "../util/fs.js";
 import { explainFailure, StageTracker } from "./failure.js";
 import { prepareOutput } from "./output.js";
 import type { OutputLock } from "./output-lock.js";
-import { assemblePackage, writePackageCabinet } from "./package.js";
+import {
+  assemblePackage,
+  type PreparedStub,
+  prepareStub,
+  writePackageCabinet,
+} from "./package.js";
 import { type OutputLayout, outputLayout, parseSourceDateEpoch } from "./plan.js";
 import { type BuildProgress, silentProgress } from "./progress.js";
-import { publishPackage } from "./publish.js";
+import { flush, publishPackage } from "./publish.js";
 import type { BuildRecord } from "./record.js";
 import { recordBuild, verifyBuilt } from "./release.js";
 import { stageFiles } from "./stage-files.js";
@@ -75,6 +80,9 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
   const output = await prepareOutput(outRoot, pkg.name, progress);
   const staging = output.staging;
   let built: BuildResult;
+  // The early flush of the .cab and .exe (below); settled before the staging is removed.
+  let flushed: Promise<unknown> | undefined;
+  let stub: PreparedStub | undefined;
   try {
     const collected = await collect(loaded, opts.drop, toolkit, progress, {
       ...(opts.unclaimed ? { unclaimed: opts.unclaimed } : {}),
@@ -91,10 +99,18 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
       later,
     );
     const files = await signPayload(staged, signing, position, progress);
+    stub = prepareStub(pkg, staging, toolkit);
     const cabinet = await writePackageCabinet(pkg, files, staging, toolkit, progress);
-    const cabDigests = await digestFile(cabinet.path);
-    const exe = await assemblePackage(pkg, plan, cabinet.path, staging, toolkit, progress);
+    // The cabinet's digest is read beside the sfx's copy of it (both from the page cache).
+    const [cabDigests, exe] = await settledBoth(
+      digestFile(cabinet.path),
+      assemblePackage(pkg, plan, cabinet.path, staging, stub, toolkit, progress),
+    );
     const exeSigned = await signPackage(exe, `${pkg.name}.exe`, signing, progress);
+    // Both are final: their bytes go to disk while verify reads them back (publish flushes
+    // them again, by then with nothing left to write).
+    flushed = Promise.all([flush(cabinet.path), flush(exe.path)]);
+    flushed.catch(() => {});
     const exeDigests = await verifyBuilt(
       exe.path,
       loaded,
@@ -113,6 +129,7 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
       plan,
     );
     const article = await toolkit.renderArticle?.(record, loaded.manifest);
+    await flushed;
     await publishPackage(
       layout,
       { exe, cabinet, record, article },
@@ -128,6 +145,7 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
   } catch (err) {
     throw explainFailure(err, progress.current, layout);
   } finally {
+    await Promise.all([flushed?.catch(() => {}), stub?.stamped.catch(() => {})]);
     await output.close();
   }
   if (!opts.updateManifest) return built;
@@ -136,6 +154,17 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
     built.record.files.map((f) => ({ ...f, size: f.after.size })),
   );
   return { ...built, manifestUpdated: (await updateManifestSizes(read, sizes)).changed };
+}
+
+/**
+ * Both results once both have settled (neither is left running when the build fails and
+ * its staging folder is removed); the first failure, in argument order, is thrown.
+ */
+async function settledBoth<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [ra, rb] = await Promise.allSettled([a, b]);
+  if (ra.status === "rejected") throw ra.reason;
+  if (rb.status === "rejected") throw rb.reason;
+  return [ra.value, rb.value];
 }
 
 /** Just before the swap: the lock must still be this build's (nobody took it over). */

@@ -41,18 +41,42 @@ export async function writePackageCabinet(
   return { path, written };
 }
 
+/**
+ * The platform's stub, stamped with the package's own version resource, into the staging
+ * folder: it does not depend on the cabinet, so the build starts it while the cabinet is
+ * written (its main thread mostly waits on the compression workers) and assemblePackage
+ * awaits it. A failure is reported by the sfx stage, where it is awaited.
+ */
+export interface PreparedStub {
+  /** The shipped stub it was made from (recorded). */
+  readonly original: string;
+  readonly stamped: Promise<string>;
+}
+
+export function prepareStub(
+  pkg: PackageInfo,
+  stagingDir: string,
+  toolkit: Pick<Toolkit, "stubPath" | "stamp">,
+): PreparedStub {
+  const original = toolkit.stubPath(pkg.platform);
+  const path = join(stagingDir, `stub-${pkg.platform}.exe`);
+  const stamped = toolkit.stamp(original, packageStampRequest(pkg), path).then(() => path);
+  // Awaited by assemblePackage; until then a failure must not go unhandled.
+  stamped.catch(() => {});
+  return { original, stamped };
+}
+
 export async function assemblePackage(
   pkg: PackageInfo,
   plan: InstallPlan | undefined,
   cabinetPath: string,
   stagingDir: string,
-  toolkit: Pick<Toolkit, "stubPath" | "stamp" | "assembleSfx">,
+  stub: PreparedStub,
+  toolkit: Pick<Toolkit, "assembleSfx">,
   progress: BuildProgress,
 ): Promise<{ path: string; stub: string }> {
   progress.begin("sfx", 0, 1);
-  const original = toolkit.stubPath(pkg.platform);
-  const stamped = join(stagingDir, `stub-${pkg.platform}.exe`);
-  await toolkit.stamp(original, packageStampRequest(pkg), stamped);
+  const stamped = await stub.stamped;
   const path = join(stagingDir, `${pkg.name}.exe`);
   await toolkit.assembleSfx({
     platform: pkg.platform,
@@ -64,5 +88,5 @@ export async function assemblePackage(
   });
   progress.advance(`${pkg.name}.exe`, 0);
   progress.end("sfx");
-  return { path, stub: original };
+  return { path, stub: stub.original };
 }

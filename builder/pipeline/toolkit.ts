@@ -119,6 +119,11 @@ export interface CabinetCompression {
 
 export interface Toolkit {
   inspect(path: string): Promise<PeFacts>;
+  /**
+   * The facts a PE's headers give (kind, platform, certificate table; no version
+   * resource), read with a few small reads: collect's check of each drop file.
+   */
+  inspectHeaders(path: string): Promise<PeFacts>;
   /** Stages files (stage-one.ts): the default runs them on worker threads (stage-pool.ts). */
   stager(): Stager;
   /** inspect, of bytes in memory (`label` names them in errors). */
