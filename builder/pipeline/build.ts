@@ -19,12 +19,7 @@ import { digestFile } from "../util/fs.js";
 import { explainFailure, StageTracker } from "./failure.js";
 import { prepareOutput } from "./output.js";
 import type { OutputLock } from "./output-lock.js";
-import {
-  assemblePackage,
-  type PreparedStub,
-  prepareStub,
-  writePackageCabinet,
-} from "./package.js";
+import { assemblePackage, type PreparedStub, prepareStub, writePackageCabinet } from "./package.js";
 import { type OutputLayout, outputLayout, parseSourceDateEpoch } from "./plan.js";
 import { type BuildProgress, silentProgress } from "./progress.js";
 import { flush, publishPackage } from "./publish.js";
