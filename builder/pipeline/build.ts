@@ -3,11 +3,13 @@
  * NAME.build.json, NAME.html). The stages in order; each lives in its own module.
  */
 import { collect, filePosition } from "../collect/collect.js";
+import type { FilePosition } from "../collect/plan.js";
 import { compilePlan } from "../install/compile.js";
 import { loadManifest } from "../manifest/load.js";
-import type { UnclaimedPolicy } from "../manifest/types.js";
+import type { PackageInfo, UnclaimedPolicy } from "../manifest/types.js";
 import { shippedSizes, updateManifestSizes, withoutSizes } from "../manifest/update.js";
 import {
+  type SigningPlan,
   type SigningRequest,
   signingPlan,
   signPackage,
@@ -19,13 +21,20 @@ import { digestFile } from "../util/fs.js";
 import { explainFailure, StageTracker } from "./failure.js";
 import { prepareOutput } from "./output.js";
 import type { OutputLock } from "./output-lock.js";
-import { assemblePackage, type PreparedStub, prepareStub, writePackageCabinet } from "./package.js";
+import {
+  assemblePackage,
+  canStreamCabinet,
+  type PreparedStub,
+  prepareStub,
+  stageIntoCabinet,
+  writePackageCabinet,
+} from "./package.js";
 import { type OutputLayout, outputLayout, parseSourceDateEpoch } from "./plan.js";
 import { type BuildProgress, silentProgress } from "./progress.js";
 import { flush, publishPackage } from "./publish.js";
 import type { BuildRecord } from "./record.js";
 import { recordBuild, verifyBuilt } from "./release.js";
-import { stageFiles } from "./stage-files.js";
+import { type Staging, startStaging } from "./stage-files.js";
 import type { Toolkit } from "./toolkit.js";
 
 export interface BuildOptions {
@@ -84,18 +93,14 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
     });
     const position = filePosition(loaded);
     const later = signing ? signsFile : undefined;
-    const staged = await stageFiles(
-      pkg,
-      collected.files,
-      staging,
-      toolkit,
-      position,
-      progress,
-      later,
-    );
-    const files = await signPayload(staged, signing, position, progress);
+    const stage = startStaging(pkg, collected.files, staging, toolkit, position, progress, later);
     stub = prepareStub(pkg, staging, toolkit);
-    const cabinet = await writePackageCabinet(pkg, files, staging, toolkit, progress);
+    // Each file goes into the cabinet as it is staged; files signed after the stage, or a
+    // drop that might outgrow one cabinet folder, are staged first and then written.
+    const { files, cabinet } =
+      signing || !canStreamCabinet(collected.files)
+        ? await stageThenCabinet(pkg, stage, signing, position, staging, toolkit, progress)
+        : await stageIntoCabinet(pkg, stage, collected.files, staging, toolkit, progress);
     // The cabinet's digest is read beside the sfx's copy of it (both from the page cache).
     const [cabDigests, exe] = await settledBoth(
       digestFile(cabinet.path),
@@ -149,6 +154,21 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
     built.record.files.map((f) => ({ ...f, size: f.after.size })),
   );
   return { ...built, manifestUpdated: (await updateManifestSizes(read, sizes)).changed };
+}
+
+/** The stage, the payload's signatures, then the cabinet of the signed files. */
+async function stageThenCabinet(
+  pkg: PackageInfo,
+  stage: Staging,
+  signing: SigningPlan | undefined,
+  position: FilePosition,
+  staging: string,
+  toolkit: Toolkit,
+  progress: BuildProgress,
+) {
+  const files = await signPayload(await stage.done, signing, position, progress);
+  const cabinet = await writePackageCabinet(pkg, files, staging, toolkit, progress);
+  return { files, cabinet };
 }
 
 /**
