@@ -2,6 +2,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import test from "ava";
 import { InputError, inspectFile, inspectPe, peChecksum } from "../builder/index.js";
+import { inspectFileHeaders } from "../builder/pe/inspect.js";
 import { buildPe, tempDir } from "./helpers/peers.js";
 import { pefileRead } from "./helpers/pefile.js";
 
@@ -103,4 +104,34 @@ test("Wine's DLLs: version, strings and platform agree with pefile", async (t) =
     t.is(ours.checksum?.stored, theirs.checksumStored);
     t.is(ours.checksum!.stored === ours.checksum!.computed, theirs.checksumValid, path);
   }
+});
+
+test("collect's headers-only facts (inspectFileHeaders) agree with inspectFile; a damaged header is one InputError", async (t) => {
+  const dir = await tempDir(t);
+  const x86 = await buildPe(dir, { name: "h32.exe", arch: "x86", source: HELLO });
+  const x64 = await buildPe(dir, { name: "h64.exe", arch: "x64", source: HELLO });
+  const text = join(dir, "notes.txt");
+  await writeFile(text, "MZ but not a PE\n");
+  for (const path of [x86, x64, text]) {
+    const full = await inspectFile(path);
+    const head = await inspectFileHeaders(path);
+    t.deepEqual(
+      head,
+      {
+        size: full.size,
+        isPe: full.isPe,
+        ...(full.machine !== undefined ? { machine: full.machine } : {}),
+        platform: full.platform,
+        signed: full.signed,
+      },
+      path,
+    );
+  }
+  // The section table cut off: the file ends inside the headers.
+  const bytes = new Uint8Array(await readFile(x64));
+  const lfanew = new DataView(bytes.buffer).getUint32(0x3c, true);
+  const cut = join(dir, "cut.exe");
+  await writeFile(cut, bytes.subarray(0, lfanew + 24 + 100));
+  const err = await t.throwsAsync(inspectFileHeaders(cut), { instanceOf: InputError });
+  t.regex(err!.message, /cut\.exe: damaged PE file at offset 0x[0-9a-f]+: /);
 });

@@ -306,12 +306,26 @@ test("build's verify step compares the package with the staged files: a cabinet 
   // cabinet is written: as a broken writer or a failing disk would give.
   const corrupting: Toolkit = {
     ...real,
-    async writeCabinet(outPath, files, onProgress) {
-      const data = files.find((f) => f.name === "data.bin")!;
-      const bytes = await readFile(data.source);
-      bytes[100] = bytes[100]! ^ 0xff;
-      await writeFile(data.source, bytes);
-      return real.writeCabinet(outPath, files, onProgress);
+    async writeCabinet(outPath, files, compression, onProgress) {
+      const corrupt = async (source: string) => {
+        const bytes = await readFile(source);
+        bytes[100] = bytes[100]! ^ 0xff;
+        await writeFile(source, bytes);
+      };
+      // A file still being staged when the cabinet starts is corrupted once it is ready.
+      const inputs = await Promise.all(
+        files.map(async (f) => {
+          if (f.name !== "data.bin") return f;
+          if (!("ready" in f)) return corrupt(f.source).then(() => f);
+          const ready = async () => {
+            const r = await f.ready();
+            await corrupt(r.source);
+            return r;
+          };
+          return { ...f, ready };
+        }),
+      );
+      return real.writeCabinet(outPath, inputs, compression, onProgress);
     },
   };
   const err = await t.throwsAsync(

@@ -16,6 +16,7 @@ export {
   FolderIndex,
   HeaderFlag,
   MAX_BLOCK_UNCOMPRESSED,
+  MAX_BLOCKS_PER_FOLDER,
   MAX_CABINET_SIZE,
   MAX_FILES_PER_CABINET,
   MAX_NAME_BYTES,
@@ -71,6 +72,7 @@ export { cabinetSetPath, compressorInfo, lzxCompressorInfo, writeCabinet } from 
 export type {
   CabCompression,
   CabInputFile,
+  CabLateFile,
   CabPlan,
   CabProgress,
   CabSource,

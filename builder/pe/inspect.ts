@@ -65,3 +65,37 @@ export async function inspectFile(path: string): Promise<PeInfo> {
     "a file to inspect",
   );
 }
+
+/** What a PE's headers alone say: enough to check a drop file's kind and platform. */
+export interface PeHeadFacts {
+  readonly size: number;
+  readonly isPe: boolean;
+  readonly machine?: number;
+  readonly platform: Platform;
+  /** Whether an Authenticode certificate table is present (from the data directories). */
+  readonly signed: boolean;
+}
+
+/**
+ * The headers of a file on disk, read with a few small reads (collect's check of every drop
+ * file costs kilobytes, not the file): its kind, platform and certificate table. A damaged
+ * header is an InputError naming the file and the byte offset, as inspectFile's.
+ */
+export async function inspectFileHeaders(path: string): Promise<PeHeadFacts> {
+  return withFileSource(
+    path,
+    (src) => {
+      const h = readPeHeaders(src);
+      if (!h)
+        return { size: src.size, isPe: false, platform: Platform.notApplicable, signed: false };
+      return {
+        size: src.size,
+        isPe: true,
+        machine: h.machine,
+        platform: platformOfMachine(h.machine),
+        signed: certificateTable(h) !== undefined,
+      };
+    },
+    "a file to inspect",
+  );
+}

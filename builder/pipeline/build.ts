@@ -3,11 +3,13 @@
  * NAME.build.json, NAME.html). The stages in order; each lives in its own module.
  */
 import { collect, filePosition } from "../collect/collect.js";
+import type { FilePosition } from "../collect/plan.js";
 import { compilePlan } from "../install/compile.js";
 import { loadManifest } from "../manifest/load.js";
-import type { UnclaimedPolicy } from "../manifest/types.js";
+import type { PackageInfo, UnclaimedPolicy } from "../manifest/types.js";
 import { shippedSizes, updateManifestSizes, withoutSizes } from "../manifest/update.js";
 import {
+  type SigningPlan,
   type SigningRequest,
   signingPlan,
   signPackage,
@@ -19,13 +21,20 @@ import { digestFile } from "../util/fs.js";
 import { explainFailure, StageTracker } from "./failure.js";
 import { prepareOutput } from "./output.js";
 import type { OutputLock } from "./output-lock.js";
-import { assemblePackage, writePackageCabinet } from "./package.js";
+import {
+  assemblePackage,
+  canStreamCabinet,
+  type PreparedStub,
+  prepareStub,
+  stageIntoCabinet,
+  writePackageCabinet,
+} from "./package.js";
 import { type OutputLayout, outputLayout, parseSourceDateEpoch } from "./plan.js";
 import { type BuildProgress, silentProgress } from "./progress.js";
-import { publishPackage } from "./publish.js";
+import { flush, publishPackage } from "./publish.js";
 import type { BuildRecord } from "./record.js";
 import { recordBuild, verifyBuilt } from "./release.js";
-import { stageFiles } from "./stage-files.js";
+import { type Staging, startStaging } from "./stage-files.js";
 import type { Toolkit } from "./toolkit.js";
 
 export interface BuildOptions {
@@ -75,26 +84,33 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
   const output = await prepareOutput(outRoot, pkg.name, progress);
   const staging = output.staging;
   let built: BuildResult;
+  // The early flush of the .cab and .exe (below); settled before the staging is removed.
+  let flushed: Promise<unknown> | undefined;
+  let stub: PreparedStub | undefined;
   try {
     const collected = await collect(loaded, opts.drop, toolkit, progress, {
       ...(opts.unclaimed ? { unclaimed: opts.unclaimed } : {}),
     });
     const position = filePosition(loaded);
     const later = signing ? signsFile : undefined;
-    const staged = await stageFiles(
-      pkg,
-      collected.files,
-      staging,
-      toolkit,
-      position,
-      progress,
-      later,
+    const stage = startStaging(pkg, collected.files, staging, toolkit, position, progress, later);
+    stub = prepareStub(pkg, staging, toolkit);
+    // Each file goes into the cabinet as it is staged; files signed after the stage, or a
+    // drop that might outgrow one cabinet folder, are staged first and then written.
+    const { files, cabinet } =
+      signing || !canStreamCabinet(collected.files)
+        ? await stageThenCabinet(pkg, stage, signing, position, staging, toolkit, progress)
+        : await stageIntoCabinet(pkg, stage, collected.files, staging, toolkit, progress);
+    // The cabinet's digest is read beside the sfx's copy of it (both from the page cache).
+    const [cabDigests, exe] = await settledBoth(
+      digestFile(cabinet.path),
+      assemblePackage(pkg, plan, cabinet.path, staging, stub, toolkit, progress),
     );
-    const files = await signPayload(staged, signing, position, progress);
-    const cabinet = await writePackageCabinet(pkg, files, staging, toolkit, progress);
-    const cabDigests = await digestFile(cabinet.path);
-    const exe = await assemblePackage(pkg, plan, cabinet.path, staging, toolkit, progress);
     const exeSigned = await signPackage(exe, `${pkg.name}.exe`, signing, progress);
+    // Both are final: their bytes go to disk while verify reads them back (publish flushes
+    // them again, by then with nothing left to write).
+    flushed = Promise.all([flush(cabinet.path), flush(exe.path)]);
+    flushed.catch(() => {});
     const exeDigests = await verifyBuilt(
       exe.path,
       loaded,
@@ -113,6 +129,7 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
       plan,
     );
     const article = await toolkit.renderArticle?.(record, loaded.manifest);
+    await flushed;
     await publishPackage(
       layout,
       { exe, cabinet, record, article },
@@ -128,6 +145,7 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
   } catch (err) {
     throw explainFailure(err, progress.current, layout);
   } finally {
+    await Promise.all([flushed?.catch(() => {}), stub?.stamped.catch(() => {})]);
     await output.close();
   }
   if (!opts.updateManifest) return built;
@@ -136,6 +154,32 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
     built.record.files.map((f) => ({ ...f, size: f.after.size })),
   );
   return { ...built, manifestUpdated: (await updateManifestSizes(read, sizes)).changed };
+}
+
+/** The stage, the payload's signatures, then the cabinet of the signed files. */
+async function stageThenCabinet(
+  pkg: PackageInfo,
+  stage: Staging,
+  signing: SigningPlan | undefined,
+  position: FilePosition,
+  staging: string,
+  toolkit: Toolkit,
+  progress: BuildProgress,
+) {
+  const files = await signPayload(await stage.done, signing, position, progress);
+  const cabinet = await writePackageCabinet(pkg, files, staging, toolkit, progress);
+  return { files, cabinet };
+}
+
+/**
+ * Both results once both have settled (neither is left running when the build fails and
+ * its staging folder is removed); the first failure, in argument order, is thrown.
+ */
+async function settledBoth<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [ra, rb] = await Promise.allSettled([a, b]);
+  if (ra.status === "rejected") throw ra.reason;
+  if (rb.status === "rejected") throw rb.reason;
+  return [ra.value, rb.value];
 }
 
 /** Just before the swap: the lock must still be this build's (nobody took it over). */

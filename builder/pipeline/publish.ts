@@ -79,7 +79,7 @@ async function renameDir(from: string, to: string): Promise<void> {
 }
 
 /** Flush a file's bytes to disk (a power cut after publish must not leave empty files). */
-async function flush(path: string): Promise<void> {
+export async function flush(path: string): Promise<void> {
   const handle = await open(path, "r+");
   try {
     await handle.sync();

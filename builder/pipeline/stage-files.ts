@@ -25,7 +25,22 @@ export interface StagedFile extends CollectedFile {
   readonly date: Date;
 }
 
-export async function stageFiles(
+/**
+ * The stage under way: each file's staging in manifest order (the cabinet reads each as
+ * it is ready), and the whole stage. `done` is the stage's outcome: its first failure in
+ * manifest order, or every file staged with its size checked.
+ */
+export interface Staging {
+  readonly files: readonly Promise<StagedFile>[];
+  readonly done: Promise<StagedFile[]>;
+}
+
+export async function stageFiles(...args: Parameters<typeof startStaging>): Promise<StagedFile[]> {
+  return startStaging(...args).done;
+}
+
+/** Start staging every file (stageFiles, without waiting for it). */
+export function startStaging(
   pkg: PackageInfo,
   files: readonly CollectedFile[],
   stagingDir: string,
@@ -34,71 +49,75 @@ export async function stageFiles(
   progress: BuildProgress,
   /** Files whose manifest size is the signed one, checked by the signing stage. */
   signedLater?: (file: CollectedFile["file"]) => boolean,
-): Promise<StagedFile[]> {
+): Staging {
   const total = files.reduce((n, f) => n + f.size, 0);
   progress.begin("stage", total, files.length);
   const stager = toolkit.stager();
-  let settled: PromiseSettledResult<StagedFile>[];
-  try {
-    // Every file is queued at once, in manifest order (no await before stage()); the stager
-    // runs as many as its threads and its memory bound allow. The first failure cancels
-    // what has not started.
-    const one = async (c: CollectedFile): Promise<StagedFile> => {
-      // One folder per entry: two entries may ship files of the same name.
-      const dir = join(stagingDir, "files", String(c.index).padStart(5, "0"));
-      const staged = join(dir, basename(c.file.path));
-      const date = manifestDate(c.file);
-      const job = {
-        source: c.path,
-        staged,
-        label: c.source,
-        isPe: c.pe.isPe,
-        ...(c.file.stamp ? { stamp: fileStampRequest(pkg, c.file) } : {}),
-        date: date.getTime(),
-      };
-      const done = await stager.stage(job, c.size).catch((err) => {
-        stager.cancelQueued();
-        if (!(err instanceof StampRefused)) throw err;
-        // Name the manifest entry; the stamper's message says what is wrong with the file.
-        throw new InputError(
-          `${fileLabel(position, c.index, c.file, "stamp")}: cannot stamp: ${err.message}`,
-        );
-      });
-      progress.advance(c.file.path, c.size);
-      return {
-        ...c,
-        staged,
-        before: done.before,
-        after: done.after,
-        shipped: done.shipped ?? c.pe,
-        date,
-        ...(done.neutralSha256 !== undefined ? { neutralSha256: done.neutralSha256 } : {}),
-      };
+  // Every file is queued at once, in manifest order (no await before stage()); the
+  // stager runs as many as its threads and its memory bound allow. The first failure
+  // cancels what has not started.
+  const one = async (c: CollectedFile): Promise<StagedFile> => {
+    // One folder per entry: two entries may ship files of the same name.
+    const dir = join(stagingDir, "files", String(c.index).padStart(5, "0"));
+    const staged = join(dir, basename(c.file.path));
+    const date = manifestDate(c.file);
+    const job = {
+      source: c.path,
+      staged,
+      label: c.source,
+      isPe: c.pe.isPe,
+      ...(c.file.stamp ? { stamp: fileStampRequest(pkg, c.file) } : {}),
+      date: date.getTime(),
     };
-    settled = await Promise.allSettled(files.map(one));
-  } finally {
-    await stager.close();
-  }
-  // The first failure in manifest order: every file before it was staged (jobs start in
-  // order), so it is the one a file-by-file stage would have met first.
-  const failure = settled.find(
-    (r): r is PromiseRejectedResult =>
-      r.status === "rejected" && !(r.reason instanceof StageCancelled),
-  );
-  if (failure) throw failure.reason;
-  const out = settled.map((r) => (r as PromiseFulfilledResult<StagedFile>).value);
-  progress.end("stage");
-  const problems: string[] = [];
-  for (const f of out) {
-    if (!f.file.stamp || signedLater?.(f.file)) continue;
-    const p = sizeProblem(
-      fileLabel(position, f.index, f.file, "size"),
-      f.file.size,
-      f.after.size,
-      "stamped",
+    const done = await stager.stage(job, c.size).catch((err) => {
+      stager.cancelQueued();
+      if (!(err instanceof StampRefused)) throw err;
+      // Name the manifest entry; the stamper's message says what is wrong with the file.
+      throw new InputError(
+        `${fileLabel(position, c.index, c.file, "stamp")}: cannot stamp: ${err.message}`,
+      );
+    });
+    progress.advance(c.file.path, c.size);
+    return {
+      ...c,
+      staged,
+      before: done.before,
+      after: done.after,
+      shipped: done.shipped ?? c.pe,
+      date,
+      ...(done.neutralSha256 !== undefined ? { neutralSha256: done.neutralSha256 } : {}),
+    };
+  };
+  const each = files.map(one);
+  const done = (async () => {
+    let settled: PromiseSettledResult<StagedFile>[];
+    try {
+      settled = await Promise.allSettled(each);
+    } finally {
+      await stager.close();
+    }
+    // The first failure in manifest order: every file before it was staged (jobs start in
+    // order), so it is the one a file-by-file stage would have met first.
+    const failure = settled.find(
+      (r): r is PromiseRejectedResult =>
+        r.status === "rejected" && !(r.reason instanceof StageCancelled),
     );
-    if (p) problems.push(p);
-  }
-  if (problems.length > 0) throw new InputError(problems[0]!, problems.slice(1));
-  return out;
+    if (failure) throw failure.reason;
+    const out = settled.map((r) => (r as PromiseFulfilledResult<StagedFile>).value);
+    progress.end("stage");
+    const problems: string[] = [];
+    for (const f of out) {
+      if (!f.file.stamp || signedLater?.(f.file)) continue;
+      const p = sizeProblem(
+        fileLabel(position, f.index, f.file, "size"),
+        f.file.size,
+        f.after.size,
+        "stamped",
+      );
+      if (p) problems.push(p);
+    }
+    if (problems.length > 0) throw new InputError(problems[0]!, problems.slice(1));
+    return out;
+  })();
+  return { files: each, done };
 }

@@ -11,7 +11,7 @@ import {
   parseCompression,
   writeCabinet,
 } from "@cabwright/cab";
-import { inspectFile, readPeInfo } from "../pe/inspect.js";
+import { inspectFile, inspectFileHeaders, readPeInfo } from "../pe/inspect.js";
 import { neutralDigest } from "../pe/neutral.js";
 import { renderReport } from "../report/article.js";
 import {
@@ -86,6 +86,7 @@ async function packageFacts(path: string): Promise<PackageFacts> {
 export function defaultToolkit(): Toolkit {
   return {
     inspect: (path) => inspectFile(path),
+    inspectHeaders: (path) => inspectFileHeaders(path),
     stager: () => workerStager(),
     // The facts build and verify use; the checksum pass over the whole file is not one.
     inspectBytes: (bytes, label) => readPeInfo(bytes, label, false),

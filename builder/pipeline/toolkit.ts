@@ -38,6 +38,17 @@ export interface CabInput {
   readonly date: Date;
 }
 
+/**
+ * A file still being staged when the cabinet starts: the writer calls `ready` when it
+ * reaches it (in cabinet order) and reads the staged file it resolves with. A cabinet with
+ * such files is one folder (the cab library's CabLateFile).
+ */
+export interface CabLateInput {
+  readonly name: string;
+  readonly date: Date;
+  readonly ready: () => Promise<{ readonly source: string; readonly size: number }>;
+}
+
 export interface CabWriteProgress {
   readonly file: string;
   readonly bytesIn: number;
@@ -119,6 +130,11 @@ export interface CabinetCompression {
 
 export interface Toolkit {
   inspect(path: string): Promise<PeFacts>;
+  /**
+   * The facts a PE's headers give (kind, platform, certificate table; no version
+   * resource), read with a few small reads: collect's check of each drop file.
+   */
+  inspectHeaders(path: string): Promise<PeFacts>;
   /** Stages files (stage-one.ts): the default runs them on worker threads (stage-pool.ts). */
   stager(): Stager;
   /** inspect, of bytes in memory (`label` names them in errors). */
@@ -129,7 +145,7 @@ export interface Toolkit {
   stampBytes(bytes: Uint8Array, request: StampRequest, label: string): Promise<Uint8Array>;
   writeCabinet(
     outPath: string,
-    files: readonly CabInput[],
+    files: readonly (CabInput | CabLateInput)[],
     compression: CabinetCompression,
     onProgress?: (p: CabWriteProgress) => void,
   ): Promise<CabWritten>;

@@ -26,6 +26,22 @@ export interface CabInputFile {
   readonly attributes?: number;
 }
 
+/**
+ * A file whose bytes, and so its size, are ready only later (a file still being made):
+ * the writer calls `ready` when it reaches the file (files are read in order, one at a
+ * time) and reads what it resolves with. Name, date and attributes are known up front, so
+ * the tables' size is. A cabinet with such a file is one cabinet of one folder: no
+ * maxCabinetSize, no maxFolderSize, and its files must fit one folder together (65,535
+ * blocks of 32,768 bytes), or the write fails with a CabError once they do not. The bytes
+ * written are those of the same files given with their sizes.
+ */
+export interface CabLateFile {
+  readonly name: string;
+  readonly date: Date;
+  readonly attributes?: number;
+  readonly ready: () => Promise<{ readonly source: CabSource; readonly size: number }>;
+}
+
 /** LZX with a window of 2^windowBits bytes (15..21). */
 export interface LzxCompression {
   readonly type: "lzx";

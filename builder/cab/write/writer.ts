@@ -9,7 +9,7 @@ import { basename, dirname, extname, join } from "node:path";
 import { LzxFolderRecords } from "../codecs/lzx/compress.js";
 import { LZX_ENCODER_REVISION, type LzxJobResult } from "../codecs/lzx/encode.js";
 import type { CompressedRecords } from "../codecs/mszip/compress.js";
-import { MAX_BLOCK_UNCOMPRESSED } from "../format/constants.js";
+import { MAX_BLOCK_UNCOMPRESSED, MAX_BLOCKS_PER_FOLDER } from "../format/constants.js";
 import { invalidInput } from "../format/errors.js";
 import { fileEntrySize, folderEntrySize, headerSize } from "../format/layout-encode.js";
 import { CabinetAssembler } from "./assemble.js";
@@ -20,7 +20,9 @@ import { type CabinetSink, DirectSink, SpoolSink } from "./sinks.js";
 import { openPlannedFile } from "./sources.js";
 import type {
   CabInputFile,
+  CabLateFile,
   CabPlan,
+  PlannedFile,
   PlannedFolder,
   WriteCabinetOptions,
   WriteCabinetResult,
@@ -61,11 +63,12 @@ export function singleCabinetTablesSize(plan: CabPlan): number {
 
 export async function writeCabinet(
   outPath: string,
-  files: readonly CabInputFile[],
+  files: readonly (CabInputFile | CabLateFile)[],
   options: WriteCabinetOptions = {},
 ): Promise<WriteCabinetResult> {
-  const plan = planCabinet(files, options);
-  if (plan.files.length === 0) {
+  const latePlan = files.some(isLate) ? lateFilePlan(files, options) : undefined;
+  const plan: CabPlan = latePlan ?? planCabinet(files as CabInputFile[], options);
+  if (files.length === 0) {
     throw invalidInput("a cabinet needs at least one file (readers reject an empty cabinet)", {
       file: outPath,
     });
@@ -76,7 +79,7 @@ export async function writeCabinet(
   }
   const sink: CabinetSink =
     plan.maxCabinetSize === undefined
-      ? await DirectSink.open(outPath, singleCabinetTablesSize(plan))
+      ? await DirectSink.open(outPath, latePlan?.tablesSize ?? singleCabinetTablesSize(plan))
       : await SpoolSink.open(outPath);
   const lzx = lzxOf(plan.compression);
   const compressor = createCompressor(plan.compression === "none" ? 1 : threads);
@@ -116,7 +119,10 @@ export async function writeCabinet(
   try {
     let bytesIn = 0;
     for (const folder of plan.folders) {
-      if (folder.uncompressedSize === 0) {
+      // Late files: the folder's size is known once its last file is reached; until then
+      // every chunk is a full one, and the short last chunk is sent after the last file.
+      const sized = latePlan === undefined;
+      if (sized && folder.uncompressedSize === 0) {
         while (inFlight.length > 0) await drainOne();
         await assembler.addEmptyFolder(folder);
         continue;
@@ -125,10 +131,60 @@ export async function writeCabinet(
       let history: Uint8Array | undefined;
       const lzxRecords = lzx ? new LzxFolderRecords(lzx.windowBits, plan.reserve.data) : undefined;
       const historyBytes = lzx ? 2 ** lzx.windowBits : MAX_BLOCK_UNCOMPRESSED;
-      let chunk = takeChunk(Math.min(CHUNK_BYTES, folder.uncompressedSize), false);
+      let chunk = takeChunk(
+        sized ? Math.min(CHUNK_BYTES, folder.uncompressedSize) : CHUNK_BYTES,
+        false,
+      );
       let fill = 0;
-      for (let i = folder.firstFile; i < folder.endFile; i++) {
-        const file = plan.files[i]!;
+      /** Send the chunk's first `length` bytes to be compressed; `more`: the folder goes on. */
+      const send = async (length: number, more: boolean, name: string) => {
+        const data = length === chunk.length ? chunk : chunk.subarray(0, length);
+        const left = sized ? folder.uncompressedSize - (uStart + length) : more ? CHUNK_BYTES : 0;
+        // The next chunk's history, taken first: `data` goes to a worker (its buffer is
+        // transferred) and LZX translates it in place. LZX: into the next buffer's lead;
+        // MSZIP: a copy.
+        const next = left > 0 ? takeChunk(Math.min(CHUNK_BYTES, left), true) : undefined;
+        let nextHistory: Uint8Array | undefined;
+        if (lzx) {
+          const own = Math.min(lead, uStart);
+          history = own > 0 ? new Uint8Array(data.buffer, data.byteOffset - own, own) : undefined;
+          if (next) {
+            const keep = Math.min(lead, length);
+            new Uint8Array(next.buffer, next.byteOffset - keep, keep).set(
+              data.subarray(length - keep),
+            );
+          }
+        } else if (left > 0) {
+          nextHistory = data.slice(Math.max(0, length - historyBytes));
+        }
+        const result = lzx
+          ? compressor.compressLzx({
+              windowBits: lzx.windowBits,
+              level: lzx.level,
+              e8: lzx.e8,
+              data,
+              history,
+              folderOffset: uStart,
+            })
+          : compressor.compress({
+              compression: plan.compression as "none" | "mszip",
+              data,
+              history,
+              dataReserve: plan.reserve.data,
+            });
+        // Settled later, in order; until then a failure must not go unhandled.
+        result.catch(() => {});
+        inFlight.push({ folder, uStart, length, lzxRecords, result });
+        uStart += length;
+        history = nextHistory;
+        fill = 0;
+        while (inFlight.length > maxInFlight) await drainOne();
+        chunk = next ?? new Uint8Array(0);
+        options.onProgress?.({ file: name, bytesIn, totalBytes: plan.uncompressedBytes });
+      };
+      const end = sized ? folder.endFile : files.length;
+      for (let i = folder.firstFile; i < end; i++) {
+        const file = latePlan ? await latePlan.settle(i) : plan.files[i]!;
         const reader = await openPlannedFile(file);
         try {
           for (;;) {
@@ -136,60 +192,17 @@ export async function writeCabinet(
             if (n === 0) break;
             fill += n;
             bytesIn += n;
-            if (fill === chunk.length) {
-              const data = chunk;
-              const length = data.length; // `data` is detached once sent to a worker
-              const left = folder.uncompressedSize - (uStart + length);
-              // The next chunk's history, taken first: `data` goes to a worker (its buffer
-              // is transferred) and LZX translates it in place. LZX: into the next
-              // buffer's lead; MSZIP: a copy.
-              const next = left > 0 ? takeChunk(Math.min(CHUNK_BYTES, left), true) : undefined;
-              let nextHistory: Uint8Array | undefined;
-              if (lzx) {
-                const own = Math.min(lead, uStart);
-                history =
-                  own > 0 ? new Uint8Array(data.buffer, data.byteOffset - own, own) : undefined;
-                if (next) {
-                  const keep = Math.min(lead, length);
-                  new Uint8Array(next.buffer, next.byteOffset - keep, keep).set(
-                    data.subarray(length - keep),
-                  );
-                }
-              } else if (left > 0) {
-                nextHistory = data.slice(Math.max(0, length - historyBytes));
-              }
-              const result = lzx
-                ? compressor.compressLzx({
-                    windowBits: lzx.windowBits,
-                    level: lzx.level,
-                    e8: lzx.e8,
-                    data,
-                    history,
-                    folderOffset: uStart,
-                  })
-                : compressor.compress({
-                    compression: plan.compression as "none" | "mszip",
-                    data,
-                    history,
-                    dataReserve: plan.reserve.data,
-                  });
-              // Settled later, in order; until then a failure must not go unhandled.
-              result.catch(() => {});
-              inFlight.push({ folder, uStart, length, lzxRecords, result });
-              uStart += length;
-              history = nextHistory;
-              fill = 0;
-              while (inFlight.length > maxInFlight) await drainOne();
-              chunk = next ?? new Uint8Array(0);
-              options.onProgress?.({
-                file: file.name,
-                bytesIn,
-                totalBytes: plan.uncompressedBytes,
-              });
-            }
+            if (fill === chunk.length) await send(fill, true, file.name);
           }
         } finally {
           await reader.close();
+        }
+      }
+      if (!sized) {
+        if (fill > 0) await send(fill, false, plan.files.at(-1)!.name);
+        if (folder.uncompressedSize === 0) {
+          while (inFlight.length > 0) await drainOne();
+          await assembler.addEmptyFolder(folder);
         }
       }
     }
@@ -210,6 +223,94 @@ export async function writeCabinet(
   } finally {
     await compressor.close();
   }
+}
+
+function isLate(f: CabInputFile | CabLateFile): f is CabLateFile {
+  return "ready" in f;
+}
+
+/** The most a folder holds: 65,535 blocks of 32,768 bytes. */
+const MAX_FOLDER_BYTES = MAX_BLOCKS_PER_FOLDER * MAX_BLOCK_UNCOMPRESSED;
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * The plan of a cabinet with late files: one folder that grows as the writer reaches each
+ * file (`settle`), its files listed as they are settled. The assembler reads the plan as
+ * it is when each chunk's records arrive, by which time every file those bytes belong to
+ * is settled; the tables are written last, when every file is.
+ */
+interface LatePlan extends CabPlan {
+  readonly tablesSize: number;
+  readonly uncompressedBytes: number;
+  settle(index: number): Promise<PlannedFile>;
+}
+
+function lateFilePlan(
+  inputs: readonly (CabInputFile | CabLateFile)[],
+  options: WriteCabinetOptions,
+): LatePlan {
+  if (options.maxCabinetSize !== undefined || options.maxFolderSize !== undefined) {
+    throw invalidInput(
+      "files given later (ready) go into one cabinet of one folder: maxCabinetSize and maxFolderSize cannot be set",
+    );
+  }
+  // Names, dates and attributes are checked as for any cabinet (the sizes once settled).
+  const checked = planCabinet(
+    inputs.map((f) => (isLate(f) ? { ...f, size: 0, source: "" } : f)),
+    options,
+  );
+  const files: PlannedFile[] = [];
+  const folder: Mutable<PlannedFolder> = {
+    index: 0,
+    firstFile: 0,
+    endFile: 0,
+    uncompressedSize: 0,
+    blockCount: 0,
+  };
+  const plan: Mutable<Omit<LatePlan, "settle">> & Pick<LatePlan, "settle"> = {
+    files,
+    folders: [folder],
+    compression: checked.compression,
+    reserve: checked.reserve,
+    setId: checked.setId,
+    maxCabinetSize: undefined,
+    uncompressedBytes: 0,
+    tablesSize:
+      headerSize(checked.reserve, undefined, undefined) +
+      folderEntrySize(checked.reserve) +
+      checked.files.reduce((n, f) => n + fileEntrySize(f.nameBytes), 0),
+    async settle(index) {
+      const input = inputs[index]!;
+      const { source, size } = isLate(input) ? await input.ready() : input;
+      const name = checked.files[index]!.name;
+      if (!Number.isSafeInteger(size) || size < 0) {
+        throw invalidInput(`file ${index} "${name}": size must be an integer >= 0, got ${size}`, {
+          file: name,
+        });
+      }
+      if (folder.uncompressedSize + size > MAX_FOLDER_BYTES) {
+        throw invalidInput(
+          `file ${index} "${name}": the files given later come to more than one folder holds (max is ${MAX_FOLDER_BYTES} bytes: ${MAX_BLOCKS_PER_FOLDER} blocks of ${MAX_BLOCK_UNCOMPRESSED})`,
+          { file: name },
+        );
+      }
+      const file: PlannedFile = {
+        ...checked.files[index]!,
+        folder: 0,
+        offset: folder.uncompressedSize,
+        size,
+        source,
+      };
+      files.push(file);
+      folder.endFile = files.length;
+      folder.uncompressedSize += size;
+      folder.blockCount = Math.ceil(folder.uncompressedSize / MAX_BLOCK_UNCOMPRESSED);
+      plan.uncompressedBytes += size;
+      return file;
+    },
+  };
+  return plan;
 }
 
 /** What LZX bytes depend on: this library's own encoder (its format revision). */
