@@ -98,3 +98,45 @@ test("a test on several threads reports what the one-thread test does, sound or 
     }
   }
 });
+
+test("the workers decode their share: each thread names itself in the batches it answers", async (t) => {
+  const dir = await tempDir(t);
+  const files: CabInputFile[] = [];
+  for (let i = 0; i < 6; i++) {
+    const data = bytes(100 + i, 2_000_000);
+    files.push({
+      name: `w${i}.bin`,
+      source: () =>
+        (async function* () {
+          yield data;
+        })(),
+      size: data.length,
+      date: DATE,
+    });
+  }
+  const path = join(dir, "workers.cab");
+  await writeCabinet(path, files);
+  for (const threads of [1, 2, 3]) {
+    const byThread = new Map<number, number>();
+    const cab = await openCabinet(path);
+    let report: Awaited<ReturnType<typeof cab.test>>;
+    try {
+      report = await cab.test({
+        threads,
+        onBatch: ({ threadId, blocks }) =>
+          byThread.set(threadId, (byThread.get(threadId) ?? 0) + blocks),
+      });
+    } finally {
+      await cab.close();
+    }
+    t.true(report.ok, `${threads} threads: ${report.errors[0]}`);
+    // Every block is answered once, by the calling thread (id 0) or a worker (its own id).
+    const answered = [...byThread.values()].reduce((a, b) => a + b, 0);
+    t.is(answered, report.blocks, `${threads} threads: every block answered once`);
+    t.is(byThread.size, threads, `${threads} threads: ${[...byThread.keys()]} answered`);
+    for (const [id, blocks] of byThread) {
+      t.true(blocks > 0, `${threads} threads: thread ${id} decoded ${blocks} blocks`);
+      if (threads === 1) t.is(id, 0);
+    }
+  }
+});
