@@ -162,7 +162,7 @@ export async function extractOpened(
     const temp = join(dirname(target), `${tempPrefix}${temps++}.tmp`);
     try {
       await folders.make(dirname(target));
-      return { entry, target, file: OutputFile.create(temp, budget, entry.size) };
+      return { entry, target, file: OutputFile.create(temp, budget) };
     } catch (err) {
       if (err instanceof CabError) throw err;
       const e = err as NodeJS.ErrnoException;
@@ -193,8 +193,7 @@ export async function extractOpened(
       let next = 0;
       let pos = 0;
       const stats = newBlockStats();
-      // Each block is copied into the files' batches before the next is decoded.
-      for await (const block of folderBlocks(plan, stats, { transient: true })) {
+      for await (const block of folderBlocks(plan, stats)) {
         const bEnd = pos + block.length;
         while (next < files.length && files[next]!.offsetInFolder < bEnd) {
           if (open_.length >= MAX_OPEN_OUTPUTS) {

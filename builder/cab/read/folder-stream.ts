@@ -172,23 +172,17 @@ export function decodeError(block: RawBlock, reason: string): CabError {
 
 /**
  * The folder's uncompressed blocks in order. Throws CabError on the first damaged block
- * (or when the decoder is not available). `transient`: each block may be a view that is
- * valid only until the next is asked for (the caller copies what it keeps).
+ * (or when the decoder is not available).
  */
 export async function* folderBlocks(
   folder: FolderPlan,
   stats: BlockStats = newBlockStats(),
-  { transient = false }: { readonly transient?: boolean } = {},
 ): AsyncGenerator<Uint8Array> {
   const decoder: BlockDecoder = createDecoder(folder.typeCompress);
-  const decode =
-    transient && decoder.decompressTransient
-      ? decoder.decompressTransient.bind(decoder)
-      : decoder.decompress.bind(decoder);
   for await (const block of rawBlocks(folder, stats)) {
     let out: Uint8Array;
     try {
-      out = decode(block.input, block.uncompressedSize);
+      out = decoder.decompress(block.input, block.uncompressedSize);
     } catch (err) {
       throw decodeError(block, err instanceof Error ? err.message : String(err));
     }

@@ -2,14 +2,11 @@
  * One file being extracted (extract.ts decides where, and checks the folders on the way):
  * created new under a temporary name, its bytes written in batches, closed with its date.
  *
- * The bytes of a file arrive as views of decoded blocks (32 KiB each for MSZIP), valid
- * only until the next block is decoded. They are copied into a batch buffer of up to a
- * megabyte, written with one positional write when full: a 100 MB file takes a hundred
- * writes, not 3,200. A batch goes to libuv's thread pool and is not waited for, so the
- * copy into the page cache runs while the next blocks decode; the bytes so in flight are
- * bounded by a WriteBudget shared by every file of an extraction, which also hands the
- * megabyte buffers round again once written (memory that is already mapped: fresh memory
- * for each block cost 0.1 s per 100 MB in page faults, docs/cab-reader.md).
+ * The bytes of a file arrive as views of decoded blocks (32 KiB each for MSZIP). They are
+ * collected and written about a megabyte at a time with one positional writev: a 100 MB
+ * file takes a hundred writes, not 3,200. A batch goes to libuv's thread pool and is not
+ * waited for, so the copy into the page cache runs while the next blocks decode; the
+ * bytes so in flight are bounded by a WriteBudget shared by every file of an extraction.
  * A file whose bytes fit one small batch (most files of a cabinet of many small files) is
  * written with one synchronous call, as its open and close are: a round trip through the
  * pool costs several times what such a call does (20,000 files: seconds, not tenths).
@@ -23,14 +20,10 @@ import {
   writevSync,
 } from "node:fs";
 
-/** Bytes collected before a write is issued: a batch buffer's size. */
+/** Bytes collected before a write is issued. */
 const WRITE_BATCH = 1 << 20;
-/**
- * Batch bytes out (collected or in flight) past which a file gets a small buffer: many
- * files open at once (overlapping entries of a hostile cabinet) stay bounded.
- */
-const MAX_BATCH_BYTES_OUT = 24 << 20;
-const SMALL_BATCH = 64 * 1024;
+/** Pieces collected before a write is issued (a writev takes at most IOV_MAX, 1024, at once). */
+const MAX_BATCH_PIECES = 1024;
 /** A file's last batch is written synchronously when it is this small and nothing of the file is in flight. */
 const SYNC_WRITE_MAX = 256 * 1024;
 /** Bytes handed to the thread pool and not yet written, at most (all files together). */
@@ -40,30 +33,10 @@ const MAX_BYTES_IN_FLIGHT = 8 << 20;
 const EXCLUSIVE_NEW_FILE =
   fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | (fsConstants.O_NOFOLLOW ?? 0);
 
-/** The writes of one extraction that are in flight, their bytes, and the batch buffers. */
+/** The writes of one extraction that are in flight, and their bytes. */
 export class WriteBudget {
   private bytes = 0;
   private readonly pending = new Set<Promise<void>>();
-  /** Batch buffers written and free for reuse. */
-  private readonly free: Uint8Array[] = [];
-  /** Bytes of the batch buffers handed out and not given back. */
-  private out = 0;
-
-  /** A batch buffer for up to `want` bytes (a smaller one when many are out). */
-  buffer(want: number): Uint8Array {
-    const size = this.out >= MAX_BATCH_BYTES_OUT ? Math.min(want, SMALL_BATCH) : want;
-    const b = (size === WRITE_BATCH ? this.free.pop() : undefined) ?? new Uint8Array(size);
-    this.out += b.length;
-    return b;
-  }
-
-  /** A batch buffer whose bytes are written (or dropped). */
-  recycle(b: Uint8Array): void {
-    this.out -= b.length;
-    if (b.length === WRITE_BATCH && this.free.length * WRITE_BATCH < MAX_BYTES_IN_FLIGHT) {
-      this.free.push(b);
-    }
-  }
 
   /** Wait until `n` more bytes may be put in flight. */
   async reserve(n: number): Promise<void> {
@@ -88,10 +61,9 @@ export class WriteBudget {
 }
 
 export class OutputFile {
-  /** The batch being collected, and how much of it is filled. */
-  private batch: Uint8Array | undefined;
-  private fill = 0;
-  /** File offset of batch[0]. */
+  private chunks: Uint8Array[] = [];
+  private chunkBytes = 0;
+  /** File offset of chunks[0]. */
   private position = 0;
   private readonly writes = new Set<Promise<void>>();
   private failure: unknown;
@@ -102,38 +74,25 @@ export class OutputFile {
     readonly temp: string,
     private readonly fd: number,
     private readonly budget: WriteBudget,
-    /** The file's size: no batch is bigger than what is left of it. */
-    private readonly size: number,
   ) {}
 
   /** Bytes handed to append() so far: those issued, and those collected. */
   get written(): number {
-    return this.position + this.fill;
+    return this.position + this.chunkBytes;
   }
 
-  /**
-   * Create `temp` exclusively (it must not exist, and is not followed if a link), for a
-   * file of `size` bytes.
-   */
-  static create(temp: string, budget: WriteBudget, size: number): OutputFile {
-    return new OutputFile(temp, openSync(temp, EXCLUSIVE_NEW_FILE, 0o666), budget, size);
+  /** Create `temp` exclusively (it must not exist, and is not followed if a link). */
+  static create(temp: string, budget: WriteBudget): OutputFile {
+    return new OutputFile(temp, openSync(temp, EXCLUSIVE_NEW_FILE, 0o666), budget);
   }
 
-  /** Add bytes at the end (copied before this returns: `bytes` may change afterwards). */
+  /** Add bytes at the end; `bytes` must not change afterwards (decoded blocks do not). */
   async append(bytes: Uint8Array): Promise<void> {
     this.check();
-    let at = 0;
-    while (at < bytes.length) {
-      if (this.batch === undefined) {
-        const left = Math.max(this.size - this.written, bytes.length - at);
-        this.batch = this.budget.buffer(Math.min(WRITE_BATCH, left));
-        this.fill = 0;
-      }
-      const n = Math.min(bytes.length - at, this.batch.length - this.fill);
-      this.batch.set(bytes.subarray(at, at + n), this.fill);
-      this.fill += n;
-      at += n;
-      if (this.fill === this.batch.length) await this.flush(false);
+    this.chunks.push(bytes);
+    this.chunkBytes += bytes.length;
+    if (this.chunkBytes >= WRITE_BATCH || this.chunks.length >= MAX_BATCH_PIECES) {
+      await this.flush(false);
     }
   }
 
@@ -159,9 +118,6 @@ export class OutputFile {
 
   /** Wait for the writes in flight (their failures ignored) and close, if still open. */
   async abandon(): Promise<void> {
-    if (this.batch) this.budget.recycle(this.batch);
-    this.batch = undefined;
-    this.fill = 0;
     await Promise.allSettled(this.writes);
     if (this.closed) return;
     this.closed = true;
@@ -177,31 +133,24 @@ export class OutputFile {
   }
 
   private async flush(last: boolean): Promise<void> {
-    const batch = this.batch;
-    if (batch === undefined || this.fill === 0) return;
-    const n = this.fill;
+    if (this.chunkBytes === 0) return;
+    const chunks = this.chunks;
+    const n = this.chunkBytes;
     const at = this.position;
-    const chunks = [batch.subarray(0, n)];
-    this.batch = undefined;
-    this.fill = 0;
+    this.chunks = [];
+    this.chunkBytes = 0;
     this.position += n;
     if (last && this.writes.size === 0 && n <= SYNC_WRITE_MAX) {
-      try {
-        writeAllSync(this.fd, chunks, at);
-      } finally {
-        this.budget.recycle(batch);
-      }
+      writeAllSync(this.fd, chunks, at);
       return;
     }
     await this.budget.reserve(n);
     const p: Promise<void> = writeAll(this.fd, chunks, at).then(
       () => {
         this.writes.delete(p);
-        this.budget.recycle(batch);
       },
       (err) => {
         this.writes.delete(p);
-        this.budget.recycle(batch);
         this.failure ??= err;
       },
     );

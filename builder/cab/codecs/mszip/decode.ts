@@ -88,22 +88,12 @@ export class MszipDecoder implements BlockDecoder {
 
   /** A block's bytes, the caller's to keep. */
   decompress(input: Uint8Array, outputSize: number): Uint8Array {
-    return this.decode(input, outputSize, true);
-  }
-
-  /** A block's bytes as a view of the inflater's output, valid until the next call. */
-  decompressTransient(input: Uint8Array, outputSize: number): Uint8Array {
-    return this.decode(input, outputSize, false);
-  }
-
-  private decode(input: Uint8Array, outputSize: number, keep: boolean): Uint8Array {
     const view = this.inflater.inflate(input, outputSize, this.history);
     if (view) {
       // The window is a view of the inflater's output, valid for the next call.
       this.history = this.inflater.window;
-      return keep ? view.slice() : view;
+      return view.slice();
     }
-    // inflateRawSync's output is new: the caller may keep it either way.
     const out = inflateMszipBlock(input, outputSize, this.history);
     this.remember(out);
     return out;

@@ -8,11 +8,6 @@ import { CabError } from "../../format/errors.js";
 export interface BlockDecoder {
   /** Decode one CFDATA block's compressed bytes to exactly `outputSize` bytes. */
   decompress(input: Uint8Array, outputSize: number): Uint8Array;
-  /**
-   * The same, where the bytes are read before the next block is decoded and not kept: a
-   * view of the decoder's own buffer, which spares a copy (MSZIP has one).
-   */
-  decompressTransient?(input: Uint8Array, outputSize: number): Uint8Array;
   /** Forget everything: the next block starts a new folder. */
   reset(): void;
 }
