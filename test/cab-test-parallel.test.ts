@@ -53,8 +53,10 @@ test("a test on several threads reports what the one-thread test does, sound or 
   const cabextract = requirePeer("cabextract");
   const dir = await tempDir(t);
   const files: CabInputFile[] = [];
+  // Letters first (they deflate to several batches, so workers take some), then bytes
+  // whose blocks refer far back into their history.
   for (let i = 0; i < 12; i++) {
-    const data = bytes(i, 900_000 + i * 7_777);
+    const data = i < 3 ? letters(i, 1_500_000) : bytes(i, 900_000 + i * 7_777);
     files.push({
       name: `f${i}.bin`,
       source: () =>
@@ -95,6 +97,60 @@ test("a test on several threads reports what the one-thread test does, sound or 
     if (label === "a bad checksum before it") t.regex(one!.errors[0]!, /CFDATA 7 .*checksum/);
     if (label === "a block that does not decode") {
       t.regex(one!.errors[0]!, /CFDATA 290 of folder 0 at offset 0x[0-9a-f]+: MSZIP block/);
+    }
+  }
+});
+
+/** Seeded letters that deflate only to about 70%: many batches of compressed bytes. */
+function letters(seed: number, size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let x = seed + 1;
+  for (let i = 0; i < size; i++) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    out[i] = 65 + ((x >>> 16) % 40);
+  }
+  return out;
+}
+
+test("the workers decode their share: each thread names itself in the batches it answers", async (t) => {
+  const dir = await tempDir(t);
+  const files: CabInputFile[] = [];
+  for (let i = 0; i < 6; i++) {
+    const data = letters(100 + i, 2_000_000);
+    files.push({
+      name: `w${i}.bin`,
+      source: () =>
+        (async function* () {
+          yield data;
+        })(),
+      size: data.length,
+      date: DATE,
+    });
+  }
+  const path = join(dir, "workers.cab");
+  await writeCabinet(path, files);
+  t.true((await readFile(path)).length > 4 << 20, "several batches of compressed bytes");
+  for (const threads of [1, 2, 3]) {
+    const byThread = new Map<number, number>();
+    const cab = await openCabinet(path);
+    let report: Awaited<ReturnType<typeof cab.test>>;
+    try {
+      report = await cab.test({
+        threads,
+        onBatch: ({ threadId, blocks }) =>
+          byThread.set(threadId, (byThread.get(threadId) ?? 0) + blocks),
+      });
+    } finally {
+      await cab.close();
+    }
+    t.true(report.ok, `${threads} threads: ${report.errors[0]}`);
+    // Every block is answered once, by the calling thread (id 0) or a worker (its own id).
+    const answered = [...byThread.values()].reduce((a, b) => a + b, 0);
+    t.is(answered, report.blocks, `${threads} threads: every block answered once`);
+    t.is(byThread.size, threads, `${threads} threads: ${[...byThread.keys()]} answered`);
+    for (const [id, blocks] of byThread) {
+      t.true(blocks > 0, `${threads} threads: thread ${id} decoded ${blocks} blocks`);
+      if (threads === 1) t.is(id, 0);
     }
   }
 });

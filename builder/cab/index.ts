@@ -67,8 +67,9 @@ export {
   parseCompression,
 } from "./write/compression-spec.js";
 export { attributesFromMode, cabInputsFromPaths } from "./write/from-disk.js";
+export { cabinetSetPath, compressorInfo, lzxCompressorInfo } from "./write/info.js";
+export { writeCabinet } from "./write/load.js";
 export { planCabinet } from "./write/plan.js";
-export { cabinetSetPath, compressorInfo, lzxCompressorInfo, writeCabinet } from "./write/writer.js";
 export type {
   CabCompression,
   CabInputFile,

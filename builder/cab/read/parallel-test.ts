@@ -10,7 +10,11 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { mszipHistoryLength } from "../codecs/mszip/decode.js";
-import { COMPRESSION_TYPE_MASK, CompressionType } from "../format/constants.js";
+import {
+  COMPRESSION_TYPE_MASK,
+  CompressionType,
+  MAX_BLOCK_COMPRESSED,
+} from "../format/constants.js";
 import { CabError } from "../format/errors.js";
 import {
   type BlockStats,
@@ -20,7 +24,7 @@ import {
   type RawBlock,
   rawBlocks,
 } from "./folder-stream.js";
-import { type TestBatch, type TestReply, testBatch } from "./test-batch.js";
+import { type TestBatch, type TestReply, testOneBlock } from "./test-batch.js";
 
 /** Compressed bytes per batch: enough to pay for a message, small enough to share out. */
 const BATCH_BYTES = 512 * 1024;
@@ -36,13 +40,21 @@ const MAX_THREADS = 4;
  */
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 };
 
-/** Whether `folder` is tested faster by testFolderParallel on `pool`. */
-export function worthTestingInParallel(folder: FolderPlan, pool: TestPool): boolean {
-  return (
-    (folder.typeCompress & COMPRESSION_TYPE_MASK) === CompressionType.mszip &&
-    pool.threads > 1 &&
-    declaredBlocks(folder) >= MIN_PARALLEL_BLOCKS
-  );
+/** Whether `folder` is MSZIP, whose blocks testFolderParallel tests apart. */
+export function testsApart(folder: FolderPlan): boolean {
+  return (folder.typeCompress & COMPRESSION_TYPE_MASK) === CompressionType.mszip;
+}
+
+/** Whether `folder` is big enough for the workers to pay for themselves. */
+function worthWorkers(folder: FolderPlan, pool: TestPool): boolean {
+  return pool.threads > 1 && declaredBlocks(folder) >= MIN_PARALLEL_BLOCKS;
+}
+
+/** Who tested how many blocks: the hook that shows the work was shared (TestOptions). */
+export interface BatchTested {
+  /** worker_threads' threadId of the thread that decoded them: 0 is the calling thread. */
+  readonly threadId: number;
+  readonly blocks: number;
 }
 
 /** A batch sent: its blocks (without their bytes, to word a failure) and the answer. */
@@ -61,24 +73,31 @@ export class TestPool {
     { resolve(r: TestReply): void; reject(e: Error): void }
   >();
   private nextId = 0;
+  private turns = 0;
   private failure: Error | undefined;
   readonly threads: number;
 
   /**
-   * Default: one core is left to everything else, so two cores test on one thread (there
-   * the workers' start-up and copies cost more than they gave: docs/cab-reader.md).
+   * Default: one thread per core, at most MAX_THREADS (docs/cab-reader.md measures it).
    */
-  constructor(threads = Math.max(1, Math.min(availableParallelism() - 1, MAX_THREADS))) {
+  constructor(
+    threads = Math.min(availableParallelism(), MAX_THREADS),
+    readonly onBatch?: (batch: BatchTested) => void,
+  ) {
     if (!Number.isSafeInteger(threads) || threads < 1) {
       throw new CabError("invalid-input", `threads must be a positive integer, got ${threads}`);
     }
     this.threads = threads;
   }
 
-  private start(): void {
-    const n = this.threads - 1;
+  /**
+   * Start the workers now (else at the first batch for one): a worker takes tens of
+   * milliseconds to start, which can pass while the calling thread reads.
+   */
+  start(): void {
+    if (this.workers.length > 0) return;
     const url = new URL("./test-worker.js", import.meta.url);
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < this.threads - 1; i++) {
       const w = new Worker(url, { resourceLimits: WORKER_LIMITS });
       w.on("message", (r: TestReply) => {
         const waiter = this.waiting.get(r.id);
@@ -94,15 +113,18 @@ export class TestPool {
   }
 
   /**
-   * Test `batch` on the next thread, round robin: the calling thread takes its turn
-   * (synchronously, between reads), so one worker fewer is started.
+   * The thread for the next batch, round robin: 0 is the calling thread, which takes its
+   * turn (synchronously, between reads), so one worker fewer is started.
    */
-  send(batch: Omit<TestBatch, "id">): Promise<TestReply> {
-    const id = this.nextId++;
-    const slot = id % this.threads;
-    if (slot === 0) return Promise.resolve(testBatch({ ...batch, id }));
-    if (this.workers.length === 0) this.start();
+  nextSlot(): number {
+    return this.turns++ % this.threads;
+  }
+
+  /** Test `batch` on worker `slot` (1..threads-1). */
+  send(slot: number, batch: Omit<TestBatch, "id">): Promise<TestReply> {
+    this.start();
     if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
     const worker = this.workers[slot - 1]!;
     return new Promise<TestReply>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
@@ -134,8 +156,25 @@ export interface FolderTest {
   readonly error: CabError | undefined;
 }
 
+/** A batch being filled: the calling thread's is tested as it is read, a worker's copied. */
+interface Batch {
+  readonly slot: number;
+  readonly blocks: RawBlock[];
+  readonly statsAfter: BlockStats[];
+  /** Compressed bytes in the batch. */
+  size: number;
+  /** A worker's batch: the blocks' bytes, back to back, and per block its numbers. */
+  readonly bytes: Uint8Array | undefined;
+  readonly lengths: number[];
+  readonly sizes: number[];
+  readonly historyLengths: number[];
+  /** The calling thread's batch: its first block that failed. */
+  failed?: { readonly index: number; readonly reason: string };
+}
+
 /**
- * Test `folder`'s blocks on `pool`: the good uncompressed bytes before the first failure
+ * Test an MSZIP `folder`'s blocks on `pool` (on the calling thread alone when the folder
+ * is small or the pool has one thread): the good uncompressed bytes before the first failure
  * and that failure, as a decode on one thread finds them; `stats` ends as it would.
  */
 export async function testFolderParallel(
@@ -149,11 +188,13 @@ export async function testFolderParallel(
   let before = 0; // uncompressed bytes of the blocks read so far
   let failure: CabError | undefined;
   const maxInFlight = pool.threads * IN_FLIGHT_PER_WORKER;
+  const workers = worthWorkers(folder, pool);
 
   /** Take the oldest batch's answer: its bytes are good, or its failure is the first. */
   const settle = async (): Promise<void> => {
     const s = sent.shift()!;
     const r = await s.reply;
+    pool.onBatch?.({ threadId: r.threadId, blocks: r.ok ? s.blocks.length : r.index + 1 });
     if (r.ok) {
       for (const b of s.blocks) good += b.uncompressedSize;
       return;
@@ -163,27 +204,28 @@ export async function testFolderParallel(
     failure = decodeError(s.blocks[r.index]!, r.reason);
   };
 
-  let batch = fresh();
+  let batch: Batch | undefined;
   const flush = async () => {
-    if (batch.blocks.length === 0) return;
-    const n = batch.blocks.length;
-    const bytes = new Uint8Array(batch.bytes);
-    const lengths = new Int32Array(n);
-    const sizes = new Int32Array(n);
-    const historyLengths = new Int32Array(n);
-    let at = 0;
-    batch.inputs.forEach((input, i) => {
-      bytes.set(input, at);
-      at += input.length;
-      lengths[i] = input.length;
-      sizes[i] = batch.blocks[i]!.uncompressedSize;
-      historyLengths[i] = mszipHistoryLength(before);
-      before += sizes[i]!;
-    });
-    const reply = pool.send({ bytes, lengths, sizes, historyLengths });
-    reply.catch(() => {}); // awaited in order by settle()
-    sent.push({ blocks: batch.blocks, statsAfter: batch.statsAfter, reply });
-    batch = fresh();
+    const b = batch;
+    batch = undefined;
+    if (!b || b.blocks.length === 0) return;
+    let reply: Promise<TestReply>;
+    if (b.bytes === undefined) {
+      reply = Promise.resolve(
+        b.failed
+          ? { id: -1, threadId: 0, ok: false, ...b.failed }
+          : { id: -1, threadId: 0, ok: true },
+      );
+    } else {
+      reply = pool.send(b.slot, {
+        bytes: b.bytes.subarray(0, b.size),
+        lengths: Int32Array.from(b.lengths),
+        sizes: Int32Array.from(b.sizes),
+        historyLengths: Int32Array.from(b.historyLengths),
+      });
+      reply.catch(() => {}); // awaited in order by settle()
+    }
+    sent.push({ blocks: b.blocks, statsAfter: b.statsAfter, reply });
     while (sent.length > maxInFlight && failure === undefined) await settle();
   };
 
@@ -191,12 +233,27 @@ export async function testFolderParallel(
   let readErrorStats: BlockStats | undefined;
   try {
     for await (const block of rawBlocks(folder, mine)) {
-      // The read-ahead buffer is reused: the batch keeps a copy of the block's bytes.
-      batch.inputs.push(block.input.slice());
+      batch ??= fresh(workers ? pool.nextSlot() : 0);
+      const historyLength = mszipHistoryLength(before);
+      before += block.uncompressedSize;
       batch.blocks.push({ ...block, input: EMPTY });
       batch.statsAfter.push({ ...mine });
-      batch.bytes += block.input.length;
-      if (batch.bytes >= BATCH_BYTES) await flush();
+      if (batch.bytes === undefined) {
+        // The calling thread's turn: test the block where it was read.
+        const reason = testOneBlock(block.input, block.uncompressedSize, historyLength);
+        if (reason !== undefined) {
+          batch.failed = { index: batch.blocks.length - 1, reason };
+          break; // the blocks after it cannot be the first failure
+        }
+      } else {
+        // The read-ahead buffer is reused: the batch keeps a copy of the block's bytes.
+        batch.bytes.set(block.input, batch.size);
+        batch.lengths.push(block.input.length);
+        batch.sizes.push(block.uncompressedSize);
+        batch.historyLengths.push(historyLength);
+      }
+      batch.size += block.input.length;
+      if (batch.size >= BATCH_BYTES) await flush();
       if (failure) break;
     }
     await flush();
@@ -215,11 +272,19 @@ export async function testFolderParallel(
 
 const EMPTY = new Uint8Array(0);
 
-function fresh(): {
-  blocks: RawBlock[];
-  inputs: Uint8Array[];
-  statsAfter: BlockStats[];
-  bytes: number;
-} {
-  return { blocks: [], inputs: [], statsAfter: [], bytes: 0 };
+/**
+ * An empty batch for `slot`: a worker's has room for a full batch and one more block (a
+ * block split across two cabinets comes joined: two CFDATA's bytes).
+ */
+function fresh(slot: number): Batch {
+  return {
+    slot,
+    blocks: [],
+    statsAfter: [],
+    size: 0,
+    bytes: slot === 0 ? undefined : new Uint8Array(BATCH_BYTES + 2 * MAX_BLOCK_COMPRESSED),
+    lengths: [],
+    sizes: [],
+    historyLengths: [],
+  };
 }

@@ -5,7 +5,8 @@
  * each block decodes to the size it declares. Runs on a worker (test-worker.ts) or on the
  * calling thread.
  */
-import { inflateMszipBlock } from "../codecs/mszip/decode.js";
+import { testMszipBlock } from "../codecs/mszip/decode.js";
+import { MszipInflater } from "../codecs/mszip/inflater.js";
 
 export interface TestBatch {
   readonly id: number;
@@ -18,22 +19,40 @@ export interface TestBatch {
 }
 
 export type TestReply =
-  | { readonly id: number; readonly ok: true }
-  | { readonly id: number; readonly ok: false; readonly index: number; readonly reason: string };
+  | { readonly id: number; readonly threadId: number; readonly ok: true }
+  | {
+      readonly id: number;
+      readonly threadId: number;
+      readonly ok: false;
+      readonly index: number;
+      readonly reason: string;
+    };
 
-const ZEROS = new Uint8Array(32768);
+/** This thread's inflater for tests (every block starts afresh: none keeps state). */
+const inflater = new MszipInflater();
 
-/** The first block of `batch` that does not decode, or ok. */
-export function testBatch(batch: TestBatch): TestReply {
+/** Test one block; its failure's words, or undefined. */
+export function testOneBlock(
+  input: Uint8Array,
+  size: number,
+  historyLength: number,
+): string | undefined {
+  try {
+    testMszipBlock(inflater, input, size, historyLength);
+    return undefined;
+  } catch (err) {
+    return (err as Error)?.message ?? String(err);
+  }
+}
+
+/** The first block of `batch` that does not decode, or ok; `threadId` says who tested it. */
+export function testBatch(batch: TestBatch, threadId: number): TestReply {
   let at = 0;
   for (let i = 0; i < batch.lengths.length; i++) {
     const input = batch.bytes.subarray(at, at + batch.lengths[i]!);
     at += batch.lengths[i]!;
-    try {
-      inflateMszipBlock(input, batch.sizes[i]!, ZEROS.subarray(0, batch.historyLengths[i]!));
-    } catch (err) {
-      return { id: batch.id, ok: false, index: i, reason: (err as Error)?.message ?? String(err) };
-    }
+    const reason = testOneBlock(input, batch.sizes[i]!, batch.historyLengths[i]!);
+    if (reason !== undefined) return { id: batch.id, threadId, ok: false, index: i, reason };
   }
-  return { id: batch.id, ok: true };
+  return { id: batch.id, threadId, ok: true };
 }

@@ -12,10 +12,11 @@ import {
   newBlockStats,
 } from "./folder-stream.js";
 import {
+  type BatchTested,
   type FolderTest,
   TestPool,
   testFolderParallel,
-  worthTestingInParallel,
+  testsApart,
 } from "./parallel-test.js";
 
 export interface CabTestFile {
@@ -61,10 +62,15 @@ export interface TestedCabinet {
 export interface TestOptions {
   /**
    * Threads that decode an MSZIP folder of 256 blocks or more (read/parallel-test.ts);
-   * 1: the calling thread only. Default: the available cores less one, at most 4 (so 1
-   * on two cores). The report is the same for any count.
+   * 1: the calling thread only. Default: one per core, at most 4. The report is the same
+   * for any count.
    */
   readonly threads?: number;
+  /**
+   * Called as each batch of an MSZIP folder's blocks is answered: which thread decoded
+   * how many (threadId 0: the calling thread). Shows how the work was shared.
+   */
+  readonly onBatch?: (batch: BatchTested) => void;
 }
 
 export async function testCabinet(
@@ -81,11 +87,11 @@ export async function testCabinet(
     list.push(f);
     byFolder.set(f.folderIndex, list);
   }
-  const pool = new TestPool(opts.threads);
+  const pool = new TestPool(opts.threads, opts.onBatch);
   try {
     for (const plan of cab.folderPlans) {
       const files = byFolder.get(plan.index) ?? [];
-      const { good, error } = worthTestingInParallel(plan, pool)
+      const { good, error } = testsApart(plan)
         ? await testFolderParallel(plan, stats, pool)
         : await testFolder(plan, stats);
       if (error) {

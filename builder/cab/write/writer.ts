@@ -5,9 +5,8 @@
  * At most a few chunks are in flight: memory stays bounded whatever the input size.
  */
 import { availableParallelism } from "node:os";
-import { basename, dirname, extname, join } from "node:path";
 import { LzxFolderRecords } from "../codecs/lzx/compress.js";
-import { LZX_ENCODER_REVISION, type LzxJobResult } from "../codecs/lzx/encode.js";
+import type { LzxJobResult } from "../codecs/lzx/encode.js";
 import type { CompressedRecords } from "../codecs/mszip/compress.js";
 import { MAX_BLOCK_UNCOMPRESSED, MAX_BLOCKS_PER_FOLDER } from "../format/constants.js";
 import { invalidInput } from "../format/errors.js";
@@ -15,6 +14,7 @@ import { fileEntrySize, folderEntrySize, headerSize } from "../format/layout-enc
 import { CabinetAssembler } from "./assemble.js";
 import { createCompressor } from "./compress-pool.js";
 import { lzxOf } from "./compression-spec.js";
+import { cabinetSetPath, compressorInfo, lzxCompressorInfo } from "./info.js";
 import { planCabinet } from "./plan.js";
 import { type CabinetSink, DirectSink, SpoolSink } from "./sinks.js";
 import { openPlannedFile } from "./sources.js";
@@ -40,17 +40,6 @@ const MSZIP_CHUNK_BYTES = BLOCKS_PER_CHUNK * MAX_BLOCK_UNCOMPRESSED;
 const LZX_CHUNK_BYTES = 128 * MAX_BLOCK_UNCOMPRESSED;
 /** Default threads: the available cores, at most 8 (each worker costs 10-25 MB). */
 const MAX_DEFAULT_THREADS = 8;
-
-/**
- * The path of cabinet `index` (0-based) of a set written to `outPath`: OUT.cab, OUT2.cab,
- * OUT3.cab... (the number before the extension).
- */
-export function cabinetSetPath(outPath: string, index: number): string {
-  if (index === 0) return outPath;
-  const ext = extname(outPath);
-  const stem = basename(outPath, ext);
-  return join(dirname(outPath), `${stem}${index + 1}${ext}`);
-}
 
 /** The bytes of the header, CFFOLDER and CFFILE tables of a single-cabinet plan. */
 export function singleCabinetTablesSize(plan: CabPlan): number {
@@ -311,14 +300,4 @@ function lateFilePlan(
     },
   };
   return plan;
-}
-
-/** What LZX bytes depend on: this library's own encoder (its format revision). */
-export function lzxCompressorInfo(): { name: string; version: string } {
-  return { name: "cabwright-lzx", version: LZX_ENCODER_REVISION };
-}
-
-/** What the compressed bytes depend on: node's bundled zlib. */
-export function compressorInfo(): { name: string; version: string } {
-  return { name: "zlib", version: process.versions.zlib ?? "unknown" };
 }

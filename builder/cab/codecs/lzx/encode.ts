@@ -48,8 +48,7 @@ import {
   LzxBlockType,
 } from "./tables.js";
 
-/** Changes whenever the encoder's output for the same input changes (build records say it). */
-export const LZX_ENCODER_REVISION = "1";
+export { LZX_ENCODER_REVISION } from "./revision.js";
 /** The E8 translation size written in the stream header (makecab's value). */
 export const LZX_E8_TRANSLATION_SIZE = 12_000_000;
 /** Longest block, in frames: long enough that tree costs vanish, short for memory. */

@@ -1,15 +1,14 @@
 /**
  * MSZIP ([MS-CAB] 3.1, [MS-MCI]): each CFDATA block is "CK" and a deflate stream that may
  * refer back into the previous 32 KB of output. zlib's raw inflate with that history as a
- * preset dictionary decodes it; the sync call keeps a block's decode in one step.
+ * preset dictionary decodes it: one inflater kept open per folder (inflater.ts), and
+ * `inflateRawSync` for a block it does not decode cleanly, which words the error.
  */
 import { constants, inflateRawSync } from "node:zlib";
 import { MAX_BLOCK_UNCOMPRESSED, MSZIP_SIGNATURE } from "../../format/constants.js";
 import { CabError } from "../../format/errors.js";
 import type { BlockDecoder } from "../shared/block-decoder.js";
-
-/** Deflate's window: how far back a block may refer. */
-const HISTORY_SIZE = 32768;
+import { HISTORY_SIZE, MszipInflater } from "./inflater.js";
 
 /**
  * Decode one MSZIP block to exactly `outputSize` bytes, with `dictionary` (the folder's
@@ -64,10 +63,37 @@ export function mszipHistoryLength(bytesBefore: number): number {
   return Math.min(HISTORY_SIZE, bytesBefore);
 }
 
+/** Zeros to stand for a block's history in a test, where only its length counts. */
+const ZEROS = new Uint8Array(HISTORY_SIZE);
+
+/**
+ * Test one MSZIP block: decode it after zeros as long as its history (see
+ * mszipHistoryLength) and throw the CabError a decode would, or nothing.
+ */
+export function testMszipBlock(
+  inflater: MszipInflater,
+  input: Uint8Array,
+  outputSize: number,
+  historyLength: number,
+): void {
+  const history = ZEROS.subarray(0, historyLength);
+  if (inflater.inflate(input, outputSize, history) === undefined) {
+    inflateMszipBlock(input, outputSize, history); // throws, in its words
+  }
+}
+
 export class MszipDecoder implements BlockDecoder {
+  private readonly inflater = new MszipInflater();
   private history: Uint8Array = new Uint8Array(0);
 
+  /** A block's bytes, the caller's to keep. */
   decompress(input: Uint8Array, outputSize: number): Uint8Array {
+    const view = this.inflater.inflate(input, outputSize, this.history);
+    if (view) {
+      // The window is a view of the inflater's output, valid for the next call.
+      this.history = this.inflater.window;
+      return view.slice();
+    }
     const out = inflateMszipBlock(input, outputSize, this.history);
     this.remember(out);
     return out;
