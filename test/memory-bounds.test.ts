@@ -128,6 +128,34 @@ test("a signal to the first process ends the build and then the first process by
   t.throws(() => process.kill(child, 0), { code: "ESRCH" }, "the second process is gone");
 });
 
+test("kill -9 of the first process, which cannot be passed on, ends the second one too", async (t) => {
+  if (!isGlibc()) {
+    t.pass("not glibc: no restart to see");
+    return;
+  }
+  const dir = await tempDir(t);
+  const { env, log } = await probeEnv(dir);
+  const run = runCli(["demo", "--drop", join(dir, "drop"), "--out", join(dir, "out")], env);
+  while ((await logLines(log)).length < 2) await new Promise((r) => setTimeout(r, 20));
+  const child = Number((await logLines(log))[1]!.split(" ")[0]);
+  t.not(child, run.p.pid);
+  run.p.kill("SIGKILL");
+  t.is((await run.done).signal, "SIGKILL");
+  // The child polls its parent every 20 ms; 3 s is ample on a loaded machine, and shorter
+  // than the demo's build, so a child that went on would still be running.
+  const until = Date.now() + 3_000;
+  let alive = true;
+  while (alive && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 20));
+    try {
+      process.kill(child, 0);
+    } catch {
+      alive = false;
+    }
+  }
+  t.false(alive, "the second process ended with the first");
+});
+
 // Alone (serial): a test running beside it would allocate buffers of its own meanwhile.
 test.serial("collectGarbage frees dead buffers past its bound, and leaves them under it", (t) => {
   const gc = fullCollection();

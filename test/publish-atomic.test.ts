@@ -233,6 +233,12 @@ test.serial(
   },
 );
 
+/** The pids of `pid`'s children (Linux's /proc). */
+async function childrenOf(pid: number): Promise<number[]> {
+  const text = await readFile(`/proc/${pid}/task/${pid}/children`, "utf8").catch(() => "");
+  return text.split(" ").filter(Boolean).map(Number);
+}
+
 /** Wait until the lock at `path` names `pid`. */
 async function waitForLockOf(path: string, pid: number, ms: number): Promise<void> {
   const until = Date.now() + ms;
@@ -270,9 +276,12 @@ test.serial(
     await waitFor(join(c.out, ".small.lock"), 20_000);
     // Paused while it holds the lock (a real process, alive, mid-build), so the second build
     // meets the lock however fast the machine is; then let go.
-    holder.kill("SIGSTOP");
+    // The build that holds it may be the holder's child (the CLI restarts a build with its
+    // allocator set, builder/cli/allocator.ts): pause both; the lock names the holder.
+    const paused = [holder.pid!, ...(await childrenOf(holder.pid!))];
+    for (const pid of paused) process.kill(pid, "SIGSTOP");
     const second = await run(process.execPath, args);
-    holder.kill("SIGCONT");
+    for (const pid of paused) process.kill(pid, "SIGCONT");
     t.is(second.code, 2, second.stderr);
     const lines = second.stderr.split("\n").filter((l) => l.startsWith("cabwright"));
     t.is(lines.length, 1, second.stderr);

@@ -16,6 +16,7 @@
  * nothing is done.
  */
 import { spawn } from "node:child_process";
+import { SUPERVISOR_VAR } from "../util/owner.js";
 
 /**
  * glibc's own default threshold (128 KiB), fixed: its rise after a free is turned off. And
@@ -81,7 +82,8 @@ export function rerunWithAllocator(): Promise<number | undefined> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
       stdio: "inherit",
-      env: restartEnv(process.env),
+      // The child stands for this process (util/owner.ts) and ends with it.
+      env: { ...restartEnv(process.env), [SUPERVISOR_VAR]: String(process.pid) },
     });
     const pass = (signal: NodeJS.Signals) => () => {
       child.kill(signal);

@@ -8,6 +8,7 @@ import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
 import { ExitCode, exitCodeOf } from "../util/errors.js";
+import { adoptSupervisor } from "../util/owner.js";
 import { toolVersion } from "../util/version.js";
 import { isGlibc, needsAllocatorRestart, rerunWithAllocator } from "./allocator.js";
 import { commandsFor } from "./commands/index.js";
@@ -106,6 +107,8 @@ function commandOf(argv: readonly string[]): string | undefined {
 }
 
 async function run(argv: readonly string[]): Promise<number> {
+  // A restarted build: its first process is this run's owner, and its end is this one's.
+  adoptSupervisor();
   // A build runs with glibc's mmap threshold fixed, in a process started with it
   // (allocator.ts): then its peak memory does not grow with the drop.
   if (

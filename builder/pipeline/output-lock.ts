@@ -12,6 +12,7 @@ import { link, open, readdir, readFile, rename, rm, stat, writeFile } from "node
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { InputError } from "../util/errors.js";
+import { ownerPid } from "../util/owner.js";
 
 interface LockOwner {
   readonly pid: number;
@@ -138,9 +139,10 @@ export async function lockOutput(outRoot: string, name: string): Promise<OutputL
   const path = lockPath(outRoot, name);
   const dir = join(outRoot, name);
   const me: LockOwner = {
-    pid: process.pid,
+    // The process the user started (a restarted build's first process: util/owner.ts).
+    pid: ownerPid(),
     host: hostname(),
-    started: processStart(process.pid),
+    started: processStart(ownerPid()),
     token: randomBytes(12).toString("hex"),
   };
   const text = `${JSON.stringify(me)}\n`;
