@@ -111,17 +111,23 @@ test("the CLI's build runs in a second process that has the allocator set, with 
   t.is((await logLines(k.log)).length, 1, `${KEEP_ALLOCATOR_VAR}=1: one process`);
 });
 
+/**
+ * `cabwright demo` started (it makes its drop, then builds it: seconds, time enough to be
+ * interrupted), once its second process runs: that process's pid.
+ */
+async function demoRestarted(dir: string) {
+  const { env, log } = await probeEnv(dir);
+  const run = runCli(["demo", "--drop", join(dir, "drop"), "--out", join(dir, "out")], env);
+  while ((await logLines(log)).length < 2) await new Promise((r) => setTimeout(r, 20));
+  return { run, child: Number((await logLines(log))[1]!.split(" ")[0]) };
+}
+
 test("a signal to the first process ends the build and then the first process by the same signal", async (t) => {
   if (!isGlibc()) {
     t.pass("not glibc: no restart to see");
     return;
   }
-  const dir = await tempDir(t);
-  const { env, log } = await probeEnv(dir);
-  // The demo makes its drop, then builds it: seconds, time enough to be interrupted.
-  const run = runCli(["demo", "--drop", join(dir, "drop"), "--out", join(dir, "out")], env);
-  while ((await logLines(log)).length < 2) await new Promise((r) => setTimeout(r, 20));
-  const child = Number((await logLines(log))[1]!.split(" ")[0]);
+  const { run, child } = await demoRestarted(await tempDir(t));
   run.p.kill("SIGTERM");
   const r = await run.done;
   t.is(r.signal, "SIGTERM", r.stderr);
@@ -133,11 +139,7 @@ test("kill -9 of the first process, which cannot be passed on, ends the second o
     t.pass("not glibc: no restart to see");
     return;
   }
-  const dir = await tempDir(t);
-  const { env, log } = await probeEnv(dir);
-  const run = runCli(["demo", "--drop", join(dir, "drop"), "--out", join(dir, "out")], env);
-  while ((await logLines(log)).length < 2) await new Promise((r) => setTimeout(r, 20));
-  const child = Number((await logLines(log))[1]!.split(" ")[0]);
+  const { run, child } = await demoRestarted(await tempDir(t));
   t.not(child, run.p.pid);
   run.p.kill("SIGKILL");
   t.is((await run.done).signal, "SIGKILL");
