@@ -24,7 +24,9 @@ let supervisor: number | undefined;
 export function adoptSupervisor(env: NodeJS.ProcessEnv = process.env): number | undefined {
   const value = env[SUPERVISOR_VAR];
   delete env[SUPERVISOR_VAR];
-  if (value === undefined || value !== String(process.ppid)) return undefined;
+  if (value === undefined) return undefined;
+  // Gone already (killed before this process got here): end as it would have ended it.
+  if (value !== String(process.ppid)) process.kill(process.pid, "SIGKILL");
   const pid = Number(value);
   supervisor = pid;
   setInterval(() => {
