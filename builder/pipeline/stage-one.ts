@@ -111,12 +111,7 @@ async function stageInMemory(job: StageJob): Promise<StageDone> {
   } else await copyFile(job.source, job.staged);
   const after = job.stamp ? { size: shippedBytes.length, sha256: sha256(shippedBytes) } : before;
   const neutral = (shipped?.isPe ?? job.isPe) ? neutralDigest(shippedBytes) : undefined;
-  return {
-    before,
-    after,
-    ...(shipped ? { shipped } : {}),
-    ...(neutral !== undefined ? { neutralSha256: neutral } : {}),
-  };
+  return stageDone(before, after, shipped, neutral);
 }
 
 /** A large PE: stamped from file to file, digests and facts read from the files in chunks. */
@@ -142,11 +137,21 @@ async function stageFromFile(job: StageJob): Promise<StageDone> {
     const shipped = job.stamp ? readPeInfo(out, job.staged, false) : undefined;
     const after = job.stamp ? { size: out.size, sha256: sha256Of(out) } : before;
     const neutral = (shipped?.isPe ?? job.isPe) ? neutralDigest(out) : undefined;
-    return {
-      before,
-      after,
-      ...(shipped ? { shipped } : {}),
-      ...(neutral !== undefined ? { neutralSha256: neutral } : {}),
-    };
+    return stageDone(before, after, shipped, neutral);
   });
+}
+
+/** The result, absent facts left out (in memory or from the files alike). */
+function stageDone(
+  before: StageDone["before"],
+  after: StageDone["after"],
+  shipped: StageDone["shipped"],
+  neutral: string | undefined,
+): StageDone {
+  return {
+    before,
+    after,
+    ...(shipped ? { shipped } : {}),
+    ...(neutral !== undefined ? { neutralSha256: neutral } : {}),
+  };
 }
